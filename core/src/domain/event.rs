@@ -1,0 +1,26 @@
+//! Events: what happened. Immutable facts; state is their fold.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Money, Owner};
+
+/// Something that happened to one account, as the original's JSON:
+/// `{"type":"MoneyDeposited","amount":500.0}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", deny_unknown_fields)]
+pub enum Event {
+    AccountOpened { owner: Owner, initial_balance: Money },
+    MoneyDeposited { amount: Money },
+    MoneyWithdrawn { amount: Money },
+}
+
+impl Event {
+    /// The event's name, as its `type` field says.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::AccountOpened { .. } => "AccountOpened",
+            Event::MoneyDeposited { .. } => "MoneyDeposited",
+            Event::MoneyWithdrawn { .. } => "MoneyWithdrawn",
+        }
+    }
+}

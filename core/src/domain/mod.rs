@@ -1,0 +1,20 @@
+//! The domain: plain Rust, no I/O, no clock, no randomness.
+
+mod account;
+mod account_id;
+mod command;
+mod error;
+mod event;
+mod money;
+mod owner;
+pub mod projection;
+mod version;
+
+pub use account::{AccountState, BankAccount};
+pub use account_id::{AccountId, AccountIdError};
+pub use command::Command;
+pub use error::DomainError;
+pub use event::Event;
+pub use money::{Money, MoneyError};
+pub use owner::{Owner, OwnerError};
+pub use version::{ExpectedVersion, Version};

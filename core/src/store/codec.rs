@@ -1,0 +1,88 @@
+//! Encoding of one stored event record (schema 1): a JSON object
+//!
+//! ```json
+//! {"schema":1,"version":2,"sequence":7,"recorded_at":1700000000000,
+//!  "event_id":"6f1c…","event":{"type":"MoneyDeposited","amount":500.0}}
+//! ```
+//!
+//! Decoding is strict: unknown fields, a wrong schema, an invalid event or
+//! amount, or a version that does not match the key are all damage.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Envelope, EventId, Sequence, StoreError, Timestamp};
+use crate::domain::{Event, Version};
+
+/// The schema version records are written with.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct RecordOut<'a> {
+    schema: u32,
+    version: Version,
+    sequence: Sequence,
+    recorded_at: Timestamp,
+    event_id: &'a EventId,
+    event: &'a Event,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordIn {
+    schema: u32,
+    version: Version,
+    sequence: Sequence,
+    recorded_at: Timestamp,
+    event_id: EventId,
+    event: Event,
+}
+
+#[derive(Deserialize)]
+struct SchemaOnly {
+    schema: u32,
+}
+
+/// The stored text of `envelope`.
+pub fn encode_record(envelope: &Envelope) -> String {
+    let record = RecordOut {
+        schema: SCHEMA_VERSION,
+        version: envelope.version,
+        sequence: envelope.sequence,
+        recorded_at: envelope.recorded_at,
+        event_id: &envelope.event_id,
+        event: &envelope.event,
+    };
+    // Serializing cannot fail: every field is a string, an integer or a
+    // finite float (Money), and there are no maps with non-string keys.
+    serde_json::to_string(&record).unwrap_or_else(|e| unreachable!("record serialization failed: {e}"))
+}
+
+/// Reads the record stored under `key`, which must hold version `expected`.
+pub fn decode_record(key: &str, expected: Version, text: &str) -> Result<Envelope, StoreError> {
+    let damaged = |reason: String| StoreError::Corrupt { key: key.to_owned(), reason };
+    let record: RecordIn = match serde_json::from_str(text) {
+        Ok(record) => record,
+        Err(error) => {
+            return Err(damaged(match serde_json::from_str::<SchemaOnly>(text) {
+                Ok(SchemaOnly { schema }) if schema != SCHEMA_VERSION => {
+                    format!("schema version {schema} is not one this app reads")
+                }
+                _ => format!("not an event record: {error}"),
+            }))
+        }
+    };
+    if record.schema != SCHEMA_VERSION {
+        return Err(damaged(format!("schema version {} is not one this app reads", record.schema)));
+    }
+    if record.version != expected {
+        return Err(damaged(format!("the record says version {}, its key {expected}", record.version)));
+    }
+    Ok(Envelope {
+        version: record.version,
+        sequence: record.sequence,
+        recorded_at: record.recorded_at,
+        event_id: record.event_id,
+        schema: record.schema,
+        event: record.event,
+    })
+}

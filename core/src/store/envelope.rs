@@ -1,0 +1,83 @@
+//! The envelope: an event with the metadata the store gives it.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Event, Version};
+
+/// A unique event id (a UUID in the browser). 1 to 64 ASCII letters, digits,
+/// `-` and `_`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EventId(String);
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("an event id must be 1 to 64 ASCII letters, digits, '-' or '_'")]
+pub struct EventIdError;
+
+impl EventId {
+    pub fn parse(text: &str) -> Result<EventId, EventIdError> {
+        let valid = (1..=64).contains(&text.len())
+            && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if valid {
+            Ok(EventId(text.to_owned()))
+        } else {
+            Err(EventIdError)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for EventId {
+    type Error = EventIdError;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        EventId::parse(&text)
+    }
+}
+
+impl From<EventId> for String {
+    fn from(id: EventId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Timestamp(pub u64);
+
+/// A position in the store's one global order, unique across all streams.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Sequence(pub u64);
+
+/// An event to append, with the id and time the caller gave it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewEvent {
+    pub event_id: EventId,
+    pub recorded_at: Timestamp,
+    pub event: Event,
+}
+
+/// A stored event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Envelope {
+    /// 1 for the stream's first event, then contiguous.
+    pub version: Version,
+    pub sequence: Sequence,
+    pub recorded_at: Timestamp,
+    pub event_id: EventId,
+    /// The schema the record was stored with, for upcasting.
+    pub schema: u32,
+    pub event: Event,
+}

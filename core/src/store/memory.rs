@@ -1,0 +1,75 @@
+//! The in-memory event store: the reference implementation of the contract.
+
+use std::collections::BTreeMap;
+
+use super::{Envelope, EventStore, NewEvent, Sequence, StoreError, StreamList, SCHEMA_VERSION};
+use crate::domain::{AccountId, ExpectedVersion, Version};
+
+#[derive(Clone, Debug, Default)]
+pub struct MemoryStore {
+    streams: BTreeMap<AccountId, Vec<Envelope>>,
+    last_sequence: u64,
+}
+
+impl MemoryStore {
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    fn version_of(&self, stream: &AccountId) -> Version {
+        let len = self.streams.get(stream).map_or(0, Vec::len);
+        Version::new(u64::try_from(len).unwrap_or(u64::MAX))
+    }
+}
+
+impl EventStore for MemoryStore {
+    fn read(&self, stream: &AccountId, after: Version) -> Result<Vec<Envelope>, StoreError> {
+        let actual = self.version_of(stream);
+        if after > actual {
+            return Err(StoreError::Conflict { stream: stream.clone(), expected: after, actual });
+        }
+        let skip = usize::try_from(after.get()).unwrap_or(usize::MAX);
+        Ok(self.streams.get(stream).map(|events| events.iter().skip(skip).cloned().collect()).unwrap_or_default())
+    }
+
+    fn append(
+        &mut self,
+        stream: &AccountId,
+        ExpectedVersion(expected): ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<Envelope>, StoreError> {
+        let actual = self.version_of(stream);
+        if expected != actual {
+            return Err(StoreError::Conflict { stream: stream.clone(), expected, actual });
+        }
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut version = actual;
+        let stored: Vec<Envelope> = events
+            .into_iter()
+            .map(|NewEvent { event_id, recorded_at, event }| {
+                version = version.next();
+                self.last_sequence += 1;
+                Envelope {
+                    version,
+                    sequence: Sequence(self.last_sequence),
+                    recorded_at,
+                    event_id,
+                    schema: SCHEMA_VERSION,
+                    event,
+                }
+            })
+            .collect();
+        self.streams.entry(stream.clone()).or_default().extend(stored.iter().cloned());
+        Ok(stored)
+    }
+
+    fn streams(&self) -> Result<StreamList, StoreError> {
+        Ok(StreamList { ids: self.streams.keys().cloned().collect(), damaged: Vec::new() })
+    }
+
+    fn location(&self, stream: &AccountId, version: Version) -> String {
+        format!("memory/{stream}/{version}")
+    }
+}

@@ -1,0 +1,75 @@
+//! The event store: the contract ([`EventStore`]), the envelope every stored
+//! event travels in, and two implementations: [`MemoryStore`] (the reference)
+//! and [`KvStore`] over any [`KeyValue`] map such as the browser's localStorage.
+
+mod codec;
+mod envelope;
+mod keys;
+mod kv;
+mod kv_store;
+mod memory;
+
+use crate::domain::{AccountId, ExpectedVersion, Version};
+
+pub use codec::{decode_record, encode_record, SCHEMA_VERSION};
+pub use envelope::{Envelope, EventId, EventIdError, NewEvent, Sequence, Timestamp};
+pub use keys::{KeyKind, Keys};
+pub use kv::{KeyValue, KvError, MemoryKv};
+pub use kv_store::KvStore;
+pub use memory::MemoryStore;
+
+/// Append-only storage of event streams, one stream per account.
+pub trait EventStore {
+    /// The events of `stream` after version `after`, oldest first: all of
+    /// them for `Version::EMPTY`, and none for an unknown stream.
+    ///
+    /// Fails with [`StoreError::Conflict`] when the stream is shorter than
+    /// `after` (it was removed behind the caller's back), and with
+    /// [`StoreError::Corrupt`] when a stored event can't be read.
+    fn read(&self, stream: &AccountId, after: Version) -> Result<Vec<Envelope>, StoreError>;
+
+    /// Appends `events` to `stream` if it is exactly at `expected`: all of them
+    /// or none. Assigns versions and global sequence numbers and returns the
+    /// stored envelopes.
+    fn append(
+        &mut self,
+        stream: &AccountId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<Envelope>, StoreError>;
+
+    /// Every stream that holds events, sorted, and whatever stored data under
+    /// the store's keys could not be understood (it is reported, never touched).
+    fn streams(&self) -> Result<StreamList, StoreError>;
+
+    /// Where the event at `version` of `stream` is kept (a storage key), for
+    /// errors that must name it.
+    fn location(&self, stream: &AccountId, version: Version) -> String;
+}
+
+/// What [`EventStore::streams`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StreamList {
+    pub ids: Vec<AccountId>,
+    pub damaged: Vec<Damage>,
+}
+
+/// A stored value the store could not understand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Damage {
+    pub key: String,
+    pub reason: String,
+}
+
+/// Why the store could not read or write.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("conflict on stream {stream}: expected version {expected}, but it is at {actual}")]
+    Conflict { stream: AccountId, expected: Version, actual: Version },
+    #[error("stored data under key {key:?} is damaged ({reason}); it was left as it is")]
+    Corrupt { key: String, reason: String },
+    #[error("storage is full: nothing of this change was stored")]
+    Full,
+    #[error("storage is unavailable: {reason}")]
+    Unavailable { reason: String },
+}

@@ -1,0 +1,294 @@
+//! The JS API: the original server's endpoints as functions on
+//! `window.wasmBindings`. Thin: parse the JS values, call the ledger, turn the
+//! answer into plain JS objects or a typed `Error`.
+//!
+//! | original                    | here                       |
+//! |-----------------------------|----------------------------|
+//! | `POST /accounts/{id}`       | `execute(id, command)`     |
+//! | `GET /accounts/{id}`        | `account(id)`              |
+//! | `GET /accounts/{id}/events` | `events(id)`               |
+//!
+//! plus `history(id)`, `accounts()`, `account_at(id, version)` and `damaged()`.
+//!
+//! Every argument arrives as an untyped `JsValue` and is parsed here, so no
+//! input of any type or shape can make the module panic: a wrong one is an
+//! `Error` whose `code` says which kind of wrong.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::browser::with_ledger;
+use crate::domain::{AccountId, Command, Event, Money, Owner, Version};
+use crate::ledger::LedgerError;
+use crate::store::{EventId, Sequence, StoreError, Timestamp};
+
+/// A rejection, as the JS caller will see it.
+#[derive(Debug)]
+enum ApiError {
+    InvalidCommand(String),
+    InvalidAmount(String),
+    InvalidAccountId(String),
+    InvalidOwner(String),
+    InvalidVersion(String),
+    Ledger(LedgerError),
+    /// Turning an answer into JS failed; nothing was changed by it.
+    Internal(String),
+}
+
+impl From<LedgerError> for ApiError {
+    fn from(error: LedgerError) -> ApiError {
+        ApiError::Ledger(error)
+    }
+}
+
+impl ApiError {
+    fn into_js(self) -> JsValue {
+        let (code, message) = match &self {
+            ApiError::InvalidCommand(m) => ("InvalidCommand", m.clone()),
+            ApiError::InvalidAmount(m) => ("InvalidAmount", m.clone()),
+            ApiError::InvalidAccountId(m) => ("InvalidAccountId", m.clone()),
+            ApiError::InvalidOwner(m) => ("InvalidOwner", m.clone()),
+            ApiError::InvalidVersion(m) => ("InvalidVersion", m.clone()),
+            ApiError::Ledger(error) => (error.code(), error.to_string()),
+            ApiError::Internal(m) => ("Internal", m.clone()),
+        };
+        let error = js_sys::Error::new(&message);
+        error.set_name("LedgerError");
+        let set = |name: &str, value: JsValue| {
+            // Setting a property on a fresh Error object cannot throw.
+            let _ = js_sys::Reflect::set(&error, &JsValue::from_str(name), &value);
+        };
+        set("code", code.into());
+        if let ApiError::Ledger(LedgerError::Store(StoreError::Corrupt { key, .. })) = &self {
+            set("key", key.into());
+        }
+        error.into()
+    }
+}
+
+type ApiResult = Result<JsValue, JsValue>;
+
+fn respond(result: Result<JsValue, ApiError>) -> ApiResult {
+    result.map_err(ApiError::into_js)
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, ApiError> {
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
+    value.serialize(&serializer).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+fn type_name(value: &JsValue) -> String {
+    if value.is_null() {
+        return "null".into();
+    }
+    if js_sys::Array::is_array(value) {
+        return "an array".into();
+    }
+    value.js_typeof().as_string().unwrap_or_else(|| "unknown".into())
+}
+
+/// At most 40 characters of a text, for messages.
+fn preview(text: &str) -> String {
+    let head: String = text.chars().take(40).collect();
+    if head.len() < text.len() {
+        format!("{head}…")
+    } else {
+        head
+    }
+}
+
+fn parse_id(value: &JsValue) -> Result<AccountId, ApiError> {
+    let text = value
+        .as_string()
+        .ok_or_else(|| ApiError::InvalidAccountId(format!("account id must be a string, got {}", type_name(value))))?;
+    AccountId::parse(&text).map_err(|e| ApiError::InvalidAccountId(e.to_string()))
+}
+
+fn parse_money(value: &JsValue, field: &str) -> Result<Money, ApiError> {
+    let money = if let Some(number) = value.as_f64() {
+        Money::from_units(number)
+    } else if let Some(text) = value.as_string() {
+        Money::parse(&text)
+    } else if value.is_undefined() {
+        return Err(ApiError::InvalidCommand(format!("the command has no {field}")));
+    } else {
+        return Err(ApiError::InvalidAmount(format!(
+            "{field} must be a number such as 12.34, got {}",
+            type_name(value)
+        )));
+    };
+    money.map_err(|e| ApiError::InvalidAmount(format!("{field}: {e}")))
+}
+
+fn field(object: &JsValue, name: &str) -> Result<JsValue, ApiError> {
+    js_sys::Reflect::get(object, &JsValue::from_str(name))
+        .map_err(|_| ApiError::InvalidCommand(format!("reading {name} of the command failed")))
+}
+
+const COMMAND_SHAPE: &str = "a command is an object such as {type: \"Deposit\", amount: 12.34}";
+
+/// Parses `{type: "OpenAccount", owner, initial_balance}`, `{type: "Deposit",
+/// amount}` or `{type: "Withdraw", amount}`. Unknown fields are refused: a
+/// typo must not pass silently.
+fn parse_command(value: &JsValue) -> Result<Command, ApiError> {
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err(ApiError::InvalidCommand(format!("{COMMAND_SHAPE}, got {}", type_name(value))));
+    }
+    let kind = field(value, "type")?;
+    let Some(kind) = kind.as_string() else {
+        return Err(ApiError::InvalidCommand(format!("{COMMAND_SHAPE}; its type is missing")));
+    };
+    let allowed: &[&str] = match kind.as_str() {
+        "OpenAccount" => &["type", "owner", "initial_balance"],
+        "Deposit" | "Withdraw" => &["type", "amount"],
+        other => {
+            return Err(ApiError::InvalidCommand(format!(
+                "unknown command type {:?}: expected OpenAccount, Deposit or Withdraw",
+                preview(other)
+            )))
+        }
+    };
+    let object: &js_sys::Object = value.unchecked_ref();
+    for key in js_sys::Object::keys(object).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !allowed.contains(&key.as_str()) {
+            return Err(ApiError::InvalidCommand(format!(
+                "{kind} takes only {}; unexpected field {:?}",
+                allowed.join(", "),
+                preview(&key)
+            )));
+        }
+    }
+    match kind.as_str() {
+        "OpenAccount" => {
+            let owner = field(value, "owner")?;
+            let owner = match owner.as_string() {
+                Some(text) => Owner::parse(&text).map_err(|e| ApiError::InvalidOwner(e.to_string()))?,
+                None if owner.is_undefined() => {
+                    return Err(ApiError::InvalidCommand("the command has no owner".into()))
+                }
+                None => {
+                    return Err(ApiError::InvalidOwner(format!("owner must be a string, got {}", type_name(&owner))))
+                }
+            };
+            let initial_balance = parse_money(&field(value, "initial_balance")?, "initial_balance")?;
+            Ok(Command::OpenAccount { owner, initial_balance })
+        }
+        "Deposit" => Ok(Command::Deposit { amount: parse_money(&field(value, "amount")?, "amount")? }),
+        _ => Ok(Command::Withdraw { amount: parse_money(&field(value, "amount")?, "amount")? }),
+    }
+}
+
+fn parse_version(value: &JsValue) -> Result<u64, ApiError> {
+    let invalid = |why: String| ApiError::InvalidVersion(why);
+    let Some(number) = value.as_f64() else {
+        return Err(invalid(format!("version must be a whole number, got {}", type_name(value))));
+    };
+    // 2^53: past it, JS numbers no longer count whole numbers one by one.
+    const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+    if !(number.is_finite() && number.fract() == 0.0 && (0.0..=MAX_SAFE).contains(&number)) {
+        return Err(invalid(format!("version must be a whole number from 0, got {number}")));
+    }
+    // A whole number in 0..=2^53-1: the cast is exact.
+    Ok(number as u64)
+}
+
+/// Runs a command on an account, like `POST /accounts/{id}`; returns the new
+/// state `{id, owner, balance, version}`.
+#[wasm_bindgen]
+pub fn execute(id: JsValue, command: JsValue) -> ApiResult {
+    respond((|| {
+        let id = parse_id(&id)?;
+        let command = parse_command(&command)?;
+        let state = with_ledger(|ledger| ledger.execute(&id, &command))?;
+        to_js(&state)
+    })())
+}
+
+/// The account's state, like `GET /accounts/{id}`, or `null`.
+#[wasm_bindgen]
+pub fn account(id: JsValue) -> ApiResult {
+    respond((|| {
+        let id = parse_id(&id)?;
+        match with_ledger(|ledger| ledger.account(&id))? {
+            Some(state) => to_js(&state),
+            None => Ok(JsValue::NULL),
+        }
+    })())
+}
+
+/// The account's events, oldest first, like `GET /accounts/{id}/events`.
+#[wasm_bindgen]
+pub fn events(id: JsValue) -> ApiResult {
+    respond((|| {
+        let id = parse_id(&id)?;
+        to_js(&with_ledger(|ledger| ledger.events(&id))?)
+    })())
+}
+
+#[derive(Serialize)]
+struct HistoryEntry<'a> {
+    version: Version,
+    sequence: Sequence,
+    recorded_at: Timestamp,
+    event_id: &'a EventId,
+    event: &'a Event,
+}
+
+/// The account's events with their envelopes:
+/// `[{version, sequence, recorded_at, event_id, event}]`.
+#[wasm_bindgen]
+pub fn history(id: JsValue) -> ApiResult {
+    respond((|| {
+        let id = parse_id(&id)?;
+        let history = with_ledger(|ledger| ledger.history(&id))?;
+        let entries: Vec<HistoryEntry<'_>> = history
+            .iter()
+            .map(|e| HistoryEntry {
+                version: e.version,
+                sequence: e.sequence,
+                recorded_at: e.recorded_at,
+                event_id: &e.event_id,
+                event: &e.event,
+            })
+            .collect();
+        to_js(&entries)
+    })())
+}
+
+/// Every healthy account's state, sorted by id.
+#[wasm_bindgen]
+pub fn accounts() -> ApiResult {
+    respond((|| to_js(&with_ledger(|ledger| ledger.accounts())?.accounts.accounts))())
+}
+
+#[derive(Serialize)]
+struct DamageEntry<'a> {
+    key: &'a str,
+    reason: &'a str,
+}
+
+/// What stored data could not be read: `[{key, reason}]`, sorted by key.
+/// The app leaves all of it exactly as it is.
+#[wasm_bindgen]
+pub fn damaged() -> ApiResult {
+    respond((|| {
+        let overview = with_ledger(|ledger| ledger.accounts())?;
+        let entries: Vec<DamageEntry<'_>> =
+            overview.damaged.iter().map(|d| DamageEntry { key: &d.key, reason: &d.reason }).collect();
+        to_js(&entries)
+    })())
+}
+
+/// The state after the first `version` events (time travel); `null` for 0.
+#[wasm_bindgen]
+pub fn account_at(id: JsValue, version: JsValue) -> ApiResult {
+    respond((|| {
+        let id = parse_id(&id)?;
+        let version = parse_version(&version)?;
+        match with_ledger(|ledger| ledger.account_at(&id, version))? {
+            Some(state) => to_js(&state),
+            None => Ok(JsValue::NULL),
+        }
+    })())
+}

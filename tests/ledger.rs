@@ -1,0 +1,257 @@
+//! The application service: the walkthrough, caching, retries on conflict,
+//! time travel and the read model, natively over both stores.
+#![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+mod support;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use bank_ledger::clock::{CountingIds, ManualClock};
+use bank_ledger::domain::{AccountId, AccountState, BankAccount, Command, DomainError, ExpectedVersion, Money, Version};
+use bank_ledger::ledger::{Ledger, LedgerError};
+use bank_ledger::store::{
+    Envelope, EventStore, KeyValue, KvStore, MemoryKv, MemoryStore, NewEvent, StoreError, StreamList,
+};
+use proptest::prelude::*;
+use support::*;
+
+fn ledger<S: EventStore>(store: S) -> Ledger<S, ManualClock, CountingIds> {
+    Ledger::new(store, ManualClock::new(1_700_000_000_000), CountingIds::new("ev"))
+}
+
+fn state(account: &str, who: &str, balance: &str, version: u64) -> AccountState {
+    AccountState { id: id(account), owner: owner(who), balance: money(balance), version: Version::new(version) }
+}
+
+#[test]
+fn the_original_walkthrough() {
+    let mut ledger = ledger(KvStore::new(MemoryKv::new(), "ledger"));
+    let acc = id("acc-001");
+    ledger.execute(&acc, &open("Alice", "1000.00")).unwrap();
+    ledger.execute(&acc, &deposit("500.00")).unwrap();
+    let after = ledger.execute(&acc, &withdraw("200.00")).unwrap();
+    assert_eq!(after, state("acc-001", "Alice", "1300.00", 3));
+    assert_eq!(ledger.account(&acc).unwrap(), Some(after));
+    assert_eq!(ledger.events(&acc).unwrap(), vec![opened("Alice", "1000.00"), deposited("500.00"), withdrawn("200.00")]);
+    let history = ledger.history(&acc).unwrap();
+    assert_eq!(history.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["ev-1", "ev-2", "ev-3"]);
+    assert!(history.iter().all(|e| e.recorded_at.0 == 1_700_000_000_000));
+}
+
+#[test]
+fn rejections_are_typed_and_store_nothing() {
+    let mut ledger = ledger(MemoryStore::new());
+    let acc = id("acc-001");
+    assert_eq!(
+        ledger.execute(&acc, &deposit("1.00")),
+        Err(LedgerError::Domain(DomainError::AccountNotFound { id: acc.clone() }))
+    );
+    ledger.execute(&acc, &open("Alice", "10.00")).unwrap();
+    let error = ledger.execute(&acc, &withdraw("10.01")).unwrap_err();
+    assert_eq!(error.code(), "InsufficientFunds");
+    assert_eq!(error, LedgerError::Domain(DomainError::InsufficientFunds { balance: money("10.00"), requested: money("10.01") }));
+    assert_eq!(ledger.execute(&acc, &open("Bob", "1.00")).unwrap_err().code(), "AccountAlreadyExists");
+    assert_eq!(ledger.events(&acc).unwrap().len(), 1);
+}
+
+#[test]
+fn unknown_accounts_read_as_nothing() {
+    let mut ledger = ledger(MemoryStore::new());
+    assert_eq!(ledger.account(&id("nobody")).unwrap(), None);
+    assert_eq!(ledger.events(&id("nobody")).unwrap(), vec![]);
+    assert_eq!(ledger.account_at(&id("nobody"), 0).unwrap(), None);
+}
+
+#[test]
+fn time_travel_and_invalid_versions() {
+    let mut ledger = ledger(MemoryStore::new());
+    let acc = id("acc-001");
+    for command in [open("Alice", "1000.00"), deposit("500.00"), withdraw("200.00")] {
+        ledger.execute(&acc, &command).unwrap();
+    }
+    assert_eq!(ledger.account_at(&acc, 0).unwrap(), None);
+    assert_eq!(ledger.account_at(&acc, 2).unwrap(), Some(state("acc-001", "Alice", "1500.00", 2)));
+    assert_eq!(ledger.account_at(&acc, 3).unwrap(), Some(state("acc-001", "Alice", "1300.00", 3)));
+    assert_eq!(
+        ledger.account_at(&acc, 4),
+        Err(LedgerError::InvalidVersion { id: acc.clone(), requested: 4, current: Version::new(3) })
+    );
+    assert_eq!(ledger.account_at(&id("nobody"), 1).unwrap_err().code(), "InvalidVersion");
+}
+
+#[test]
+fn the_read_model_lists_every_account_sorted_and_skips_damaged_ones() {
+    let mut ledger = ledger(KvStore::new(MemoryKv::new(), "ledger"));
+    for (name, who) in [("zed", "Zed"), ("acc-1", "Ann"), ("acc-2", "Ben")] {
+        ledger.execute(&id(name), &open(who, "5.00")).unwrap();
+    }
+    ledger.execute(&id("acc-2"), &deposit("1.50")).unwrap();
+    let damaged_key = "ledger/v1/event/acc-1/1";
+    ledger.store_mut().kv_mut().set(damaged_key, "garbage").unwrap();
+
+    // A fresh ledger, as after a reload, reads every stream from storage.
+    let kv = ledger.store().kv().clone();
+    let mut fresh = self::ledger(KvStore::new(kv, "ledger"));
+    let overview = fresh.accounts().unwrap();
+    assert_eq!(overview.accounts.accounts, vec![state("acc-2", "Ben", "6.50", 2), state("zed", "Zed", "5.00", 1)]);
+    assert_eq!(overview.accounts.total_cents(), 1150);
+    assert_eq!(overview.damaged.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(), [damaged_key]);
+    assert_eq!(fresh.execute(&id("acc-1"), &deposit("1.00")).unwrap_err().code(), "StorageCorrupt");
+    assert_eq!(fresh.store().kv().get(damaged_key).unwrap().as_deref(), Some("garbage"));
+}
+
+#[test]
+fn a_history_that_breaks_the_rules_is_damage_not_state() {
+    let mut store = KvStore::new(MemoryKv::new(), "ledger");
+    let acc = id("acc-001");
+    // Valid records, impossible history: a withdrawal past the balance.
+    store.append(&acc, ExpectedVersion(Version::EMPTY), vec![new_event("e1", 1, opened("Alice", "1.00"))]).unwrap();
+    store.append(&acc, ExpectedVersion(Version::new(1)), vec![new_event("e2", 2, withdrawn("5.00"))]).unwrap();
+    let mut ledger = ledger(store);
+    match ledger.account(&acc) {
+        Err(LedgerError::Store(StoreError::Corrupt { key, reason })) => {
+            assert_eq!(key, "ledger/v1/event/acc-001/2");
+            assert!(reason.contains("Insufficient funds"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn another_writer_is_seen_before_deciding() {
+    let shared = Rc::new(RefCell::new(MemoryKv::new()));
+    let mut tab_a = ledger(KvStore::new(shared.clone(), "ledger"));
+    let mut tab_b = ledger(KvStore::new(shared, "ledger"));
+    let acc = id("acc-001");
+    tab_a.execute(&acc, &open("Alice", "100.00")).unwrap();
+    tab_b.execute(&acc, &withdraw("80.00")).unwrap();
+    // Tab A's cache says 100.00; it must catch up and see 20.00.
+    assert_eq!(
+        tab_a.execute(&acc, &withdraw("30.00")),
+        Err(LedgerError::Domain(DomainError::InsufficientFunds { balance: money("20.00"), requested: money("30.00") }))
+    );
+    assert_eq!(tab_a.account(&acc).unwrap(), Some(state("acc-001", "Alice", "20.00", 2)));
+}
+
+#[test]
+fn a_stream_removed_behind_the_cache_is_read_again() {
+    let shared = Rc::new(RefCell::new(MemoryKv::new()));
+    let mut ledger = ledger(KvStore::new(shared.clone(), "ledger"));
+    let acc = id("acc-001");
+    ledger.execute(&acc, &open("Alice", "100.00")).unwrap();
+    ledger.execute(&acc, &deposit("1.00")).unwrap();
+    // The user clears site data.
+    *shared.borrow_mut() = MemoryKv::new();
+    assert_eq!(ledger.account(&acc).unwrap(), None);
+    assert_eq!(ledger.execute(&acc, &deposit("1.00")).unwrap_err().code(), "AccountNotFound");
+}
+
+/// A store where, just before the first append, another writer appends the
+/// given events first: the ledger's expected version is then stale.
+struct RacingStore {
+    inner: MemoryStore,
+    races: Vec<(AccountId, NewEvent)>,
+    appends_tried: u32,
+}
+
+impl EventStore for RacingStore {
+    fn read(&self, stream: &AccountId, after: Version) -> Result<Vec<Envelope>, StoreError> {
+        self.inner.read(stream, after)
+    }
+    fn append(&mut self, stream: &AccountId, expected: ExpectedVersion, events: Vec<NewEvent>) -> Result<Vec<Envelope>, StoreError> {
+        self.appends_tried += 1;
+        if let Some((racer, event)) = self.races.pop() {
+            let version = Version::new(self.inner.read(&racer, Version::EMPTY)?.len() as u64);
+            self.inner.append(&racer, ExpectedVersion(version), vec![event])?;
+        }
+        self.inner.append(stream, expected, events)
+    }
+    fn streams(&self) -> Result<StreamList, StoreError> {
+        self.inner.streams()
+    }
+    fn location(&self, stream: &AccountId, version: Version) -> String {
+        self.inner.location(stream, version)
+    }
+}
+
+#[test]
+fn a_conflict_is_retried_with_the_new_state_and_decided_again() {
+    let acc = id("acc-001");
+    let mut inner = MemoryStore::new();
+    inner.append(&acc, ExpectedVersion(Version::EMPTY), vec![new_event("o", 1, opened("Alice", "150.00"))]).unwrap();
+    let racer = (acc.clone(), new_event("r", 2, withdrawn("100.00")));
+    let mut ledger = ledger(RacingStore { inner, races: vec![racer], appends_tried: 0 });
+    ledger.account(&acc).unwrap();
+    // Decided against 150.00, conflicted, decided again against 50.00.
+    assert_eq!(
+        ledger.execute(&acc, &withdraw("60.00")),
+        Err(LedgerError::Domain(DomainError::InsufficientFunds { balance: money("50.00"), requested: money("60.00") }))
+    );
+    assert_eq!(ledger.execute(&acc, &withdraw("50.00")).unwrap().balance, Money::ZERO);
+    assert_eq!(ledger.store().appends_tried, 2);
+}
+
+#[test]
+fn endless_conflicts_end_in_a_typed_conflict() {
+    let acc = id("acc-001");
+    let mut inner = MemoryStore::new();
+    inner.append(&acc, ExpectedVersion(Version::EMPTY), vec![new_event("o", 1, opened("Alice", "150.00"))]).unwrap();
+    let races = (0..10).map(|i| (acc.clone(), new_event(&format!("r{i}"), 2, deposited("1.00")))).collect();
+    let mut ledger = ledger(RacingStore { inner, races, appends_tried: 0 });
+    let error = ledger.execute(&acc, &deposit("1.00")).unwrap_err();
+    assert_eq!(error.code(), "Conflict");
+    assert_eq!(ledger.store().appends_tried, bank_ledger::ledger::MAX_ATTEMPTS);
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    Open(u8, u32),
+    Deposit(u8, u32),
+    Withdraw(u8, u32),
+}
+
+fn any_step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        (0u8..3, 0u32..50_000).prop_map(|(a, c)| Step::Open(a, c)),
+        (0u8..3, 0u32..50_000).prop_map(|(a, c)| Step::Deposit(a, c)),
+        (0u8..3, 0u32..80_000).prop_map(|(a, c)| Step::Withdraw(a, c)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Whatever commands arrive, no balance is ever negative, and the cached
+    /// state always equals the fold of what is stored.
+    #[test]
+    fn random_commands_keep_balances_non_negative_and_the_cache_true(steps in prop::collection::vec(any_step(), 1..60)) {
+        let mut ledger = ledger(KvStore::new(MemoryKv::new(), "ledger"));
+        for step in steps {
+            let (account, command) = match step {
+                Step::Open(a, c) => (a, Command::OpenAccount { owner: owner("P"), initial_balance: Money::from_cents(c.into()).unwrap() }),
+                Step::Deposit(a, c) => (a, Command::Deposit { amount: Money::from_cents(c.into()).unwrap() }),
+                Step::Withdraw(a, c) => (a, Command::Withdraw { amount: Money::from_cents(c.into()).unwrap() }),
+            };
+            let acc = id(&format!("acc-{account}"));
+            let _ = ledger.execute(&acc, &command);
+
+            let stored = ledger.store().read(&acc, Version::EMPTY).unwrap();
+            // Signed arithmetic: a negative balance would show, not saturate.
+            let mut balance: i128 = 0;
+            for envelope in &stored {
+                balance = match &envelope.event {
+                    bank_ledger::domain::Event::AccountOpened { initial_balance, .. } => initial_balance.cents().into(),
+                    bank_ledger::domain::Event::MoneyDeposited { amount } => balance + i128::from(amount.cents()),
+                    bank_ledger::domain::Event::MoneyWithdrawn { amount } => balance - i128::from(amount.cents()),
+                };
+                prop_assert!(balance >= 0);
+            }
+            let events: Vec<_> = stored.into_iter().map(|e| e.event).collect();
+            let folded = BankAccount::replay(acc.clone(), &events).state();
+            prop_assert_eq!(ledger.account(&acc).unwrap(), folded.clone());
+            prop_assert_eq!(folded.map(|s| i128::from(s.balance.cents())), (!events.is_empty()).then_some(balance));
+        }
+    }
+}

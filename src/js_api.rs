@@ -73,8 +73,9 @@ fn respond(result: Result<JsValue, ApiError>) -> ApiResult {
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, ApiError> {
-    let serializer = serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
-    value.serialize(&serializer).map_err(|e| ApiError::Internal(e.to_string()))
+    // Versions, sequences and times are far below 2^53, so they become plain
+    // JS numbers; past it serde-wasm-bindgen refuses rather than round.
+    serde_wasm_bindgen::to_value(value).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 fn type_name(value: &JsValue) -> String {

@@ -1,0 +1,300 @@
+//! In a real browser (Chromium and Firefox, headless): the localStorage store
+//! passes the same contract as the native stores, keeps data across
+//! instances, reports damage without touching it, stores nothing when full;
+//! and the JS API runs the original walkthrough and types every rejection.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod support;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use bank_ledger::browser::{open_ledger, LocalStorageKv, NAMESPACE};
+use bank_ledger::domain::{ExpectedVersion, Version};
+use bank_ledger::js_api;
+use bank_ledger::store::{EventStore, KvStore, StoreError};
+use support::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Clears the page's localStorage: every test starts from nothing.
+fn storage() -> web_sys::Storage {
+    let kv = LocalStorageKv::open().unwrap();
+    kv.raw().clone()
+}
+
+fn cleared() -> web_sys::Storage {
+    let storage = storage();
+    storage.clear().unwrap();
+    storage
+}
+
+/// A store over a cleared localStorage, in a namespace of its own.
+fn fresh_store() -> KvStore<LocalStorageKv> {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    cleared();
+    let namespace = format!("test-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+    KvStore::new(LocalStorageKv::open().unwrap(), &namespace)
+}
+
+mod local_storage_contract {
+    use super::*;
+    store_contract!(wasm_bindgen_test, fresh_store());
+}
+
+fn at(version: u64) -> ExpectedVersion {
+    ExpectedVersion(Version::new(version))
+}
+
+/// Everything in localStorage, sorted: to prove nothing changed.
+fn snapshot(storage: &web_sys::Storage) -> Vec<(String, String)> {
+    let mut entries: Vec<(String, String)> = (0..storage.length().unwrap())
+        .filter_map(|i| storage.key(i).unwrap())
+        .map(|key| {
+            let value = storage.get_item(&key).unwrap().unwrap_or_default();
+            (key, value)
+        })
+        .collect();
+    entries.sort();
+    entries
+}
+
+/// Fills localStorage until it refuses one more character; returns the
+/// filler keys. Each test that fills clears storage again at its end.
+fn fill(storage: &web_sys::Storage) -> usize {
+    let mut chunk = 1 << 20;
+    let mut count = 0;
+    while chunk > 0 {
+        if storage.set_item(&format!("filler-{count}"), &"x".repeat(chunk)).is_ok() {
+            count += 1;
+        } else {
+            chunk /= 2;
+        }
+    }
+    count
+}
+
+#[wasm_bindgen_test]
+fn data_survives_a_new_store_instance() {
+    cleared();
+    let acc = id("acc-001");
+    let mut first = KvStore::new(LocalStorageKv::open().unwrap(), "test-survival");
+    let stored = first.append(&acc, at(0), vec![new_event("e-1", 1, opened("Alice", "1000.00"))]).unwrap();
+    drop(first);
+    let second = KvStore::new(LocalStorageKv::open().unwrap(), "test-survival");
+    assert_eq!(second.read(&acc, Version::EMPTY).unwrap(), stored);
+    let elsewhere = KvStore::new(LocalStorageKv::open().unwrap(), "test-elsewhere");
+    assert_eq!(elsewhere.read(&acc, Version::EMPTY).unwrap(), vec![], "another namespace sees nothing");
+}
+
+#[wasm_bindgen_test]
+fn damaged_keys_give_storage_corrupt_and_stay_byte_identical() {
+    let mut store = fresh_store();
+    let (a, b) = (id("acc-001"), id("acc-002"));
+    store.append(&a, at(0), vec![new_event("a-1", 1, opened("Alice", "1.00"))]).unwrap();
+    store.append(&a, at(1), vec![new_event("a-2", 2, deposited("1.00"))]).unwrap();
+    store.append(&b, at(0), vec![new_event("b-1", 3, opened("Bob", "1.00"))]).unwrap();
+    let key = store.location(&a, Version::new(2));
+    let garbage = "{\"schema\":1,\"version\":2,\u{0}\u{fffd} not json";
+    storage().set_item(&key, garbage).unwrap();
+
+    match store.read(&a, Version::EMPTY) {
+        Err(StoreError::Corrupt { key: named, .. }) => assert_eq!(named, key),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(storage().get_item(&key).unwrap().as_deref(), Some(garbage));
+    assert_eq!(store.read(&b, Version::EMPTY).unwrap().len(), 1, "the other account still reads");
+    store.append(&b, at(1), vec![new_event("b-2", 4, deposited("1.00"))]).unwrap();
+}
+
+#[wasm_bindgen_test]
+fn quota_exhaustion_gives_storage_full_with_nothing_partial() {
+    let mut store = fresh_store();
+    let acc = id("acc-001");
+    store.append(&acc, at(0), vec![new_event("a-1", 1, opened("Alice", "1.00"))]).unwrap();
+    let storage = storage();
+    assert!(fill(&storage) > 0);
+    let before = snapshot(&storage);
+    let result = store.append(
+        &acc,
+        at(1),
+        vec![new_event("a-2", 2, deposited("1.00")), new_event("a-3", 3, deposited("2.00"))],
+    );
+    let after = snapshot(&storage);
+    storage.clear().unwrap();
+    assert_eq!(result, Err(StoreError::Full));
+    assert!(before == after, "nothing partial stays");
+}
+
+fn js(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap()
+}
+
+fn json(value: &JsValue) -> String {
+    js_sys::JSON::stringify(value).unwrap().into()
+}
+
+fn code(result: Result<JsValue, JsValue>) -> String {
+    let error = result.expect_err("the call should have been rejected");
+    assert!(error.is_instance_of::<js_sys::Error>(), "a JS Error is thrown: {error:?}");
+    js_sys::Reflect::get(&error, &"code".into()).unwrap().as_string().unwrap_or_default()
+}
+
+fn acc(name: &str) -> JsValue {
+    JsValue::from_str(name)
+}
+
+#[wasm_bindgen_test]
+fn the_original_walkthrough_through_the_js_api() {
+    cleared();
+    let id = acc("acc-001");
+    js_api::execute(id.clone(), js(r#"{"type":"OpenAccount","owner":"Alice","initial_balance":1000.0}"#)).unwrap();
+    js_api::execute(id.clone(), js(r#"{"type":"Deposit","amount":500.0}"#)).unwrap();
+    let state = js_api::execute(id.clone(), js(r#"{"type":"Withdraw","amount":200.0}"#)).unwrap();
+    let expected = r#"{"id":"acc-001","owner":"Alice","balance":1300,"version":3}"#;
+    assert_eq!(json(&state), expected);
+    assert_eq!(json(&js_api::account(id.clone()).unwrap()), expected);
+    assert_eq!(
+        json(&js_api::events(id.clone()).unwrap()),
+        r#"[{"type":"AccountOpened","owner":"Alice","initial_balance":1000},{"type":"MoneyDeposited","amount":500},{"type":"MoneyWithdrawn","amount":200}]"#
+    );
+    let history = js_api::history(id.clone()).unwrap();
+    let first = js_sys::Array::from(&history).get(0);
+    for field in ["version", "sequence", "recorded_at", "event_id", "event"] {
+        assert!(js_sys::Reflect::has(&first, &field.into()).unwrap(), "history has {field}");
+    }
+    assert_eq!(json(&js_api::account_at(id.clone(), JsValue::from(1)).unwrap()), r#"{"id":"acc-001","owner":"Alice","balance":1000,"version":1}"#);
+    assert_eq!(json(&js_api::accounts().unwrap()), format!("[{expected}]"));
+    assert!(js_api::account(acc("nobody")).unwrap().is_null());
+    assert_eq!(json(&js_api::events(acc("nobody")).unwrap()), "[]");
+
+    // A new ledger over the same storage, as after a reload, sees the same.
+    let mut reloaded = open_ledger(NAMESPACE).unwrap();
+    let state = reloaded.account(&support::id("acc-001")).unwrap().unwrap();
+    assert_eq!((state.balance.to_string(), state.version.get()), ("1300.00".to_owned(), 3));
+}
+
+#[wasm_bindgen_test]
+fn point_one_plus_point_two_is_exactly_point_three() {
+    cleared();
+    js_api::execute(acc("cents"), js(r#"{"type":"OpenAccount","owner":"C","initial_balance":0}"#)).unwrap();
+    js_api::execute(acc("cents"), js(r#"{"type":"Deposit","amount":0.1}"#)).unwrap();
+    let state = js_api::execute(acc("cents"), js(r#"{"type":"Deposit","amount":0.2}"#)).unwrap();
+    assert_eq!(js_sys::Reflect::get(&state, &"balance".into()).unwrap().as_f64(), Some(0.3));
+}
+
+#[wasm_bindgen_test]
+fn every_rejection_has_its_code() {
+    cleared();
+    let open = r#"{"type":"OpenAccount","owner":"Alice","initial_balance":10}"#;
+    js_api::execute(acc("acc-1"), js(open)).unwrap();
+    let cases: [(&str, Result<JsValue, JsValue>); 14] = [
+        ("InvalidCommand", js_api::execute(acc("acc-1"), js(r#"{"type":"Steal","amount":1}"#))),
+        ("InvalidCommand", js_api::execute(acc("acc-1"), js(r#"{"type":"Deposit","amount":1,"amonut":1}"#))),
+        ("InvalidCommand", js_api::execute(acc("acc-1"), js(r#"{"type":"Deposit"}"#))),
+        ("InvalidCommand", js_api::execute(acc("acc-1"), JsValue::from(5))),
+        ("InvalidAmount", js_api::execute(acc("acc-1"), js(r#"{"type":"Deposit","amount":0.001}"#))),
+        ("InvalidAmount", js_api::execute(acc("acc-1"), js(r#"{"type":"Deposit","amount":0}"#))),
+        ("InvalidAmount", js_api::execute(acc("acc-1"), js(r#"{"type":"Deposit","amount":1e13}"#))),
+        ("InvalidAccountId", js_api::execute(acc("bad id"), js(open))),
+        ("InvalidAccountId", js_api::account(JsValue::from(7))),
+        ("InvalidOwner", js_api::execute(acc("acc-2"), js(r#"{"type":"OpenAccount","owner":"  ","initial_balance":1}"#))),
+        ("AccountNotFound", js_api::execute(acc("acc-9"), js(r#"{"type":"Deposit","amount":1}"#))),
+        ("AccountAlreadyExists", js_api::execute(acc("acc-1"), js(open))),
+        ("InsufficientFunds", js_api::execute(acc("acc-1"), js(r#"{"type":"Withdraw","amount":10.01}"#))),
+        ("InvalidVersion", js_api::account_at(acc("acc-1"), JsValue::from(2))),
+    ];
+    for (index, (expected, result)) in cases.into_iter().enumerate() {
+        assert_eq!(code(result), expected, "case {index}");
+    }
+    let error = js_api::execute(acc("acc-1"), js(r#"{"type":"Withdraw","amount":11}"#)).unwrap_err();
+    let message: String = error.unchecked_ref::<js_sys::Error>().message().into();
+    assert!(message.contains("Insufficient funds"), "{message}");
+    assert_eq!(json(&js_api::account(acc("acc-1")).unwrap()), r#"{"id":"acc-1","owner":"Alice","balance":10,"version":1}"#);
+}
+
+#[wasm_bindgen_test]
+fn damage_through_the_js_api_is_storage_corrupt_naming_the_key() {
+    let storage = cleared();
+    js_api::execute(acc("healthy"), js(r#"{"type":"OpenAccount","owner":"H","initial_balance":1}"#)).unwrap();
+    // Written by another store instance, so the API's ledger has not cached it.
+    let mut other = KvStore::new(LocalStorageKv::open().unwrap(), NAMESPACE);
+    other.append(&id("hurt"), at(0), vec![new_event("h-1", 1, opened("Hurt", "1.00"))]).unwrap();
+    let key = "ledger/v1/event/hurt/1";
+    storage.set_item(key, "tampered").unwrap();
+
+    let error = js_api::account(acc("hurt")).unwrap_err();
+    assert_eq!(js_sys::Reflect::get(&error, &"code".into()).unwrap().as_string().as_deref(), Some("StorageCorrupt"));
+    assert_eq!(js_sys::Reflect::get(&error, &"key".into()).unwrap().as_string().as_deref(), Some(key));
+    assert_eq!(code(js_api::execute(acc("hurt"), js(r#"{"type":"Deposit","amount":1}"#))), "StorageCorrupt");
+    assert_eq!(storage.get_item(key).unwrap().as_deref(), Some("tampered"));
+    assert!(json(&js_api::damaged().unwrap()).contains(key));
+    js_api::execute(acc("healthy"), js(r#"{"type":"Deposit","amount":1}"#)).unwrap();
+    assert_eq!(json(&js_api::accounts().unwrap()), r#"[{"id":"healthy","owner":"H","balance":2,"version":2}]"#);
+}
+
+#[wasm_bindgen_test]
+fn a_full_storage_through_the_js_api_is_storage_full_and_reads_still_work() {
+    let storage = cleared();
+    js_api::execute(acc("acc-1"), js(r#"{"type":"OpenAccount","owner":"A","initial_balance":1}"#)).unwrap();
+    fill(&storage);
+    let before = snapshot(&storage);
+    let result = js_api::execute(acc("acc-1"), js(r#"{"type":"Deposit","amount":1}"#));
+    let unchanged = snapshot(&storage) == before;
+    let state = json(&js_api::account(acc("acc-1")).unwrap());
+    storage.clear().unwrap();
+    assert_eq!(code(result), "StorageFull");
+    assert!(unchanged, "nothing partial stays");
+    assert_eq!(state, r#"{"id":"acc-1","owner":"A","balance":1,"version":1}"#);
+}
+
+#[wasm_bindgen_test]
+fn no_argument_of_any_type_makes_the_module_panic() {
+    cleared();
+    let codes = [
+        "InvalidCommand", "InvalidAmount", "InvalidAccountId", "InvalidOwner", "AccountNotFound",
+        "AccountAlreadyExists", "InsufficientFunds", "InvalidVersion",
+    ];
+    let nested = js(&format!("{}1{}", "{\"a\":".repeat(500), "}".repeat(500)));
+    let values = [
+        JsValue::UNDEFINED,
+        JsValue::NULL,
+        JsValue::from(f64::NAN),
+        JsValue::from(f64::INFINITY),
+        JsValue::from(-0.0),
+        JsValue::from(1e308),
+        JsValue::from_str(""),
+        JsValue::from_str(&"x".repeat(100_000)),
+        js_sys::BigInt::from(5).into(),
+        js_sys::Symbol::for_("s").into(),
+        js_sys::Array::new().into(),
+        js("{}"),
+        js(r#"{"__proto__":{"type":"Deposit"}}"#),
+        js(r#"{"type":"Deposit","amount":{"valueOf":1}}"#),
+        js(r#"{"type":"OpenAccount","owner":["A"],"initial_balance":1}"#),
+        js(r#"{"type":"Deposit","amount":"12.345"}"#),
+        nested,
+        js_sys::Function::new_no_args("return 1").into(),
+    ];
+    for value in &values {
+        for result in [
+            js_api::execute(value.clone(), js(r#"{"type":"Deposit","amount":1}"#)),
+            js_api::execute(acc("acc-1"), value.clone()),
+            js_api::account(value.clone()),
+            js_api::events(value.clone()),
+            js_api::history(value.clone()),
+            js_api::account_at(acc("acc-1"), value.clone()),
+            js_api::account_at(value.clone(), JsValue::from(0)),
+        ] {
+            if let Err(error) = result {
+                let code = js_sys::Reflect::get(&error, &"code".into()).unwrap().as_string().unwrap_or_default();
+                assert!(codes.contains(&code.as_str()), "{value:?} gave code {code:?}");
+            }
+        }
+    }
+    // And the module still works.
+    let state = js_api::execute(acc("acc-1"), js(r#"{"type":"OpenAccount","owner":"A","initial_balance":"2.50"}"#)).unwrap();
+    assert_eq!(json(&state), r#"{"id":"acc-1","owner":"A","balance":2.5,"version":1}"#);
+}

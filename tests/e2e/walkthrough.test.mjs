@@ -1,0 +1,129 @@
+// The original walkthrough through window.wasmBindings in the release build,
+// in headless Chromium, surviving a reload; typed errors; hostile values.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, openApp } from './harness.mjs';
+
+let server, browser;
+before(async () => {
+  server = await serve();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const ALICE = { id: 'acc-001', owner: 'Alice', balance: 1300, version: 3 };
+const EVENTS = [
+  { type: 'AccountOpened', owner: 'Alice', initial_balance: 1000 },
+  { type: 'MoneyDeposited', amount: 500 },
+  { type: 'MoneyWithdrawn', amount: 200 },
+];
+
+test('the walkthrough gives the original answers and survives a reload', async () => {
+  const context = await browser.newContext();
+  const page = await openApp(context, server.url);
+  const state = await page.evaluate(() => {
+    const api = window.wasmBindings;
+    api.execute('acc-001', { type: 'OpenAccount', owner: 'Alice', initial_balance: 1000.0 });
+    api.execute('acc-001', { type: 'Deposit', amount: 500.0 });
+    return api.execute('acc-001', { type: 'Withdraw', amount: 200.0 });
+  });
+  assert.deepEqual(state, ALICE);
+  assert.deepEqual(await page.evaluate(() => window.wasmBindings.account('acc-001')), ALICE);
+  assert.deepEqual(await page.evaluate(() => window.wasmBindings.events('acc-001')), EVENTS);
+
+  await page.reload();
+  await page.waitForFunction(() => window.wasmBindings?.account !== undefined);
+  assert.deepEqual(await page.evaluate(() => window.wasmBindings.account('acc-001')), ALICE);
+  assert.deepEqual(await page.evaluate(() => window.wasmBindings.events('acc-001')), EVENTS);
+  const history = await page.evaluate(() => window.wasmBindings.history('acc-001'));
+  assert.deepEqual(history.map((h) => [h.version, h.event.type]), [[1, 'AccountOpened'], [2, 'MoneyDeposited'], [3, 'MoneyWithdrawn']]);
+  assert.equal(new Set(history.map((h) => h.event_id)).size, 3);
+  assert.ok(history.every((h) => h.recorded_at > 1.7e12 && h.sequence > 0));
+  assert.deepEqual(await page.evaluate(() => window.wasmBindings.accounts()), [ALICE]);
+  assert.deepEqual(await page.evaluate(() => window.wasmBindings.account_at('acc-001', 2)), { ...ALICE, balance: 1500, version: 2 });
+  await page.getByText('1 accounts stored').waitFor();
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test('rejections throw an Error with a code and a message', async () => {
+  const context = await browser.newContext();
+  const page = await openApp(context, server.url);
+  const caught = await page.evaluate(() => {
+    const api = window.wasmBindings;
+    api.execute('acc-9', { type: 'OpenAccount', owner: 'Bo', initial_balance: 10 });
+    const attempt = (f) => {
+      try {
+        f();
+        return null;
+      } catch (e) {
+        return { isError: e instanceof Error, code: e.code, message: e.message };
+      }
+    };
+    return [
+      attempt(() => api.execute('acc-9', { type: 'Withdraw', amount: 10.01 })),
+      attempt(() => api.execute('acc-9', { type: 'Deposit', amount: 0.001 })),
+      attempt(() => api.execute('nope', { type: 'Deposit', amount: 1 })),
+      attempt(() => api.account_at('acc-9', 7)),
+      attempt(() => api.execute('acc-9', { type: 'Deposit', amount: 1n })),
+    ];
+  });
+  assert.deepEqual(caught.map((c) => c?.code), ['InsufficientFunds', 'InvalidAmount', 'AccountNotFound', 'InvalidVersion', 'InvalidAmount']);
+  assert.ok(caught.every((c) => c.isError && c.message.length > 0));
+  assert.match(caught[0].message, /Insufficient funds/);
+  await context.close();
+});
+
+test('hostile values never break the module', async () => {
+  const context = await browser.newContext();
+  const page = await openApp(context, server.url);
+  const outcome = await page.evaluate(() => {
+    const api = window.wasmBindings;
+    const codes = new Set(['InvalidCommand', 'InvalidAmount', 'InvalidAccountId', 'InvalidOwner', 'AccountNotFound',
+      'AccountAlreadyExists', 'InsufficientFunds', 'InvalidVersion']);
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+    const atoms = [undefined, null, NaN, Infinity, -Infinity, -0, 0, 1e308, 0.001, 5, -5, 2 ** 53, 10n, '', 'acc-1',
+      'x'.repeat(70000), '<img src=x onerror=alert(1)>', true, Symbol('s'), [], {}, () => 1, new Date(0)];
+    const value = (depth = 0) => {
+      const r = rand();
+      if (r < 0.6 || depth > 3) return pick(atoms);
+      if (r < 0.8) return [value(depth + 1), value(depth + 1)];
+      const o = JSON.parse('{"__proto__": {"polluted": true}}');
+      for (const k of ['type', 'amount', 'owner', 'initial_balance', 'extra', 'constructor']) {
+        if (rand() < 0.5) o[k] = k === 'type' ? pick(['Deposit', 'Withdraw', 'OpenAccount', 'x', 7]) : value(depth + 1);
+      }
+      return o;
+    };
+    const bad = [];
+    let thrown = 0;
+    for (let i = 0; i < 2000; i++) {
+      const calls = [
+        () => api.execute(value(), value()),
+        () => api.execute(pick(['acc-1', 'acc-2']), value()),
+        () => api.account(value()),
+        () => api.events(value()),
+        () => api.history(value()),
+        () => api.account_at(value(), value()),
+      ];
+      try {
+        pick(calls)();
+      } catch (e) {
+        thrown++;
+        if (!(e instanceof Error) || !codes.has(e.code)) bad.push(String(e?.code ?? e));
+      }
+    }
+    const works = api.execute('fuzz-ok', { type: 'OpenAccount', owner: 'Still', initial_balance: 1 });
+    return { bad: bad.slice(0, 5), thrown, works, polluted: ({}).polluted };
+  });
+  assert.deepEqual(outcome.bad, []);
+  assert.ok(outcome.thrown > 1000);
+  assert.deepEqual(outcome.works, { id: 'fuzz-ok', owner: 'Still', balance: 1, version: 1 });
+  assert.equal(outcome.polluted, undefined);
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});

@@ -1,7 +1,7 @@
 //! The application service: the walkthrough, caching, retries on conflict,
 //! time travel and the read model, natively over both stores.
 #![cfg(not(target_arch = "wasm32"))]
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 mod support;
 

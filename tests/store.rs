@@ -1,7 +1,7 @@
 //! The event-store contract against the native stores, and what the
 //! key-value store must do with damage, full storage and restarts.
 #![cfg(not(target_arch = "wasm32"))]
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 mod support;
 

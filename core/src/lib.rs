@@ -3,6 +3,8 @@
 //! application service. Plain Rust: no browser API, no clock, no randomness.
 #![forbid(unsafe_code)]
 
+mod text;
+
 pub mod clock;
 pub mod domain;
 pub mod ledger;

@@ -1,7 +1,5 @@
 //! Account ids, validated once at the boundary.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 /// An account id: 1 to 64 ASCII letters, digits, `-` and `_`.
@@ -38,30 +36,9 @@ impl AccountId {
         }
         Ok(AccountId(text.to_owned()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for AccountId {
-    type Error = AccountIdError;
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        AccountId::parse(&text)
-    }
-}
-
-impl From<AccountId> for String {
-    fn from(id: AccountId) -> String {
-        id.0
-    }
-}
-
-impl fmt::Display for AccountId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::text::text_newtype!(AccountId, AccountIdError);
 
 #[cfg(test)]
 mod tests {

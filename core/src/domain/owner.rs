@@ -1,7 +1,5 @@
 //! Account owners' names.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 /// An owner's name: 1 to 100 characters after trimming, no control characters.
@@ -38,30 +36,9 @@ impl Owner {
         }
         Ok(Owner(trimmed.to_owned()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for Owner {
-    type Error = OwnerError;
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Owner::parse(&text)
-    }
-}
-
-impl From<Owner> for String {
-    fn from(owner: Owner) -> String {
-        owner.0
-    }
-}
-
-impl fmt::Display for Owner {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::text::text_newtype!(Owner, OwnerError);
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,5 @@
 //! The envelope: an event with the metadata the store gives it.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Event, Version};
@@ -26,30 +24,9 @@ impl EventId {
             Err(EventIdError)
         }
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for EventId {
-    type Error = EventIdError;
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        EventId::parse(&text)
-    }
-}
-
-impl From<EventId> for String {
-    fn from(id: EventId) -> String {
-        id.0
-    }
-}
-
-impl fmt::Display for EventId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::text::text_newtype!(EventId, EventIdError);
 
 /// Milliseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

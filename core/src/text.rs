@@ -1,0 +1,37 @@
+//! Validated text newtypes (account ids, owners, event ids) share the same
+//! conversions; this macro writes them once.
+
+/// For a `struct $name(String)` with `fn parse(&str) -> Result<$name, $error>`:
+/// `as_str`, `Display`, and the `String` conversions serde uses
+/// (`#[serde(try_from = "String", into = "String")]`), so that deserializing
+/// validates exactly as parsing does.
+macro_rules! text_newtype {
+    ($name:ident, $error:ty) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $error;
+            fn try_from(text: String) -> Result<Self, Self::Error> {
+                $name::parse(&text)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+pub(crate) use text_newtype;

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test: native (cargo test), in headless Chromium and Firefox
+# (wasm-bindgen-test), then end to end against the release build in headless
+# Chromium (playwright-core). Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$SECONDS
+scripts/setup.sh test
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+summary=()
+passed_total=0
+
+# Runs one kind of test, shows its output, and counts what passed.
+timed() {
+  local name=$1
+  shift
+  printf '\n==> %s\n' "$name"
+  local t=$SECONDS
+  "$@" 2>&1 | tee "$logs/current"
+  local passed
+  passed=$(awk '/^test result: ok\. [0-9]+ passed/ { s += $4 } /^# pass [0-9]+/ { s += $3 } END { print s + 0 }' "$logs/current")
+  passed_total=$((passed_total + ${passed:-0}))
+  summary+=("$(printf '%-40s %4s passed  %4ss' "$name" "${passed:-0}" $((SECONDS - t)))")
+}
+
+timed "native tests" cargo test --workspace --locked
+timed "browser tests in headless Chromium" \
+  env -u GECKODRIVER CHROMEDRIVER="$(command -v chromedriver)" \
+  cargo test --locked --target wasm32-unknown-unknown --test browser
+timed "browser tests in headless Firefox" \
+  env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
+  cargo test --locked --target wasm32-unknown-unknown --test browser
+timed "release build" trunk build --release
+timed "end-to-end tests in headless Chromium" node --test tests/e2e/*.test.mjs
+
+printf '\n'
+printf '%s\n' "${summary[@]}"
+printf 'All tests passed in %ss.\n' $((SECONDS - start))
+printf '%s passed, 0 failed\n' "$passed_total"
+

@@ -149,9 +149,12 @@ fn parse_command(value: &JsValue) -> Result<Command, ApiError> {
             )))
         }
     };
-    let object: &js_sys::Object = value.unchecked_ref();
-    for key in js_sys::Object::keys(object).iter() {
-        let key = key.as_string().unwrap_or_default();
+    // Reflect.ownKeys reports a throwing Proxy as an error instead of letting
+    // the exception unwind through the module, and also sees symbol keys.
+    let keys = js_sys::Reflect::own_keys(value.unchecked_ref())
+        .map_err(|_| ApiError::InvalidCommand("the command's fields could not be listed".into()))?;
+    for key in keys.iter() {
+        let key = key.as_string().unwrap_or_else(|| "a symbol".into());
         if !allowed.contains(&key.as_str()) {
             return Err(ApiError::InvalidCommand(format!(
                 "{kind} takes only {}; unexpected field {:?}",

@@ -294,6 +294,15 @@ fn no_argument_of_any_type_makes_the_module_panic() {
             }
         }
     }
+    // Getters and proxies that throw, and symbol keys, are refused as such.
+    for hostile in [
+        "({ get type() { throw new Error('boom') } })",
+        "new Proxy({ type: 'Deposit', amount: 1 }, { ownKeys() { throw new Error('boom') } })",
+        "({ type: 'Deposit', amount: 1, [Symbol('s')]: 1 })",
+    ] {
+        let command = js_sys::eval(hostile).unwrap();
+        assert_eq!(code(js_api::execute(acc("acc-1"), command)), "InvalidCommand", "{hostile}");
+    }
     // And the module still works.
     let state = js_api::execute(acc("acc-1"), js(r#"{"type":"OpenAccount","owner":"A","initial_balance":"2.50"}"#)).unwrap();
     assert_eq!(json(&state), r#"{"id":"acc-1","owner":"A","balance":2.5,"version":1}"#);

@@ -9,7 +9,10 @@ use crate::browser::with_ledger;
 #[component]
 pub fn App() -> impl IntoView {
     let summary = match with_ledger(|ledger| ledger.accounts()) {
-        Ok(overview) => format!("{} accounts stored in this browser.", overview.accounts.accounts.len()),
+        Ok(overview) => match overview.accounts.accounts.len() {
+            1 => "1 account stored in this browser.".to_owned(),
+            n => format!("{n} accounts stored in this browser."),
+        },
         Err(error) => format!("The ledger could not be opened: {error}"),
     };
     view! {

@@ -80,14 +80,11 @@ fn the_balance_cannot_overflow() {
 
 #[test]
 fn depositing_point_one_then_point_two_gives_exactly_point_three() {
-    let account = given([opened("Alice", "0")]).when(Command::Deposit { amount: Money::from_units(0.1).unwrap() }).then([
-        Event::MoneyDeposited { amount: Money::from_units(0.1).unwrap() },
-    ]);
-    let after = account.decide(&Command::Deposit { amount: Money::from_units(0.2).unwrap() }).unwrap();
-    let account = bank_ledger::domain::BankAccount::replay(
-        id(ACCOUNT),
-        &[opened("Alice", "0"), deposited("0.10"), after[0].clone()],
-    );
+    let from_js = |x: f64| Command::Deposit { amount: Money::from_units(x).unwrap() };
+    let mut account = given([opened("Alice", "0")]).when(from_js(0.1)).then([deposited("0.10")]);
+    for event in account.decide(&from_js(0.2)).unwrap() {
+        account.apply(&event);
+    }
     assert_eq!(account.balance(), money("0.30"));
     assert_eq!(account.balance().to_units(), 0.3);
 }

@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use bank_ledger::clock::{CountingIds, ManualClock};
+use bank_ledger::domain::projection::{balance_timeline, state_at};
 use bank_ledger::domain::{AccountId, AccountState, BankAccount, Command, DomainError, ExpectedVersion, Money, Version};
 use bank_ledger::ledger::{Ledger, LedgerError};
 use bank_ledger::store::{
@@ -252,6 +253,12 @@ proptest! {
             let folded = BankAccount::replay(acc.clone(), &events).state();
             prop_assert_eq!(ledger.account(&acc).unwrap(), folded.clone());
             prop_assert_eq!(folded.map(|s| i128::from(s.balance.cents())), (!events.is_empty()).then_some(balance));
+            // The cached timeline and time travel agree with the pure folds.
+            let timeline: Vec<Money> = balance_timeline(&acc, &events).into_iter().map(|(_, m)| m).collect();
+            prop_assert_eq!(ledger.balances(&acc).unwrap(), timeline);
+            for version in 0..=events.len() as u64 {
+                prop_assert_eq!(ledger.account_at(&acc, version).unwrap(), state_at(&acc, &events, Version::new(version)));
+            }
         }
     }
 }

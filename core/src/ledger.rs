@@ -11,11 +11,11 @@
 //! only what is new (nothing, usually), so its cost does not grow with the
 //! stream.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::clock::{Clock, IdGenerator};
-use crate::domain::projection::{self, AccountsOverview};
-use crate::domain::{AccountId, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, Version};
+use crate::domain::projection::AccountsOverview;
+use crate::domain::{AccountId, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, Money, Version};
 use crate::store::{Damage, Envelope, EventStore, NewEvent, StoreError, StreamList};
 
 /// How often a command is tried when other writers keep moving the stream.
@@ -60,18 +60,41 @@ pub struct Overview {
     pub damaged: Vec<Damage>,
 }
 
+/// An account as the ledger caches it: its state, and its balance after each
+/// event (for time travel, the history table and the chart, all O(1) or
+/// O(page) once loaded).
+#[derive(Clone, Debug)]
+struct Cached {
+    account: BankAccount,
+    balances: Vec<Money>,
+}
+
+impl Cached {
+    fn new(id: &AccountId) -> Cached {
+        Cached { account: BankAccount::new(id.clone()), balances: Vec::new() }
+    }
+
+    fn apply(&mut self, event: &Event) {
+        self.account.apply(event);
+        self.balances.push(self.account.balance());
+    }
+}
+
 /// The ledger over an event store, a clock and an id source.
 #[derive(Debug)]
 pub struct Ledger<S, C, G> {
     store: S,
     clock: C,
     ids: G,
-    cache: HashMap<AccountId, BankAccount>,
+    cache: HashMap<AccountId, Cached>,
+    /// The streams known to exist and the damage seen by the last scan of
+    /// the store; `None` until the first scan, or after [`Ledger::rescan`].
+    known: Option<(BTreeSet<AccountId>, Vec<Damage>)>,
 }
 
 impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
     pub fn new(store: S, clock: C, ids: G) -> Self {
-        Ledger { store, clock, ids, cache: HashMap::new() }
+        Ledger { store, clock, ids, cache: HashMap::new(), known: None }
     }
 
     pub fn store(&self) -> &S {
@@ -84,20 +107,21 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
 
     /// Runs `command` against account `id`: `POST /accounts/{id}`.
     pub fn execute(&mut self, id: &AccountId, command: &Command) -> Result<AccountState, LedgerError> {
-        let mut account = self.checkout(id);
-        let result = self.execute_on(&mut account, command);
-        self.keep(account);
+        let mut cached = self.checkout(id);
+        let result = self.execute_on(&mut cached, command);
+        if result.is_ok() {
+            if let Some((known, _)) = &mut self.known {
+                known.insert(id.clone());
+            }
+        }
+        self.keep(cached);
         result
     }
 
     /// The account's current state, `None` if it does not exist:
     /// `GET /accounts/{id}`.
     pub fn account(&mut self, id: &AccountId) -> Result<Option<AccountState>, LedgerError> {
-        let mut account = self.checkout(id);
-        let result = self.catch_up(&mut account);
-        let state = account.state();
-        self.keep(account);
-        result.map(|()| state)
+        self.with_current(id, |cached| cached.account.state())
     }
 
     /// The account's events, oldest first: `GET /accounts/{id}/events`.
@@ -109,26 +133,56 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
     /// a load is.
     pub fn history(&self, id: &AccountId) -> Result<Vec<Envelope>, LedgerError> {
         let history = self.store.read(id, Version::EMPTY)?;
-        let mut account = BankAccount::new(id.clone());
-        self.replay(&mut account, &history)?;
+        let mut cached = Cached::new(id);
+        self.replay(&mut cached, &history)?;
         Ok(history)
+    }
+
+    /// At most `max` envelopes after version `after`: one page of history,
+    /// read without touching the rest of the stream.
+    pub fn history_page(&self, id: &AccountId, after: Version, max: usize) -> Result<Vec<Envelope>, LedgerError> {
+        Ok(self.store.read_page(id, after, max)?)
+    }
+
+    /// The balance after each event, oldest first (index 0 is version 1).
+    pub fn balances(&mut self, id: &AccountId) -> Result<Vec<Money>, LedgerError> {
+        self.with_current(id, |cached| cached.balances.clone())
     }
 
     /// The state after the first `version` events (time travel); `None` for
     /// version 0, before the account was opened.
-    pub fn account_at(&self, id: &AccountId, version: u64) -> Result<Option<AccountState>, LedgerError> {
-        let events = self.events(id)?;
-        let current = Version::new(u64::try_from(events.len()).unwrap_or(u64::MAX));
-        if version > current.get() {
-            return Err(LedgerError::InvalidVersion { id: id.clone(), requested: version, current });
-        }
-        Ok(projection::state_at(id, &events, Version::new(version)))
+    pub fn account_at(&mut self, id: &AccountId, version: u64) -> Result<Option<AccountState>, LedgerError> {
+        let result = self.with_current(id, |cached| {
+            let current = cached.account.version();
+            if version > current.get() {
+                return Err(LedgerError::InvalidVersion { id: id.clone(), requested: version, current });
+            }
+            let balance = usize::try_from(version).ok().and_then(|v| v.checked_sub(1)).and_then(|i| cached.balances.get(i));
+            Ok(match (cached.account.state(), balance) {
+                (Some(now), Some(balance)) => {
+                    Some(AccountState { balance: *balance, version: Version::new(version), ..now })
+                }
+                _ => None,
+            })
+        });
+        result?
     }
 
     /// Every account's state, sorted by id (the read model), and what could
     /// not be read. One damaged account does not hide the others.
+    ///
+    /// The store's keys are scanned once; after that the ledger remembers
+    /// which streams exist (it creates them itself) until [`Ledger::rescan`].
     pub fn accounts(&mut self) -> Result<Overview, LedgerError> {
-        let StreamList { ids, mut damaged } = self.store.streams()?;
+        let (ids, mut damaged) = match &self.known {
+            Some((ids, damaged)) => (ids.clone(), damaged.clone()),
+            None => {
+                let StreamList { ids, damaged } = self.store.streams()?;
+                let ids: BTreeSet<AccountId> = ids.into_iter().collect();
+                self.known = Some((ids.clone(), damaged.clone()));
+                (ids, damaged)
+            }
+        };
         let mut states = Vec::with_capacity(ids.len());
         for id in ids {
             match self.account(&id) {
@@ -138,13 +192,22 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
                 Err(error) => return Err(error),
             }
         }
+        damaged.sort_by(|a, b| a.key.cmp(&b.key));
+        damaged.dedup();
         Ok(Overview { accounts: AccountsOverview::new(states), damaged })
     }
 
-    fn execute_on(&mut self, account: &mut BankAccount, command: &Command) -> Result<AccountState, LedgerError> {
+    /// Forgets which streams exist, so the next [`Ledger::accounts`] scans
+    /// the store again: for when another writer (a tab) may have added some.
+    pub fn rescan(&mut self) {
+        self.known = None;
+    }
+
+    fn execute_on(&mut self, cached: &mut Cached, command: &Command) -> Result<AccountState, LedgerError> {
         let mut attempt = 1;
         loop {
-            self.catch_up(account)?;
+            self.catch_up(cached)?;
+            let account = &cached.account;
             let events = account.decide(command)?;
             let new_events = events
                 .into_iter()
@@ -153,9 +216,10 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
             match self.store.append(account.id(), ExpectedVersion(account.version()), new_events) {
                 Ok(stored) => {
                     for envelope in &stored {
-                        account.apply(&envelope.event);
+                        cached.apply(&envelope.event);
                     }
                     // Every accepted command leaves the account opened.
+                    let account = &cached.account;
                     return account.state().ok_or_else(|| DomainError::AccountNotFound { id: account.id().clone() }.into());
                 }
                 Err(StoreError::Conflict { .. }) if attempt < MAX_ATTEMPTS => attempt += 1,
@@ -164,47 +228,59 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         }
     }
 
-    /// Brings `account` up to date with the store: reads only the events past
+    /// Runs `f` on the up-to-date cached account `id`.
+    fn with_current<T>(&mut self, id: &AccountId, f: impl FnOnce(&Cached) -> T) -> Result<T, LedgerError> {
+        let mut cached = self.checkout(id);
+        let result = self.catch_up(&mut cached).map(|()| f(&cached));
+        self.keep(cached);
+        result
+    }
+
+    /// Brings `cached` up to date with the store: reads only the events past
     /// its version, or everything again if the stream was cut short under us.
-    fn catch_up(&self, account: &mut BankAccount) -> Result<(), LedgerError> {
-        let new = match self.store.read(account.id(), account.version()) {
+    fn catch_up(&self, cached: &mut Cached) -> Result<(), LedgerError> {
+        let id = cached.account.id().clone();
+        let new = match self.store.read(&id, cached.account.version()) {
             Ok(new) => new,
             Err(StoreError::Conflict { .. }) => {
-                *account = BankAccount::new(account.id().clone());
-                self.store.read(account.id(), Version::EMPTY)?
+                *cached = Cached::new(&id);
+                self.store.read(&id, Version::EMPTY)?
             }
             Err(error) => return Err(error.into()),
         };
-        let mut next = account.clone();
+        if new.is_empty() {
+            return Ok(());
+        }
+        let mut next = cached.clone();
         self.replay(&mut next, &new)?;
-        *account = next;
+        *cached = next;
         Ok(())
     }
 
-    /// Applies `envelopes` to `account`, refusing any event its rules could
-    /// not have produced: such a history is damaged or foreign.
-    fn replay(&self, account: &mut BankAccount, envelopes: &[Envelope]) -> Result<(), LedgerError> {
+    /// Applies `envelopes` to `cached`, refusing any event the account's rules
+    /// could not have produced: such a history is damaged or foreign.
+    fn replay(&self, cached: &mut Cached, envelopes: &[Envelope]) -> Result<(), LedgerError> {
         for envelope in envelopes {
-            if let Err(rule) = account.check(&envelope.event) {
+            if let Err(rule) = cached.account.check(&envelope.event) {
                 return Err(StoreError::Corrupt {
-                    key: self.store.location(account.id(), envelope.version),
+                    key: self.store.location(cached.account.id(), envelope.version),
                     reason: format!("this event breaks the account's rules: {rule}"),
                 }
                 .into());
             }
-            account.apply(&envelope.event);
+            cached.apply(&envelope.event);
         }
         Ok(())
     }
 
-    fn checkout(&mut self, id: &AccountId) -> BankAccount {
-        self.cache.remove(id).unwrap_or_else(|| BankAccount::new(id.clone()))
+    fn checkout(&mut self, id: &AccountId) -> Cached {
+        self.cache.remove(id).unwrap_or_else(|| Cached::new(id))
     }
 
     /// Caches accounts that exist; unknown ids asked about cost no memory.
-    fn keep(&mut self, account: BankAccount) {
-        if account.version() > Version::EMPTY {
-            self.cache.insert(account.id().clone(), account);
+    fn keep(&mut self, cached: Cached) {
+        if cached.account.version() > Version::EMPTY {
+            self.cache.insert(cached.account.id().clone(), cached);
         }
     }
 }

@@ -40,6 +40,16 @@ pub fn read_after_a_version_returns_only_later_events(store: &mut impl EventStor
     assert_eq!(store.read(&a, Version::new(2)).unwrap(), vec![]);
 }
 
+pub fn a_page_reads_at_most_its_size(store: &mut impl EventStore) {
+    let a = id("acc-a");
+    let events = (1..=5).map(|i| new_event(&format!("e-{i}"), i, if i == 1 { opened("A", "1.00") } else { deposited("1.00") }));
+    let stored = store.append(&a, at(0), events.collect()).unwrap();
+    assert_eq!(store.read_page(&a, Version::new(1), 2).unwrap(), stored[1..3]);
+    assert_eq!(store.read_page(&a, Version::new(4), 9).unwrap(), stored[4..]);
+    assert_eq!(store.read_page(&a, Version::new(5), 9).unwrap(), vec![]);
+    assert_eq!(store.read_page(&a, Version::EMPTY, 0).unwrap(), vec![]);
+}
+
 pub fn reading_past_the_end_is_a_conflict(store: &mut impl EventStore) {
     let a = id("acc-a");
     store.append(&a, at(0), vec![new_event("e-1", 1, opened("Alice", "10.00"))]).unwrap();
@@ -104,6 +114,10 @@ macro_rules! store_contract {
         #[$test]
         fn read_after_a_version_returns_only_later_events() {
             support::contract::read_after_a_version_returns_only_later_events(&mut $make);
+        }
+        #[$test]
+        fn a_page_reads_at_most_its_size() {
+            support::contract::a_page_reads_at_most_its_size(&mut $make);
         }
         #[$test]
         fn reading_past_the_end_is_a_conflict() {

@@ -104,19 +104,24 @@ impl<K: KeyValue> KvStore<K> {
 
 impl<K: KeyValue> EventStore for KvStore<K> {
     fn read(&self, stream: &AccountId, after: Version) -> Result<Vec<Envelope>, StoreError> {
+        self.read_page(stream, after, usize::MAX)
+    }
+
+    fn read_page(&self, stream: &AccountId, after: Version, max: usize) -> Result<Vec<Envelope>, StoreError> {
         if !self.exists(stream, after)? {
             return Err(self.conflict(stream, after));
         }
         let mut envelopes = Vec::new();
         let mut version = after.next();
-        loop {
+        while envelopes.len() < max {
             let key = self.keys.event(stream, version);
             let Some(text) = self.get(&key)? else {
-                return Ok(envelopes);
+                break;
             };
             envelopes.push(decode_record(&key, version, &text)?);
             version = version.next();
         }
+        Ok(envelopes)
     }
 
     fn append(

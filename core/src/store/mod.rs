@@ -28,6 +28,14 @@ pub trait EventStore {
     /// [`StoreError::Corrupt`] when a stored event can't be read.
     fn read(&self, stream: &AccountId, after: Version) -> Result<Vec<Envelope>, StoreError>;
 
+    /// Like [`EventStore::read`], but at most `max` events: one page of a
+    /// history, without reading the rest of the stream.
+    fn read_page(&self, stream: &AccountId, after: Version, max: usize) -> Result<Vec<Envelope>, StoreError> {
+        let mut events = self.read(stream, after)?;
+        events.truncate(max);
+        Ok(events)
+    }
+
     /// Appends `events` to `stream` if it is exactly at `expected`: all of them
     /// or none. Assigns versions and global sequence numbers and returns the
     /// stored envelopes.

@@ -29,10 +29,10 @@ timed() {
 timed "native tests" cargo test --workspace --locked
 timed "browser tests in headless Chromium" \
   env -u GECKODRIVER CHROMEDRIVER="$(command -v chromedriver)" \
-  cargo test --locked --target wasm32-unknown-unknown --test browser
+  cargo test --locked --target wasm32-unknown-unknown --test browser --test ui
 timed "browser tests in headless Firefox" \
   env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
-  cargo test --locked --target wasm32-unknown-unknown --test browser
+  cargo test --locked --target wasm32-unknown-unknown --test browser --test ui
 timed "release build" trunk build --release
 timed "end-to-end tests in headless Chromium" node --test tests/e2e/*.test.mjs
 

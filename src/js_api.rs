@@ -17,7 +17,7 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::browser::with_ledger;
+use crate::browser::{notify_change, with_ledger};
 use crate::domain::{AccountId, Command, Event, Money, Owner, Version};
 use crate::ledger::LedgerError;
 use crate::store::{EventId, Sequence, StoreError, Timestamp};
@@ -205,6 +205,7 @@ pub fn execute(id: JsValue, command: JsValue) -> ApiResult {
         let id = parse_id(&id)?;
         let command = parse_command(&command)?;
         let state = with_ledger(|ledger| ledger.execute(&id, &command))?;
+        notify_change();
         to_js(&state)
     })())
 }

@@ -1,25 +1,21 @@
-//! The Leptos UI. For now a placeholder page that shows the ledger is loaded;
-//! the full app comes next.
+//! The Leptos UI: components that render the ledger and dispatch commands to
+//! it. They hold no rules: everything goes through [`crate::browser::with_ledger`].
+//!
+//! `app.rs` wires the page together; each other file is one component, named
+//! for what it shows.
 
-use leptos::prelude::*;
+mod accounts_list;
+mod account_panel;
+mod alert;
+mod amount_form;
+mod app;
+mod balance_chart;
+mod field;
+mod format;
+mod history_table;
+mod open_account_form;
+mod state;
+mod time_travel;
 
-use crate::browser::with_ledger;
-
-/// The page.
-#[component]
-pub fn App() -> impl IntoView {
-    let summary = match with_ledger(|ledger| ledger.accounts()) {
-        Ok(overview) => match overview.accounts.accounts.len() {
-            1 => "1 account stored in this browser.".to_owned(),
-            n => format!("{n} accounts stored in this browser."),
-        },
-        Err(error) => format!("The ledger could not be opened: {error}"),
-    };
-    view! {
-        <main>
-            <h1>"Ledger"</h1>
-            <p id="summary">{summary}</p>
-            <p>"The JS API is at " <code>"window.wasmBindings"</code> "."</p>
-        </main>
-    }
-}
+pub use app::App;
+pub use state::{account_from_hash, hash_for};

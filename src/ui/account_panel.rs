@@ -1,0 +1,88 @@
+//! The selected account: its state (now or as of a version), the amount
+//! form, time travel, the chart and the history.
+
+use leptos::prelude::*;
+
+use super::amount_form::AmountForm;
+use super::balance_chart::BalanceChart;
+use super::format::money;
+use super::history_table::HistoryTable;
+use super::state::{selected, Selected, Ui};
+use super::time_travel::TimeTravel;
+use crate::browser::with_ledger;
+use crate::domain::AccountId;
+
+#[component]
+pub fn AccountPanel(ui: Ui) -> impl IntoView {
+    let selected = selected(ui);
+    view! {
+        <section class="card account" aria-live="polite">
+            {move || match (ui.selected.get(), selected.get()) {
+                (Some(id), Some(Ok(Some(account)))) => view! { <Account ui id account/> }.into_any(),
+                (Some(id), Some(Ok(None))) => view! {
+                    <h2>{format!("No account {id}")}</h2>
+                    <p>"There is no account with this id yet. Open it with the form."</p>
+                }
+                .into_any(),
+                (Some(id), Some(Err(error))) => view! {
+                    <h2>{format!("Account {id} is damaged")}</h2>
+                    <p class="damaged">{error.to_string()}</p>
+                    <p>"Its stored data was left exactly as it is. Every other account still works."</p>
+                }
+                .into_any(),
+                _ => view! {
+                    <h2>"Welcome"</h2>
+                    <p>
+                        "This ledger keeps bank accounts in your browser. Every deposit and withdrawal is
+                        recorded as an event that is never changed, so you can look at any account as it
+                        was at any point in its history."
+                    </p>
+                    <p>"Open an account to start, or pick one from the list."</p>
+                }
+                .into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Account(ui: Ui, id: AccountId, account: Selected) -> impl IntoView {
+    let Selected { state, balances } = account;
+    let now = state.version.get();
+    let balances = Signal::stored(balances);
+    let current = Signal::stored(now);
+    let upto = Signal::derive(move || ui.travel.get().unwrap_or(now));
+    // Time travel asks the ledger, which answers from its cached timeline.
+    let as_of = {
+        let id = id.clone();
+        Memo::new(move |_| ui.travel.get().map(|version| with_ledger(|ledger| ledger.account_at(&id, version))))
+    };
+    let shown = move || match as_of.get() {
+        None => Some(state.clone()),
+        Some(Ok(past)) => past,
+        Some(Err(_)) => None,
+    };
+    let chart_label = format!("Balance of {id} over time");
+
+    view! {
+        <h2>{format!("Account {id}")}</h2>
+        {move || match shown() {
+            Some(s) => view! {
+                <dl class="summary">
+                    <div><dt>"Owner"</dt><dd class="owner">{s.owner.to_string()}</dd></div>
+                    <div><dt>"Balance"</dt><dd class="balance">{money(s.balance)}</dd></div>
+                    <div><dt>"Version"</dt><dd class="version">{s.version.get()}</dd></div>
+                </dl>
+            }
+            .into_any(),
+            None => view! { <p class="muted">"Before version 1 the account did not exist."</p> }.into_any(),
+        }}
+        <AmountForm ui id=id.clone() disabled=Signal::derive(move || ui.travel.get().is_some())/>
+        <p class="muted" hidden=move || ui.travel.get().is_none()>
+            "You are looking at the past. Go back to now to deposit or withdraw."
+        </p>
+        <TimeTravel ui current/>
+        <BalanceChart balances marker=Signal::derive(move || ui.travel.get()) label=chart_label/>
+        <HistoryTable ui id upto balances/>
+    }
+}

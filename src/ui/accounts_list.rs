@@ -1,0 +1,90 @@
+//! Every account (the CQRS read model), their total, and damaged data.
+
+use leptos::prelude::*;
+
+use super::format::money;
+use super::state::{hash_for, overview, Ui};
+use crate::domain::Money;
+
+#[component]
+pub fn AccountsList(ui: Ui) -> impl IntoView {
+    let overview = overview(ui);
+    view! {
+        <section class="card accounts" aria-labelledby="accounts-title">
+            <h2 id="accounts-title">"Accounts"</h2>
+            {move || match overview.get() {
+                Err(error) => view! { <p class="damaged">{format!("The accounts can't be read: {error}")}</p> }.into_any(),
+                Ok(overview) if overview.accounts.accounts.is_empty() && overview.damaged.is_empty() => {
+                    view! { <p class="muted">"No accounts yet."</p> }.into_any()
+                }
+                Ok(overview) => {
+                    let total = overview.accounts.total_cents();
+                    let rows = overview.accounts.accounts;
+                    let damaged = overview.damaged;
+                    view! {
+                        <div class="table-scroll">
+                            <table>
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Account"</th>
+                                        <th scope="col">"Owner"</th>
+                                        <th scope="col" class="num">"Balance"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {rows
+                                        .into_iter()
+                                        .map(|account| {
+                                            let id = account.id.clone();
+                                            let current = move || {
+                                                (ui.selected.get().as_ref() == Some(&id)).then_some("page")
+                                            };
+                                            view! {
+                                                <tr>
+                                                    <td>
+                                                        <a href=hash_for(&account.id) aria-current=current>
+                                                            {account.id.to_string()}
+                                                        </a>
+                                                    </td>
+                                                    <td class="wrap">{account.owner.to_string()}</td>
+                                                    <td class="num">{money(account.balance)}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                                <tfoot>
+                                    <tr>
+                                        <th scope="row" colspan="2">"Total"</th>
+                                        <td class="num total">{total_text(total)}</td>
+                                    </tr>
+                                </tfoot>
+                            </table>
+                        </div>
+                        {(!damaged.is_empty()).then(|| view! {
+                            <div class="damaged">
+                                <h3>"Damaged data"</h3>
+                                <p>"These stored values can't be read. They are left exactly as they are."</p>
+                                <ul>
+                                    {damaged
+                                        .into_iter()
+                                        .map(|d| view! { <li><code>{d.key}</code>": "{d.reason}</li> })
+                                        .collect_view()}
+                                </ul>
+                            </div>
+                        })}
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// The total of all balances; it may exceed what one `Money` holds.
+fn total_text(cents: u128) -> String {
+    match u64::try_from(cents).ok().and_then(Money::from_cents) {
+        Some(total) => money(total),
+        None => format!("{}.{:02}", cents / 100, cents % 100),
+    }
+}

@@ -1,0 +1,95 @@
+//! The selected account's events, newest first, a page at a time: a page
+//! reads only its own records, so 10,000 events cost what 20 do.
+
+use leptos::prelude::*;
+
+use super::format::{event, money, time};
+use super::state::Ui;
+use crate::browser::with_ledger;
+use crate::domain::{AccountId, Money, Version};
+use crate::ledger::LedgerError;
+
+const PAGE: u64 = 20;
+
+/// Shows versions `1..=upto` of account `id`; `balances[i]` is the balance
+/// after version `i + 1`.
+#[component]
+pub fn HistoryTable(
+    ui: Ui,
+    id: AccountId,
+    #[prop(into)] upto: Signal<u64>,
+    #[prop(into)] balances: Signal<Vec<Money>>,
+) -> impl IntoView {
+    let page = RwSignal::new(0u64);
+    // A new point in time starts again at the newest page.
+    Effect::new(move |_| {
+        upto.track();
+        page.set(0);
+    });
+    let pages = move || upto.get().div_ceil(PAGE).max(1);
+    let rows = Memo::new(move |_| {
+        ui.revision.track();
+        // Newest first: page 0 ends at `upto`.
+        let newest = upto.get().saturating_sub(page.get() * PAGE);
+        let oldest = newest.saturating_sub(PAGE - 1).max(1);
+        if newest == 0 {
+            return Ok::<_, LedgerError>(Vec::new());
+        }
+        let count = usize::try_from(newest - oldest + 1).unwrap_or(0);
+        let mut envelopes = with_ledger(|ledger| ledger.history_page(&id, Version::new(oldest - 1), count))?;
+        envelopes.reverse();
+        Ok(envelopes)
+    });
+
+    view! {
+        <section class="history" aria-labelledby="history-title">
+            <h3 id="history-title">"History"</h3>
+            {move || match rows.get() {
+                Err(error) => view! { <p class="damaged">{format!("The history can't be read: {error}")}</p> }.into_any(),
+                Ok(envelopes) => view! {
+                    <div class="table-scroll">
+                        <table>
+                            <thead>
+                                <tr>
+                                    <th scope="col" class="num">"Version"</th>
+                                    <th scope="col">"Time"</th>
+                                    <th scope="col">"Event"</th>
+                                    <th scope="col">"What happened"</th>
+                                    <th scope="col" class="num">"Balance after"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {envelopes
+                                    .into_iter()
+                                    .map(|e| {
+                                        let index = usize::try_from(e.version.get().saturating_sub(1)).unwrap_or(usize::MAX);
+                                        let after = balances.with(|b| b.get(index).copied().map(money).unwrap_or_default());
+                                        view! {
+                                            <tr>
+                                                <td class="num">{e.version.get()}</td>
+                                                <td>{time(e.recorded_at)}</td>
+                                                <td>{e.event.kind()}</td>
+                                                <td>{event(&e.event)}</td>
+                                                <td class="num">{after}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any(),
+            }}
+            <nav class="pager" aria-label="History pages">
+                <button type="button" class="quiet" disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>
+                    "Newer"
+                </button>
+                <span>{move || format!("Page {} of {}", page.get() + 1, pages())}</span>
+                <button type="button" class="quiet" disabled=move || { page.get() + 1 >= pages() } on:click=move |_| page.update(|p| *p += 1)>
+                    "Older"
+                </button>
+            </nav>
+        </section>
+    }
+}

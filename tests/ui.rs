@@ -1,0 +1,267 @@
+//! Component tests: the real App mounted in a headless browser, driven
+//! through the DOM as a person would (labels, buttons), asserted after
+//! Leptos has rendered (`tick`).
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use bank_ledger::browser::LocalStorageKv;
+use bank_ledger::js_api;
+use bank_ledger::ui::App;
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use web_sys::{HtmlElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// A fresh page: empty storage, no account in the URL, the App mounted.
+struct Page {
+    root: HtmlElement,
+    _mounted: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
+}
+
+impl Drop for Page {
+    fn drop(&mut self) {
+        self.root.remove();
+    }
+}
+
+async fn settle() {
+    // Leptos renders on the microtask queue; hashchange and storage events
+    // arrive as tasks. A zero timeout lets both run.
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    leptos::task::tick().await;
+}
+
+async fn open_page(hash: &str) -> Page {
+    LocalStorageKv::open().unwrap().raw().clear().unwrap();
+    web_sys::window().unwrap().location().set_hash(hash).unwrap();
+    let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&root).unwrap();
+    let mounted = leptos::mount::mount_to(root.clone(), || App().into_any());
+    settle().await;
+    Page { root, _mounted: mounted }
+}
+
+impl Page {
+    fn find(&self, selector: &str) -> Option<web_sys::Element> {
+        self.root.query_selector(selector).unwrap()
+    }
+
+    fn text(&self, selector: &str) -> String {
+        self.find(selector).map(|e| e.text_content().unwrap_or_default()).unwrap_or_default()
+    }
+
+    /// The input whose `<label>` reads `label`.
+    fn input(&self, label: &str) -> HtmlInputElement {
+        let labels = self.root.query_selector_all("label").unwrap();
+        for i in 0..labels.length() {
+            let element: web_sys::Element = labels.item(i).unwrap().unchecked_into();
+            if element.text_content().as_deref() == Some(label) {
+                let id = element.get_attribute("for").unwrap();
+                return self.find(&format!("#{id}")).unwrap().unchecked_into();
+            }
+        }
+        panic!("no input labelled {label:?}");
+    }
+
+    fn fill(&self, label: &str, value: &str) {
+        let input = self.input(label);
+        input.set_value(value);
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        input.dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap()).unwrap();
+    }
+
+    fn button(&self, name: &str) -> HtmlElement {
+        let buttons = self.root.query_selector_all("button").unwrap();
+        (0..buttons.length())
+            .map(|i| buttons.item(i).unwrap().unchecked_into::<HtmlElement>())
+            .find(|b| b.text_content().unwrap_or_default().trim() == name)
+            .unwrap_or_else(|| panic!("no button {name:?}"))
+    }
+
+    async fn click(&self, name: &str) {
+        self.button(name).click();
+        settle().await;
+    }
+
+    async fn open(&self, id: &str, owner: &str, balance: &str) {
+        self.fill("Account ID", id);
+        self.fill("Owner", owner);
+        self.fill("Initial balance", balance);
+        self.click("Open account").await;
+    }
+
+    async fn amount(&self, value: &str, button: &str) {
+        self.fill("Amount", value);
+        self.click(button).await;
+    }
+
+    fn history_versions(&self) -> Vec<String> {
+        let cells = self.root.query_selector_all(".history tbody tr td:first-child").unwrap();
+        (0..cells.length()).map(|i| cells.item(i).unwrap().text_content().unwrap_or_default()).collect()
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_new_user_sees_a_welcome_and_the_open_form() {
+    let page = open_page("").await;
+    assert!(page.text("h2").contains("Open an account"));
+    assert!(page.text(".account").contains("Welcome"));
+    assert!(page.text(".accounts").contains("No accounts yet"));
+}
+
+#[wasm_bindgen_test]
+async fn opening_an_account_selects_it_and_puts_it_in_the_url() {
+    let page = open_page("").await;
+    page.open("acc-001", "Alice", "1000").await;
+    assert_eq!(page.text(".summary .owner"), "Alice");
+    assert_eq!(page.text(".summary .balance"), "1,000.00");
+    assert_eq!(page.text(".summary .version"), "1");
+    assert_eq!(web_sys::window().unwrap().location().hash().unwrap(), "#/accounts/acc-001");
+    assert_eq!(page.input("Account ID").value(), "", "the form is cleared");
+}
+
+#[wasm_bindgen_test]
+async fn deposits_and_withdrawals_update_state_and_history() {
+    let page = open_page("").await;
+    page.open("acc-001", "Alice", "1000").await;
+    page.amount("500", "Deposit").await;
+    page.amount("200", "Withdraw").await;
+    assert_eq!(page.text(".summary .balance"), "1,300.00");
+    assert_eq!(page.text(".summary .version"), "3");
+    assert_eq!(page.history_versions(), ["3", "2", "1"]);
+    let newest = page.text(".history tbody tr:first-child");
+    assert!(newest.contains("MoneyWithdrawn") && newest.contains("Withdrew 200.00") && newest.contains("1,300.00"), "{newest}");
+    assert!(page.text(".accounts tfoot").contains("1,300.00"));
+}
+
+#[wasm_bindgen_test]
+async fn a_rejection_is_shown_as_an_alert_and_stores_nothing() {
+    let page = open_page("").await;
+    page.open("acc-001", "Alice", "10").await;
+    page.amount("10.01", "Withdraw").await;
+    let alert = page.find("[role=alert]").expect("an alert");
+    assert!(alert.text_content().unwrap().contains("Insufficient funds"));
+    assert_eq!(page.text(".summary .version"), "1");
+    page.open("acc-001", "Bob", "1").await;
+    assert!(page.text("[role=alert]").contains("already exists"));
+}
+
+#[wasm_bindgen_test]
+async fn an_invalid_amount_is_flagged_at_its_field_and_sends_nothing() {
+    let page = open_page("").await;
+    page.open("acc-001", "Alice", "10").await;
+    for bad in ["12.345", "abc", "-5", "0"] {
+        page.amount(bad, "Deposit").await;
+        assert_eq!(page.input("Amount").get_attribute("aria-invalid").as_deref(), Some("true"), "{bad}");
+        assert!(!page.text("#amount-error").is_empty(), "{bad}");
+        assert!(page.find("[role=alert]").is_none(), "{bad}: no alert, the field says it");
+    }
+    assert_eq!(js_api::history(JsValue::from_str("acc-001")).map(|h| js_sys::Array::from(&h).length()).ok(), Some(1));
+    page.fill("Amount", "1");
+    settle().await;
+    assert_eq!(page.input("Amount").get_attribute("aria-invalid"), None, "typing clears the flag");
+}
+
+#[wasm_bindgen_test]
+async fn the_open_form_flags_each_bad_field() {
+    let page = open_page("").await;
+    page.open("bad id!", " ", "1.001").await;
+    for field in ["#open-id-error", "#open-owner-error", "#open-balance-error"] {
+        assert!(!page.text(field).is_empty(), "{field}");
+    }
+    assert!(page.text(".accounts").contains("No accounts yet"));
+}
+
+#[wasm_bindgen_test]
+async fn time_travel_shows_any_earlier_version_and_comes_back() {
+    let page = open_page("").await;
+    page.open("acc-001", "Alice", "1000").await;
+    page.amount("500", "Deposit").await;
+    page.amount("200", "Withdraw").await;
+    page.fill("Version", "1");
+    settle().await;
+    assert_eq!(page.text(".summary .balance"), "1,000.00");
+    assert_eq!(page.text(".summary .version"), "1");
+    assert_eq!(page.history_versions(), ["1"]);
+    assert!(page.button("Deposit").has_attribute("disabled"), "no commands while in the past");
+    assert!(page.find(".chart .marker").is_some());
+    page.fill("Version", "0");
+    settle().await;
+    assert!(page.text(".account").contains("did not exist"));
+    page.click("Back to now").await;
+    assert_eq!(page.text(".summary .balance"), "1,300.00");
+    assert_eq!(page.history_versions(), ["3", "2", "1"]);
+}
+
+#[wasm_bindgen_test]
+async fn the_chart_draws_the_balance_over_time() {
+    let page = open_page("").await;
+    page.open("acc-001", "Alice", "100").await;
+    page.amount("50", "Deposit").await;
+    let points = page.find(".chart polyline").unwrap().get_attribute("points").unwrap();
+    assert_eq!(points.split_whitespace().count(), 2, "{points}");
+    assert!(page.find(".chart svg[role=img]").is_some());
+}
+
+#[wasm_bindgen_test]
+async fn a_hostile_owner_name_is_only_text() {
+    let page = open_page("").await;
+    let hostile = "<img src=x onerror=\"window.owned=1\">";
+    page.open("acc-x", hostile, "1").await;
+    assert_eq!(page.text(".summary .owner"), hostile);
+    assert!(page.find("img").is_none());
+    settle().await;
+    assert!(js_sys::Reflect::get(&web_sys::window().unwrap(), &"owned".into()).unwrap().is_undefined());
+}
+
+#[wasm_bindgen_test]
+async fn a_command_through_the_js_api_appears_live() {
+    let page = open_page("#/accounts/acc-001").await;
+    assert!(page.text(".account").contains("No account acc-001"));
+    let open = js_sys::JSON::parse(r#"{"type":"OpenAccount","owner":"Alice","initial_balance":5}"#).unwrap();
+    js_api::execute(JsValue::from_str("acc-001"), open).unwrap();
+    settle().await;
+    assert_eq!(page.text(".summary .balance"), "5.00");
+    assert!(page.text(".accounts").contains("acc-001"));
+}
+
+#[wasm_bindgen_test]
+async fn the_history_is_paged_newest_first() {
+    let page = open_page("").await;
+    page.open("long", "Lee", "0").await;
+    let deposit = js_sys::JSON::parse(r#"{"type":"Deposit","amount":1}"#).unwrap();
+    for _ in 1..45 {
+        js_api::execute(JsValue::from_str("long"), deposit.clone()).unwrap();
+    }
+    settle().await;
+    assert_eq!(page.text(".pager span"), "Page 1 of 3");
+    assert_eq!(page.history_versions().len(), 20);
+    assert_eq!(page.history_versions().first().map(String::as_str), Some("45"));
+    page.click("Older").await;
+    page.click("Older").await;
+    assert_eq!(page.history_versions(), ["5", "4", "3", "2", "1"]);
+    assert!(page.button("Older").has_attribute("disabled"));
+}
+
+#[wasm_bindgen_test]
+async fn the_accounts_list_totals_and_selects() {
+    let page = open_page("").await;
+    page.open("a-1", "Ann", "10.50").await;
+    page.open("b-2", "Ben", "1000").await;
+    assert!(page.text(".accounts tfoot").contains("1,010.50"));
+    let link: HtmlElement = page.find(".accounts a[href='#/accounts/a-1']").unwrap().unchecked_into();
+    link.click();
+    settle().await;
+    assert_eq!(page.text(".summary .owner"), "Ann");
+    assert_eq!(link.get_attribute("aria-current").as_deref(), Some("page"));
+}

@@ -17,9 +17,9 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::browser::{notify_change, with_ledger};
+use crate::browser::{notify_change, with_ledger, BrowserLedger};
 use crate::domain::{AccountId, Command, Event, Money, Owner, Version};
-use crate::ledger::LedgerError;
+use crate::ledger::{LedgerError, Overview};
 use crate::store::{EventId, Sequence, StoreError, Timestamp};
 
 /// A rejection, as the JS caller will see it.
@@ -261,10 +261,17 @@ pub fn history(id: JsValue) -> ApiResult {
     })())
 }
 
+/// The overview from a fresh scan of storage: a script asking for it may have
+/// changed storage itself, which no `storage` event reports to its own page.
+fn fresh_overview(ledger: &mut BrowserLedger) -> Result<Overview, LedgerError> {
+    ledger.rescan();
+    ledger.accounts()
+}
+
 /// Every healthy account's state, sorted by id.
 #[wasm_bindgen]
 pub fn accounts() -> ApiResult {
-    respond((|| to_js(&with_ledger(|ledger| ledger.accounts())?.accounts.accounts))())
+    respond((|| to_js(&with_ledger(fresh_overview)?.accounts.accounts))())
 }
 
 #[derive(Serialize)]
@@ -278,7 +285,7 @@ struct DamageEntry<'a> {
 #[wasm_bindgen]
 pub fn damaged() -> ApiResult {
     respond((|| {
-        let overview = with_ledger(|ledger| ledger.accounts())?;
+        let overview = with_ledger(fresh_overview)?;
         let entries: Vec<DamageEntry<'_>> =
             overview.damaged.iter().map(|d| DamageEntry { key: &d.key, reason: &d.reason }).collect();
         to_js(&entries)

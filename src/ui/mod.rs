@@ -18,4 +18,3 @@ mod state;
 mod time_travel;
 
 pub use app::App;
-pub use state::{account_from_hash, hash_for};

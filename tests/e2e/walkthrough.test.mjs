@@ -44,7 +44,7 @@ test('the walkthrough gives the original answers and survives a reload', async (
   assert.ok(history.every((h) => h.recorded_at > 1.7e12 && h.sequence > 0));
   assert.deepEqual(await page.evaluate(() => window.wasmBindings.accounts()), [ALICE]);
   assert.deepEqual(await page.evaluate(() => window.wasmBindings.account_at('acc-001', 2)), { ...ALICE, balance: 1500, version: 2 });
-  await page.getByText('1 account stored in this browser.').waitFor();
+  await page.locator('.accounts').getByRole('link', { name: 'acc-001' }).waitFor();
   assert.deepEqual(page.problems, []);
   await context.close();
 });

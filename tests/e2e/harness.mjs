@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { before, after } from 'node:test';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -70,4 +71,19 @@ export async function openApp(context, url) {
   await page.waitForFunction(() => window.wasmBindings?.execute !== undefined, null, { timeout: 15000 });
   page.problems = problems;
   return page;
+}
+
+/** For a test file: starts the server and the browser before its tests and
+ *  stops them after; `env.server` and `env.browser` are set once started. */
+export function useApp() {
+  const env = {};
+  before(async () => {
+    env.server = await serve();
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
 }

@@ -1,19 +1,11 @@
 // The app as a person uses it, in the release build in headless Chromium:
 // by labels and buttons, with reloads, deep links, a second page, a long
 // history, the keyboard alone and a phone-sized screen.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openApp } from './harness.mjs';
+import { openApp, useApp } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useApp();
 
 async function openAccount(page, id, owner, balance) {
   await page.getByLabel('Account ID').fill(id);
@@ -30,8 +22,8 @@ async function move(page, amount, button) {
 const summary = async (page, field) => (await page.locator(`.summary .${field}`).textContent()).trim();
 
 test('open, deposit, withdraw; rejections; reload and deep link keep the account', async () => {
-  const context = await browser.newContext();
-  const page = await openApp(context, server.url);
+  const context = await env.browser.newContext();
+  const page = await openApp(context, env.server.url);
   await page.getByText('Welcome').waitFor();
   await openAccount(page, 'acc-001', 'Alice', '1000');
   await move(page, '500', 'Deposit');
@@ -54,7 +46,7 @@ test('open, deposit, withdraw; rejections; reload and deep link keep the account
   await page.locator('.summary .balance').waitFor();
   assert.equal(await summary(page, 'balance'), '1,300.00');
 
-  const direct = await openApp(context, `${server.url}#/accounts/acc-001`);
+  const direct = await openApp(context, `${env.server.url}#/accounts/acc-001`);
   await direct.locator('.summary .owner').waitFor();
   assert.equal(await summary(direct, 'owner'), 'Alice');
   assert.equal(await direct.locator('.history tbody tr').count(), 3);
@@ -63,8 +55,8 @@ test('open, deposit, withdraw; rejections; reload and deep link keep the account
 });
 
 test('time travel shows an earlier version, and the chart is drawn', async () => {
-  const context = await browser.newContext();
-  const page = await openApp(context, server.url);
+  const context = await env.browser.newContext();
+  const page = await openApp(context, env.server.url);
   await openAccount(page, 'acc-001', 'Alice', '1000');
   await move(page, '500', 'Deposit');
   await move(page, '200', 'Withdraw');
@@ -80,8 +72,8 @@ test('time travel shows an earlier version, and the chart is drawn', async () =>
 });
 
 test('a hostile owner name shows literally and runs nothing', async () => {
-  const context = await browser.newContext();
-  const page = await openApp(context, server.url);
+  const context = await env.browser.newContext();
+  const page = await openApp(context, env.server.url);
   const hostile = '<img src=x onerror="window.__owned=1">';
   await openAccount(page, 'acc-x', hostile, '1');
   assert.equal(await summary(page, 'owner'), hostile);
@@ -92,9 +84,9 @@ test('a hostile owner name shows literally and runs nothing', async () => {
 });
 
 test('a command from a second page appears without a reload', async () => {
-  const context = await browser.newContext();
-  const first = await openApp(context, `${server.url}#/accounts/shared`);
-  const second = await openApp(context, server.url);
+  const context = await env.browser.newContext();
+  const first = await openApp(context, `${env.server.url}#/accounts/shared`);
+  const second = await openApp(context, env.server.url);
   await openAccount(second, 'shared', 'Sam', '10');
   await first.locator('.summary .balance').filter({ hasText: '10.00' }).waitFor({ timeout: 1000 });
   await second.evaluate(() => window.wasmBindings.execute('shared', { type: 'Deposit', amount: 5 }));
@@ -104,14 +96,14 @@ test('a command from a second page appears without a reload', async () => {
 });
 
 test('10,000 events: the history is paged and the page stays quick', async () => {
-  const context = await browser.newContext();
-  const page = await openApp(context, server.url);
+  const context = await env.browser.newContext();
+  const page = await openApp(context, env.server.url);
   await page.evaluate(() => {
     const api = window.wasmBindings;
     api.execute('long', { type: 'OpenAccount', owner: 'Lee', initial_balance: 0 });
     for (let i = 1; i < 10000; i++) api.execute('long', { type: 'Deposit', amount: 1 });
   });
-  await page.goto(`${server.url}#/accounts/long`);
+  await page.goto(`${env.server.url}#/accounts/long`);
   await page.reload();
   await page.locator('.summary .version').filter({ hasText: '10000' }).waitFor();
   assert.equal(await page.locator('.history tbody tr').count(), 20);
@@ -123,8 +115,8 @@ test('10,000 events: the history is paged and the page stays quick', async () =>
 });
 
 test('usable by keyboard alone', async () => {
-  const context = await browser.newContext();
-  const page = await openApp(context, server.url);
+  const context = await env.browser.newContext();
+  const page = await openApp(context, env.server.url);
   await page.locator('body').focus();
   const focusOn = async (label) => {
     for (let i = 0; i < 30; i++) {
@@ -150,8 +142,8 @@ test('usable by keyboard alone', async () => {
 });
 
 test('readable at 360 px wide: nothing overflows the screen', async () => {
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
-  const page = await openApp(context, server.url);
+  const context = await env.browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await openApp(context, env.server.url);
   await openAccount(page, 'a-rather-long-account-id-for-a-small-screen', 'Maximilian Alexander Longname', '1234567.89');
   await move(page, '1', 'Deposit');
   const width = await page.evaluate(() => document.documentElement.scrollWidth);

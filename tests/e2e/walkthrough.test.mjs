@@ -1,18 +1,10 @@
 // The original walkthrough through window.wasmBindings in the release build,
 // in headless Chromium, surviving a reload; typed errors; hostile values.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openApp } from './harness.mjs';
+import { openApp, useApp } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useApp();
 
 const ALICE = { id: 'acc-001', owner: 'Alice', balance: 1300, version: 3 };
 const EVENTS = [
@@ -22,8 +14,8 @@ const EVENTS = [
 ];
 
 test('the walkthrough gives the original answers and survives a reload', async () => {
-  const context = await browser.newContext();
-  const page = await openApp(context, server.url);
+  const context = await env.browser.newContext();
+  const page = await openApp(context, env.server.url);
   const state = await page.evaluate(() => {
     const api = window.wasmBindings;
     api.execute('acc-001', { type: 'OpenAccount', owner: 'Alice', initial_balance: 1000.0 });
@@ -50,8 +42,8 @@ test('the walkthrough gives the original answers and survives a reload', async (
 });
 
 test('rejections throw an Error with a code and a message', async () => {
-  const context = await browser.newContext();
-  const page = await openApp(context, server.url);
+  const context = await env.browser.newContext();
+  const page = await openApp(context, env.server.url);
   const caught = await page.evaluate(() => {
     const api = window.wasmBindings;
     api.execute('acc-9', { type: 'OpenAccount', owner: 'Bo', initial_balance: 10 });
@@ -78,8 +70,8 @@ test('rejections throw an Error with a code and a message', async () => {
 });
 
 test('hostile values never break the module', async () => {
-  const context = await browser.newContext();
-  const page = await openApp(context, server.url);
+  const context = await env.browser.newContext();
+  const page = await openApp(context, env.server.url);
   const outcome = await page.evaluate(() => {
     const api = window.wasmBindings;
     const codes = new Set(['InvalidCommand', 'InvalidAmount', 'InvalidAccountId', 'InvalidOwner', 'AccountNotFound',

@@ -10,6 +10,7 @@
 //!
 //! plus `history(id)`, `accounts()`, `account_at(id, version)` and `damaged()`.
 //!
+//! `execute` returns a Promise; the reads answer at once from this tab's copy.
 //! Every argument arrives as an untyped `JsValue` and is parsed here, so no
 //! input of any type or shape can make the module panic: a wrong one is an
 //! `Error` whose `code` says which kind of wrong.
@@ -17,10 +18,10 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::browser::{notify_change, with_ledger, BrowserLedger};
+use crate::browser::{self, with_ledger, BrowserLedger};
 use crate::domain::{AccountId, Command, Event, Money, Owner, Version};
 use crate::ledger::{LedgerError, Overview};
-use crate::store::{EventId, Sequence, StoreError, Timestamp};
+use crate::store::{CommandId, EventId, Sequence, StoreError, Timestamp};
 
 /// A rejection, as the JS caller will see it.
 #[derive(Debug)]
@@ -128,10 +129,25 @@ fn field(object: &JsValue, name: &str) -> Result<JsValue, ApiError> {
 
 const COMMAND_SHAPE: &str = "a command is an object such as {type: \"Deposit\", amount: 12.34}";
 
+/// Parses a command and its optional `command_id` (a string: sending the same
+/// command with the same id again does it once).
+fn parse_command(value: &JsValue) -> Result<(Command, Option<CommandId>), ApiError> {
+    let command = parse_command_fields(value)?;
+    let command_id = field(value, "command_id")?;
+    if command_id.is_undefined() {
+        return Ok((command, None));
+    }
+    let command_id = command_id
+        .as_string()
+        .and_then(|text| CommandId::parse(&text).ok())
+        .ok_or_else(|| ApiError::InvalidCommand("command_id must be 1 to 64 ASCII letters, digits, '-' or '_'".into()))?;
+    Ok((command, Some(command_id)))
+}
+
 /// Parses `{type: "OpenAccount", owner, initial_balance}`, `{type: "Deposit",
 /// amount}` or `{type: "Withdraw", amount}`. Unknown fields are refused: a
 /// typo must not pass silently.
-fn parse_command(value: &JsValue) -> Result<Command, ApiError> {
+fn parse_command_fields(value: &JsValue) -> Result<Command, ApiError> {
     if !value.is_object() || js_sys::Array::is_array(value) {
         return Err(ApiError::InvalidCommand(format!("{COMMAND_SHAPE}, got {}", type_name(value))));
     }
@@ -140,8 +156,8 @@ fn parse_command(value: &JsValue) -> Result<Command, ApiError> {
         return Err(ApiError::InvalidCommand(format!("{COMMAND_SHAPE}; its type is missing")));
     };
     let allowed: &[&str] = match kind.as_str() {
-        "OpenAccount" => &["type", "owner", "initial_balance"],
-        "Deposit" | "Withdraw" => &["type", "amount"],
+        "OpenAccount" => &["type", "owner", "initial_balance", "command_id"],
+        "Deposit" | "Withdraw" => &["type", "amount", "command_id"],
         other => {
             return Err(ApiError::InvalidCommand(format!(
                 "unknown command type {:?}: expected OpenAccount, Deposit or Withdraw",
@@ -197,17 +213,15 @@ fn parse_version(value: &JsValue) -> Result<u64, ApiError> {
     Ok(number as u64)
 }
 
-/// Runs a command on an account, like `POST /accounts/{id}`; returns the new
-/// state `{id, owner, balance, version}`.
+/// Runs a command on an account, like `POST /accounts/{id}`; resolves to the
+/// new state `{id, owner, balance, version}`. A Promise: in a tab that does
+/// not write, the command travels to the one that does (see coordination.rs).
 #[wasm_bindgen]
-pub fn execute(id: JsValue, command: JsValue) -> ApiResult {
-    respond((|| {
-        let id = parse_id(&id)?;
-        let command = parse_command(&command)?;
-        let state = with_ledger(|ledger| ledger.execute(&id, &command))?;
-        notify_change();
-        to_js(&state)
-    })())
+pub async fn execute(id: JsValue, command: JsValue) -> ApiResult {
+    let parsed = parse_id(&id).and_then(|id| Ok((id, parse_command(&command)?)));
+    let (id, (command, command_id)) = parsed.map_err(ApiError::into_js)?;
+    let state = browser::execute(id, command, command_id).await.map_err(ApiError::Ledger);
+    respond(state.and_then(|state| to_js(&state)))
 }
 
 /// The account's state, like `GET /accounts/{id}`, or `null`.
@@ -237,11 +251,14 @@ struct HistoryEntry<'a> {
     sequence: Sequence,
     recorded_at: Timestamp,
     event_id: &'a EventId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    command_id: Option<&'a CommandId>,
     event: &'a Event,
 }
 
 /// The account's events with their envelopes:
-/// `[{version, sequence, recorded_at, event_id, event}]`.
+/// `[{version, sequence, recorded_at, event_id, event}]`, plus `command_id`
+/// on events whose command was sent with one.
 #[wasm_bindgen]
 pub fn history(id: JsValue) -> ApiResult {
     respond((|| {
@@ -254,6 +271,7 @@ pub fn history(id: JsValue) -> ApiResult {
                 sequence: e.sequence,
                 recorded_at: e.recorded_at,
                 event_id: &e.event_id,
+                command_id: e.command_id.as_ref(),
                 event: &e.event,
             })
             .collect();

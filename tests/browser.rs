@@ -147,12 +147,12 @@ fn acc(name: &str) -> JsValue {
 }
 
 #[wasm_bindgen_test]
-fn the_original_walkthrough_through_the_js_api() {
+async fn the_original_walkthrough_through_the_js_api() {
     cleared();
     let id = acc("acc-001");
-    js_api::execute(id.clone(), js(r#"{"type":"OpenAccount","owner":"Alice","initial_balance":1000.0}"#)).unwrap();
-    js_api::execute(id.clone(), js(r#"{"type":"Deposit","amount":500.0}"#)).unwrap();
-    let state = js_api::execute(id.clone(), js(r#"{"type":"Withdraw","amount":200.0}"#)).unwrap();
+    js_api::execute(id.clone(), js(r#"{"type":"OpenAccount","owner":"Alice","initial_balance":1000.0}"#)).await.unwrap();
+    js_api::execute(id.clone(), js(r#"{"type":"Deposit","amount":500.0}"#)).await.unwrap();
+    let state = js_api::execute(id.clone(), js(r#"{"type":"Withdraw","amount":200.0}"#)).await.unwrap();
     let expected = r#"{"id":"acc-001","owner":"Alice","balance":1300,"version":3}"#;
     assert_eq!(json(&state), expected);
     assert_eq!(json(&js_api::account(id.clone()).unwrap()), expected);
@@ -177,48 +177,48 @@ fn the_original_walkthrough_through_the_js_api() {
 }
 
 #[wasm_bindgen_test]
-fn point_one_plus_point_two_is_exactly_point_three() {
+async fn point_one_plus_point_two_is_exactly_point_three() {
     cleared();
-    js_api::execute(acc("cents"), js(r#"{"type":"OpenAccount","owner":"C","initial_balance":0}"#)).unwrap();
-    js_api::execute(acc("cents"), js(r#"{"type":"Deposit","amount":0.1}"#)).unwrap();
-    let state = js_api::execute(acc("cents"), js(r#"{"type":"Deposit","amount":0.2}"#)).unwrap();
+    js_api::execute(acc("cents"), js(r#"{"type":"OpenAccount","owner":"C","initial_balance":0}"#)).await.unwrap();
+    js_api::execute(acc("cents"), js(r#"{"type":"Deposit","amount":0.1}"#)).await.unwrap();
+    let state = js_api::execute(acc("cents"), js(r#"{"type":"Deposit","amount":0.2}"#)).await.unwrap();
     assert_eq!(js_sys::Reflect::get(&state, &"balance".into()).unwrap().as_f64(), Some(0.3));
 }
 
 #[wasm_bindgen_test]
-fn every_rejection_has_its_code() {
+async fn every_rejection_has_its_code() {
     cleared();
     let open = r#"{"type":"OpenAccount","owner":"Alice","initial_balance":10}"#;
-    js_api::execute(acc("acc-1"), js(open)).unwrap();
+    js_api::execute(acc("acc-1"), js(open)).await.unwrap();
     let cases: [(&str, Result<JsValue, JsValue>); 14] = [
-        ("InvalidCommand", js_api::execute(acc("acc-1"), js(r#"{"type":"Steal","amount":1}"#))),
-        ("InvalidCommand", js_api::execute(acc("acc-1"), js(r#"{"type":"Deposit","amount":1,"amonut":1}"#))),
-        ("InvalidCommand", js_api::execute(acc("acc-1"), js(r#"{"type":"Deposit"}"#))),
-        ("InvalidCommand", js_api::execute(acc("acc-1"), JsValue::from(5))),
-        ("InvalidAmount", js_api::execute(acc("acc-1"), js(r#"{"type":"Deposit","amount":0.001}"#))),
-        ("InvalidAmount", js_api::execute(acc("acc-1"), js(r#"{"type":"Deposit","amount":0}"#))),
-        ("InvalidAmount", js_api::execute(acc("acc-1"), js(r#"{"type":"Deposit","amount":1e13}"#))),
-        ("InvalidAccountId", js_api::execute(acc("bad id"), js(open))),
+        ("InvalidCommand", js_api::execute(acc("acc-1"), js(r#"{"type":"Steal","amount":1}"#)).await),
+        ("InvalidCommand", js_api::execute(acc("acc-1"), js(r#"{"type":"Deposit","amount":1,"amonut":1}"#)).await),
+        ("InvalidCommand", js_api::execute(acc("acc-1"), js(r#"{"type":"Deposit"}"#)).await),
+        ("InvalidCommand", js_api::execute(acc("acc-1"), JsValue::from(5)).await),
+        ("InvalidAmount", js_api::execute(acc("acc-1"), js(r#"{"type":"Deposit","amount":0.001}"#)).await),
+        ("InvalidAmount", js_api::execute(acc("acc-1"), js(r#"{"type":"Deposit","amount":0}"#)).await),
+        ("InvalidAmount", js_api::execute(acc("acc-1"), js(r#"{"type":"Deposit","amount":1e13}"#)).await),
+        ("InvalidAccountId", js_api::execute(acc("bad id"), js(open)).await),
         ("InvalidAccountId", js_api::account(JsValue::from(7))),
-        ("InvalidOwner", js_api::execute(acc("acc-2"), js(r#"{"type":"OpenAccount","owner":"  ","initial_balance":1}"#))),
-        ("AccountNotFound", js_api::execute(acc("acc-9"), js(r#"{"type":"Deposit","amount":1}"#))),
-        ("AccountAlreadyExists", js_api::execute(acc("acc-1"), js(open))),
-        ("InsufficientFunds", js_api::execute(acc("acc-1"), js(r#"{"type":"Withdraw","amount":10.01}"#))),
+        ("InvalidOwner", js_api::execute(acc("acc-2"), js(r#"{"type":"OpenAccount","owner":"  ","initial_balance":1}"#)).await),
+        ("AccountNotFound", js_api::execute(acc("acc-9"), js(r#"{"type":"Deposit","amount":1}"#)).await),
+        ("AccountAlreadyExists", js_api::execute(acc("acc-1"), js(open)).await),
+        ("InsufficientFunds", js_api::execute(acc("acc-1"), js(r#"{"type":"Withdraw","amount":10.01}"#)).await),
         ("InvalidVersion", js_api::account_at(acc("acc-1"), JsValue::from(2))),
     ];
     for (index, (expected, result)) in cases.into_iter().enumerate() {
         assert_eq!(code(result), expected, "case {index}");
     }
-    let error = js_api::execute(acc("acc-1"), js(r#"{"type":"Withdraw","amount":11}"#)).unwrap_err();
+    let error = js_api::execute(acc("acc-1"), js(r#"{"type":"Withdraw","amount":11}"#)).await.unwrap_err();
     let message: String = error.unchecked_ref::<js_sys::Error>().message().into();
     assert!(message.contains("Insufficient funds"), "{message}");
     assert_eq!(json(&js_api::account(acc("acc-1")).unwrap()), r#"{"id":"acc-1","owner":"Alice","balance":10,"version":1}"#);
 }
 
 #[wasm_bindgen_test]
-fn damage_through_the_js_api_is_storage_corrupt_naming_the_key() {
+async fn damage_through_the_js_api_is_storage_corrupt_naming_the_key() {
     let storage = cleared();
-    js_api::execute(acc("healthy"), js(r#"{"type":"OpenAccount","owner":"H","initial_balance":1}"#)).unwrap();
+    js_api::execute(acc("healthy"), js(r#"{"type":"OpenAccount","owner":"H","initial_balance":1}"#)).await.unwrap();
     // Written by another store instance, so the API's ledger has not cached it.
     let mut other = KvStore::new(LocalStorageKv::open().unwrap(), NAMESPACE);
     other.append(&id("hurt"), at(0), vec![new_event("h-1", 1, opened("Hurt", "1.00"))]).unwrap();
@@ -228,20 +228,20 @@ fn damage_through_the_js_api_is_storage_corrupt_naming_the_key() {
     let error = js_api::account(acc("hurt")).unwrap_err();
     assert_eq!(js_sys::Reflect::get(&error, &"code".into()).unwrap().as_string().as_deref(), Some("StorageCorrupt"));
     assert_eq!(js_sys::Reflect::get(&error, &"key".into()).unwrap().as_string().as_deref(), Some(key));
-    assert_eq!(code(js_api::execute(acc("hurt"), js(r#"{"type":"Deposit","amount":1}"#))), "StorageCorrupt");
+    assert_eq!(code(js_api::execute(acc("hurt"), js(r#"{"type":"Deposit","amount":1}"#)).await), "StorageCorrupt");
     assert_eq!(storage.get_item(key).unwrap().as_deref(), Some("tampered"));
     assert!(json(&js_api::damaged().unwrap()).contains(key));
-    js_api::execute(acc("healthy"), js(r#"{"type":"Deposit","amount":1}"#)).unwrap();
+    js_api::execute(acc("healthy"), js(r#"{"type":"Deposit","amount":1}"#)).await.unwrap();
     assert_eq!(json(&js_api::accounts().unwrap()), r#"[{"id":"healthy","owner":"H","balance":2,"version":2}]"#);
 }
 
 #[wasm_bindgen_test]
-fn a_full_storage_through_the_js_api_is_storage_full_and_reads_still_work() {
+async fn a_full_storage_through_the_js_api_is_storage_full_and_reads_still_work() {
     let storage = cleared();
-    js_api::execute(acc("acc-1"), js(r#"{"type":"OpenAccount","owner":"A","initial_balance":1}"#)).unwrap();
+    js_api::execute(acc("acc-1"), js(r#"{"type":"OpenAccount","owner":"A","initial_balance":1}"#)).await.unwrap();
     fill(&storage);
     let before = snapshot(&storage);
-    let result = js_api::execute(acc("acc-1"), js(r#"{"type":"Deposit","amount":1}"#));
+    let result = js_api::execute(acc("acc-1"), js(r#"{"type":"Deposit","amount":1}"#)).await;
     let unchanged = snapshot(&storage) == before;
     let state = json(&js_api::account(acc("acc-1")).unwrap());
     storage.clear().unwrap();
@@ -251,7 +251,7 @@ fn a_full_storage_through_the_js_api_is_storage_full_and_reads_still_work() {
 }
 
 #[wasm_bindgen_test]
-fn no_argument_of_any_type_makes_the_module_panic() {
+async fn no_argument_of_any_type_makes_the_module_panic() {
     cleared();
     let codes = [
         "InvalidCommand", "InvalidAmount", "InvalidAccountId", "InvalidOwner", "AccountNotFound",
@@ -280,8 +280,8 @@ fn no_argument_of_any_type_makes_the_module_panic() {
     ];
     for value in &values {
         for result in [
-            js_api::execute(value.clone(), js(r#"{"type":"Deposit","amount":1}"#)),
-            js_api::execute(acc("acc-1"), value.clone()),
+            js_api::execute(value.clone(), js(r#"{"type":"Deposit","amount":1}"#)).await,
+            js_api::execute(acc("acc-1"), value.clone()).await,
             js_api::account(value.clone()),
             js_api::events(value.clone()),
             js_api::history(value.clone()),
@@ -301,9 +301,9 @@ fn no_argument_of_any_type_makes_the_module_panic() {
         "({ type: 'Deposit', amount: 1, [Symbol('s')]: 1 })",
     ] {
         let command = js_sys::eval(hostile).unwrap();
-        assert_eq!(code(js_api::execute(acc("acc-1"), command)), "InvalidCommand", "{hostile}");
+        assert_eq!(code(js_api::execute(acc("acc-1"), command).await), "InvalidCommand", "{hostile}");
     }
     // And the module still works.
-    let state = js_api::execute(acc("acc-1"), js(r#"{"type":"OpenAccount","owner":"A","initial_balance":"2.50"}"#)).unwrap();
+    let state = js_api::execute(acc("acc-1"), js(r#"{"type":"OpenAccount","owner":"A","initial_balance":"2.50"}"#)).await.unwrap();
     assert_eq!(json(&state), r#"{"id":"acc-1","owner":"A","balance":2.5,"version":1}"#);
 }

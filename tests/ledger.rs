@@ -13,7 +13,7 @@ use bank_ledger::domain::projection::{balance_timeline, state_at};
 use bank_ledger::domain::{AccountId, AccountState, BankAccount, Command, DomainError, ExpectedVersion, Money, Version};
 use bank_ledger::ledger::{Ledger, LedgerError};
 use bank_ledger::store::{
-    Envelope, EventStore, KeyValue, KvStore, MemoryKv, MemoryStore, NewEvent, StoreError, StreamList,
+    CommandId, Envelope, EventStore, KeyValue, KvStore, MemoryKv, MemoryStore, NewEvent, StoreError, StreamList,
 };
 use proptest::prelude::*;
 use support::*;
@@ -204,6 +204,50 @@ fn endless_conflicts_end_in_a_typed_conflict() {
     let error = ledger.execute(&acc, &deposit("1.00")).unwrap_err();
     assert_eq!(error.code(), "Conflict");
     assert_eq!(ledger.store().appends_tried, bank_ledger::ledger::MAX_ATTEMPTS);
+}
+
+fn cid(text: &str) -> CommandId {
+    CommandId::parse(text).unwrap()
+}
+
+#[test]
+fn a_command_sent_twice_with_its_id_is_done_once() {
+    let shared = Rc::new(RefCell::new(MemoryKv::new()));
+    let mut ledger = ledger(KvStore::new(shared.clone(), "ledger"));
+    let acc = id("acc-001");
+    ledger.execute_once(&acc, &open("Alice", "100.00"), Some(&cid("open-1"))).unwrap();
+    let first = ledger.execute_once(&acc, &withdraw("30.00"), Some(&cid("click-7"))).unwrap();
+    ledger.execute(&acc, &deposit("1.00")).unwrap();
+    // The retry answers what the command did then, and stores nothing.
+    assert_eq!(ledger.execute_once(&acc, &withdraw("30.00"), Some(&cid("click-7"))).unwrap(), first);
+    assert_eq!(ledger.events(&acc).unwrap().len(), 3);
+    // Another ledger over the same storage (a reload, another tab) knows it too.
+    let mut other = self::ledger(KvStore::new(shared, "ledger"));
+    assert_eq!(other.execute_once(&acc, &withdraw("30.00"), Some(&cid("click-7"))).unwrap(), first);
+    assert_eq!(other.events(&acc).unwrap().len(), 3);
+    assert_eq!(other.history(&acc).unwrap()[1].command_id, Some(cid("click-7")));
+}
+
+#[test]
+fn a_command_id_used_for_another_command_is_refused() {
+    let mut ledger = ledger(MemoryStore::new());
+    let acc = id("acc-001");
+    ledger.execute_once(&acc, &open("Alice", "100.00"), Some(&cid("c-1"))).unwrap();
+    ledger.execute_once(&acc, &deposit("5.00"), Some(&cid("c-2"))).unwrap();
+    let error = ledger.execute_once(&acc, &deposit("6.00"), Some(&cid("c-2"))).unwrap_err();
+    assert_eq!(error, LedgerError::CommandIdReused { id: acc.clone(), command_id: cid("c-2") });
+    assert_eq!(error.code(), "InvalidCommand");
+    assert_eq!(ledger.events(&acc).unwrap().len(), 2);
+}
+
+#[test]
+fn a_rejected_command_with_an_id_can_succeed_later() {
+    let mut ledger = ledger(MemoryStore::new());
+    let acc = id("acc-001");
+    ledger.execute(&acc, &open("Alice", "10.00")).unwrap();
+    assert_eq!(ledger.execute_once(&acc, &withdraw("20.00"), Some(&cid("w"))).unwrap_err().code(), "InsufficientFunds");
+    ledger.execute(&acc, &deposit("10.00")).unwrap();
+    assert_eq!(ledger.execute_once(&acc, &withdraw("20.00"), Some(&cid("w"))).unwrap().balance, Money::ZERO);
 }
 
 #[derive(Clone, Debug)]

@@ -31,13 +31,15 @@ impl Drop for Page {
 }
 
 async fn settle() {
-    // Leptos renders on the microtask queue; hashchange and storage events
-    // arrive as tasks. A zero timeout lets both run.
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0).unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-    leptos::task::tick().await;
+    // Leptos renders on the microtask queue; commands run as spawned tasks,
+    // and hashchange events arrive as tasks. A short timeout lets all run.
+    for _ in 0..2 {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 10).unwrap();
+        });
+        wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+        leptos::task::tick().await;
+    }
 }
 
 async fn open_page(hash: &str) -> Page {
@@ -229,7 +231,7 @@ async fn a_command_through_the_js_api_appears_live() {
     let page = open_page("#/accounts/acc-001").await;
     assert!(page.text(".account").contains("No account acc-001"));
     let open = js_sys::JSON::parse(r#"{"type":"OpenAccount","owner":"Alice","initial_balance":5}"#).unwrap();
-    js_api::execute(JsValue::from_str("acc-001"), open).unwrap();
+    js_api::execute(JsValue::from_str("acc-001"), open).await.unwrap();
     settle().await;
     assert_eq!(page.text(".summary .balance"), "5.00");
     assert!(page.text(".accounts").contains("acc-001"));
@@ -241,7 +243,7 @@ async fn the_history_is_paged_newest_first() {
     page.open("long", "Lee", "0").await;
     let deposit = js_sys::JSON::parse(r#"{"type":"Deposit","amount":1}"#).unwrap();
     for _ in 1..45 {
-        js_api::execute(JsValue::from_str("long"), deposit.clone()).unwrap();
+        js_api::execute(JsValue::from_str("long"), deposit.clone()).await.unwrap();
     }
     settle().await;
     assert_eq!(page.text(".pager span"), "Page 1 of 3");

@@ -16,13 +16,14 @@ use std::collections::{BTreeSet, HashMap};
 use crate::clock::{Clock, IdGenerator};
 use crate::domain::projection::AccountsOverview;
 use crate::domain::{AccountId, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, Money, Version};
-use crate::store::{Damage, Envelope, EventStore, NewEvent, StoreError, StreamList};
+use crate::store::{CommandId, Damage, Envelope, EventStore, NewEvent, StoreError, StreamList};
 
 /// How often a command is tried when other writers keep moving the stream.
 pub const MAX_ATTEMPTS: u32 = 5;
 
-/// Why the ledger did not do what was asked.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+/// Why the ledger did not do what was asked. Serializable, so that the tab
+/// that writes can tell another tab why its command was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum LedgerError {
     #[error(transparent)]
     Domain(#[from] DomainError),
@@ -30,6 +31,8 @@ pub enum LedgerError {
     Store(#[from] StoreError),
     #[error("version {requested} is outside 0..={current} for account {id}")]
     InvalidVersion { id: AccountId, requested: u64, current: Version },
+    #[error("command id {command_id} was already used for another command on account {id}")]
+    CommandIdReused { id: AccountId, command_id: CommandId },
 }
 
 impl LedgerError {
@@ -49,6 +52,7 @@ impl LedgerError {
                 StoreError::Unavailable { .. } => "StorageUnavailable",
             },
             LedgerError::InvalidVersion { .. } => "InvalidVersion",
+            LedgerError::CommandIdReused { .. } => "InvalidCommand",
         }
     }
 }
@@ -67,16 +71,29 @@ pub struct Overview {
 struct Cached {
     account: BankAccount,
     balances: Vec<Money>,
+    /// The version each named command's event got: a command sent again
+    /// with its id is answered from here instead of done twice.
+    commands: HashMap<CommandId, Version>,
 }
 
 impl Cached {
     fn new(id: &AccountId) -> Cached {
-        Cached { account: BankAccount::new(id.clone()), balances: Vec::new() }
+        Cached { account: BankAccount::new(id.clone()), balances: Vec::new(), commands: HashMap::new() }
     }
 
-    fn apply(&mut self, event: &Event) {
-        self.account.apply(event);
+    fn apply(&mut self, envelope: &Envelope) {
+        self.account.apply(&envelope.event);
         self.balances.push(self.account.balance());
+        if let Some(command_id) = &envelope.command_id {
+            self.commands.insert(command_id.clone(), envelope.version);
+        }
+    }
+
+    /// The state right after version `version`, from the cached timeline.
+    fn state_at(&self, version: Version) -> Option<AccountState> {
+        let index = usize::try_from(version.get()).ok()?.checked_sub(1)?;
+        let balance = *self.balances.get(index)?;
+        Some(AccountState { balance, version, ..self.account.state()? })
     }
 }
 
@@ -107,8 +124,21 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
 
     /// Runs `command` against account `id`: `POST /accounts/{id}`.
     pub fn execute(&mut self, id: &AccountId, command: &Command) -> Result<AccountState, LedgerError> {
+        self.execute_once(id, command, None)
+    }
+
+    /// Like [`Ledger::execute`], but a command whose `command_id` was already
+    /// accepted for this account is not done again: the answer is the state
+    /// it produced then, and nothing new is stored. The same id with a
+    /// different command is refused.
+    pub fn execute_once(
+        &mut self,
+        id: &AccountId,
+        command: &Command,
+        command_id: Option<&CommandId>,
+    ) -> Result<AccountState, LedgerError> {
         let mut cached = self.checkout(id);
-        let result = self.execute_on(&mut cached, command);
+        let result = self.execute_on(&mut cached, command, command_id);
         if result.is_ok() {
             if let Some((known, _)) = &mut self.known {
                 known.insert(id.clone());
@@ -157,13 +187,7 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
             if version > current.get() {
                 return Err(LedgerError::InvalidVersion { id: id.clone(), requested: version, current });
             }
-            let balance = usize::try_from(version).ok().and_then(|v| v.checked_sub(1)).and_then(|i| cached.balances.get(i));
-            Ok(match (cached.account.state(), balance) {
-                (Some(now), Some(balance)) => {
-                    Some(AccountState { balance: *balance, version: Version::new(version), ..now })
-                }
-                _ => None,
-            })
+            Ok(cached.state_at(Version::new(version)))
         });
         result?
     }
@@ -197,26 +221,45 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         Ok(Overview { accounts: AccountsOverview::new(states), damaged })
     }
 
+    /// Forgets everything cached: the next reads load from the store again.
+    pub fn forget(&mut self) {
+        self.cache.clear();
+        self.known = None;
+    }
+
     /// Forgets which streams exist, so the next [`Ledger::accounts`] scans
     /// the store again: for when another writer (a tab) may have added some.
     pub fn rescan(&mut self) {
         self.known = None;
     }
 
-    fn execute_on(&mut self, cached: &mut Cached, command: &Command) -> Result<AccountState, LedgerError> {
+    fn execute_on(
+        &mut self,
+        cached: &mut Cached,
+        command: &Command,
+        command_id: Option<&CommandId>,
+    ) -> Result<AccountState, LedgerError> {
         let mut attempt = 1;
         loop {
             self.catch_up(cached)?;
+            if let Some(done) = command_id.and_then(|c| cached.commands.get(c).map(|v| (c, *v))) {
+                return self.answer_again(cached, command, done);
+            }
             let account = &cached.account;
             let events = account.decide(command)?;
             let new_events = events
                 .into_iter()
-                .map(|event| NewEvent { event_id: self.ids.next_id(), recorded_at: self.clock.now(), event })
+                .map(|event| NewEvent {
+                    event_id: self.ids.next_id(),
+                    recorded_at: self.clock.now(),
+                    command_id: command_id.cloned(),
+                    event,
+                })
                 .collect();
             match self.store.append(account.id(), ExpectedVersion(account.version()), new_events) {
                 Ok(stored) => {
                     for envelope in &stored {
-                        cached.apply(&envelope.event);
+                        cached.apply(envelope);
                     }
                     // Every accepted command leaves the account opened.
                     let account = &cached.account;
@@ -225,6 +268,24 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
                 Err(StoreError::Conflict { .. }) if attempt < MAX_ATTEMPTS => attempt += 1,
                 Err(error) => return Err(error.into()),
             }
+        }
+    }
+
+    /// The answer to a command sent again: the state its event left, if the
+    /// stored event is indeed what this command produces.
+    fn answer_again(
+        &self,
+        cached: &Cached,
+        command: &Command,
+        (command_id, version): (&CommandId, Version),
+    ) -> Result<AccountState, LedgerError> {
+        let id = cached.account.id();
+        let reused = || LedgerError::CommandIdReused { id: id.clone(), command_id: command_id.clone() };
+        let before = Version::new(version.get().saturating_sub(1));
+        let stored = self.store.read_page(id, before, 1)?;
+        match stored.first() {
+            Some(envelope) if envelope.event.command() == *command => cached.state_at(version).ok_or_else(reused),
+            _ => Err(reused()),
         }
     }
 
@@ -268,7 +329,7 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
                 }
                 .into());
             }
-            cached.apply(&envelope.event);
+            cached.apply(envelope);
         }
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! The browser's clock and event ids.
 
 use crate::clock::{Clock, IdGenerator};
-use crate::store::{EventId, Timestamp};
+use crate::store::{CommandId, EventId, Timestamp};
 
 /// `Date.now()`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -49,4 +49,11 @@ impl IdGenerator for RandomIds {
         // 32 hex digits and four dashes: always a valid event id.
         EventId::parse(&uuid).unwrap_or_else(|_| unreachable!("{uuid:?} is a valid event id"))
     }
+}
+
+/// A fresh random command id, for a click or a request to another tab.
+pub fn new_command_id() -> CommandId {
+    let id = RandomIds.next_id();
+    // An event id is a valid command id: the two share their alphabet.
+    CommandId::parse(id.as_str()).unwrap_or_else(|_| unreachable!("{id} is a valid command id"))
 }

@@ -2,6 +2,7 @@
 //! key-value map, `Date.now()` as the clock, `crypto.getRandomValues` for event
 //! ids; and the one ledger the JS API and the UI share.
 
+mod coordination;
 mod identity;
 mod local_storage;
 
@@ -11,7 +12,8 @@ use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-pub use identity::{BrowserClock, RandomIds};
+pub use coordination::execute;
+pub use identity::{new_command_id, BrowserClock, RandomIds};
 pub use local_storage::LocalStorageKv;
 
 use crate::domain::Version;
@@ -95,6 +97,7 @@ pub fn with_ledger<T>(f: impl FnOnce(&mut BrowserLedger) -> Result<T, LedgerErro
         if slot.is_none() {
             *slot = Some(open_ledger(NAMESPACE)?);
             listen_to_other_tabs();
+            coordination::start();
         }
         match slot.as_mut() {
             Some(ledger) => f(ledger),

@@ -4,7 +4,9 @@ use leptos::prelude::*;
 
 use super::field::Field;
 use super::state::Ui;
-use crate::browser::with_ledger;
+use leptos::task::spawn_local;
+
+use crate::browser::{execute, new_command_id};
 use crate::domain::{AccountId, Command, Money};
 
 #[derive(Clone, Copy)]
@@ -19,7 +21,9 @@ pub fn AmountForm(ui: Ui, id: AccountId, #[prop(into)] disabled: Signal<bool>) -
     let amount = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
 
-    let act = move |action: Action, id: &AccountId| {
+    // One command id per click: a double click or a resend is done once.
+    let busy = RwSignal::new(false);
+    let act = move |action: Action, id: AccountId| {
         // Text that is not an amount is flagged at its field and never sent.
         let value = match Money::parse(&amount.get_untracked()) {
             Ok(value) => value,
@@ -29,29 +33,37 @@ pub fn AmountForm(ui: Ui, id: AccountId, #[prop(into)] disabled: Signal<bool>) -
             Action::Deposit => Command::Deposit { amount: value },
             Action::Withdraw => Command::Withdraw { amount: value },
         };
-        match with_ledger(|ledger| ledger.execute(id, &command)) {
-            Ok(_) => {
-                amount.set(String::new());
-                ui.alert.set(None);
-                ui.changed();
+        busy.set(true);
+        spawn_local(async move {
+            let outcome = execute(id, command, Some(new_command_id())).await;
+            busy.try_set(false);
+            match outcome {
+                Ok(_) => {
+                    amount.try_set(String::new());
+                    ui.alert.try_set(None);
+                    ui.changed();
+                }
+                // An amount the account's rules refuse (zero, past the maximum
+                // balance) belongs at the field too; other rejections are alerts.
+                Err(problem) if problem.code() == "InvalidAmount" => {
+                    error.try_set(Some(problem.to_string()));
+                }
+                Err(problem) => ui.reject(&problem),
             }
-            // An amount the account's rules refuse (zero, past the maximum
-            // balance) belongs at the field too; other rejections are alerts.
-            Err(problem) if problem.code() == "InvalidAmount" => error.set(Some(problem.to_string())),
-            Err(problem) => ui.reject(&problem),
-        }
+        });
     };
     let deposit_id = id.clone();
     let withdraw_id = id;
+    let blocked = move || disabled.get() || busy.get();
 
     view! {
         <form class="amount-form" on:submit=move |ev| ev.prevent_default()>
             <Field id="amount" label="Amount" value=amount error=error inputmode="decimal" placeholder="0.00"/>
             <div class="buttons">
-                <button type="button" disabled=disabled on:click=move |_| act(Action::Deposit, &deposit_id)>
+                <button type="button" disabled=blocked on:click=move |_| act(Action::Deposit, deposit_id.clone())>
                     "Deposit"
                 </button>
-                <button type="button" disabled=disabled on:click=move |_| act(Action::Withdraw, &withdraw_id)>
+                <button type="button" disabled=blocked on:click=move |_| act(Action::Withdraw, withdraw_id.clone())>
                     "Withdraw"
                 </button>
             </div>

@@ -4,7 +4,9 @@ use leptos::prelude::*;
 
 use super::field::Field;
 use super::state::Ui;
-use crate::browser::with_ledger;
+use leptos::task::spawn_local;
+
+use crate::browser::{execute, new_command_id};
 use crate::domain::{AccountId, Command, Money, Owner};
 
 #[component]
@@ -15,6 +17,7 @@ pub fn OpenAccountForm(ui: Ui) -> impl IntoView {
     let id_error = RwSignal::new(None::<String>);
     let owner_error = RwSignal::new(None::<String>);
     let balance_error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
 
     let submit = move || {
         let parsed_id = AccountId::parse(id.get_untracked().trim());
@@ -29,17 +32,22 @@ pub fn OpenAccountForm(ui: Ui) -> impl IntoView {
             return;
         };
         let command = Command::OpenAccount { owner: owner_name, initial_balance };
-        match with_ledger(|ledger| ledger.execute(&account, &command)) {
-            Ok(_) => {
-                id.set(String::new());
-                owner.set(String::new());
-                balance.set(String::new());
-                ui.alert.set(None);
-                ui.select(account);
-                ui.changed();
+        busy.set(true);
+        spawn_local(async move {
+            let outcome = execute(account.clone(), command, Some(new_command_id())).await;
+            busy.try_set(false);
+            match outcome {
+                Ok(_) => {
+                    id.try_set(String::new());
+                    owner.try_set(String::new());
+                    balance.try_set(String::new());
+                    ui.alert.try_set(None);
+                    ui.select(account);
+                    ui.changed();
+                }
+                Err(error) => ui.reject(&error),
             }
-            Err(error) => ui.reject(&error),
-        }
+        });
     };
 
     view! {
@@ -62,7 +70,7 @@ pub fn OpenAccountForm(ui: Ui) -> impl IntoView {
                 inputmode="decimal"
                 placeholder="0.00"
             />
-            <button type="submit">"Open account"</button>
+            <button type="submit" disabled=move || busy.get()>"Open account"</button>
         </form>
     }
 }

@@ -41,12 +41,12 @@ impl Ui {
         if let Some(location) = web_sys::window().map(|w| w.location()) {
             let _ = location.set_hash(&hash_for(&id));
         }
-        self.travel.set(None);
-        self.selected.set(Some(id));
+        self.travel.try_set(None);
+        self.selected.try_set(Some(id));
     }
 
     pub fn reject(&self, error: &LedgerError) {
-        self.alert.set(Some(error.to_string()));
+        self.alert.try_set(Some(error.to_string()));
     }
 }
 

@@ -19,23 +19,23 @@ try {
   const context = await browser.newContext();
   const page = await openApp(context, server.url);
   // Warm up the JIT and the storage backend before timing anything.
-  await page.evaluate(() => {
+  await page.evaluate(async () => {
     const api = window.wasmBindings;
-    api.execute('warmup', { type: 'OpenAccount', owner: 'Warm', initial_balance: 0 });
-    for (let i = 0; i < 2000; i++) api.execute('warmup', { type: 'Deposit', amount: 1 });
+    await api.execute('warmup', { type: 'OpenAccount', owner: 'Warm', initial_balance: 0 });
+    for (let i = 0; i < 2000; i++) await api.execute('warmup', { type: 'Deposit', amount: 1 });
   });
   console.log(`| events in stream | execute median (ms) | p90 of batch means (ms) | history() of all ${'N'} events (ms) |`);
   console.log('|---:|---:|---:|---:|');
   for (const size of sizes) {
     const id = `bench-${size}`;
-    const result = await page.evaluate(({ id, size, BATCH, BATCHES }) => {
+    const result = await page.evaluate(async ({ id, size, BATCH, BATCHES }) => {
       const api = window.wasmBindings;
-      api.execute(id, { type: 'OpenAccount', owner: 'Bench', initial_balance: 0 });
-      for (let v = 1; v < size; v++) api.execute(id, { type: 'Deposit', amount: 1 });
+      await api.execute(id, { type: 'OpenAccount', owner: 'Bench', initial_balance: 0 });
+      for (let v = 1; v < size; v++) await api.execute(id, { type: 'Deposit', amount: 1 });
       const means = [];
       for (let b = 0; b < BATCHES; b++) {
         const t0 = performance.now();
-        for (let i = 0; i < BATCH; i++) api.execute(id, { type: i % 2 ? 'Withdraw' : 'Deposit', amount: 1 });
+        for (let i = 0; i < BATCH; i++) await api.execute(id, { type: i % 2 ? 'Withdraw' : 'Deposit', amount: 1 });
         means.push((performance.now() - t0) / BATCH);
       }
       means.sort((a, b) => a - b);

@@ -89,7 +89,7 @@ test('a command from a second page appears without a reload', async () => {
   const second = await openApp(context, env.server.url);
   await openAccount(second, 'shared', 'Sam', '10');
   await first.locator('.summary .balance').filter({ hasText: '10.00' }).waitFor({ timeout: 1000 });
-  await second.evaluate(() => window.wasmBindings.execute('shared', { type: 'Deposit', amount: 5 }));
+  await second.evaluate(async () => await window.wasmBindings.execute('shared', { type: 'Deposit', amount: 5 }));
   await first.locator('.summary .balance').filter({ hasText: '15.00' }).waitFor({ timeout: 1000 });
   await first.locator('.accounts').getByText('shared').waitFor({ timeout: 1000 });
   await context.close();
@@ -98,10 +98,10 @@ test('a command from a second page appears without a reload', async () => {
 test('10,000 events: the history is paged and the page stays quick', async () => {
   const context = await env.browser.newContext();
   const page = await openApp(context, env.server.url);
-  await page.evaluate(() => {
+  await page.evaluate(async () => {
     const api = window.wasmBindings;
-    api.execute('long', { type: 'OpenAccount', owner: 'Lee', initial_balance: 0 });
-    for (let i = 1; i < 10000; i++) api.execute('long', { type: 'Deposit', amount: 1 });
+    await api.execute('long', { type: 'OpenAccount', owner: 'Lee', initial_balance: 0 });
+    for (let i = 1; i < 10000; i++) await api.execute('long', { type: 'Deposit', amount: 1 });
   });
   await page.goto(`${env.server.url}#/accounts/long`);
   await page.reload();

@@ -16,11 +16,11 @@ const EVENTS = [
 test('the walkthrough gives the original answers and survives a reload', async () => {
   const context = await env.browser.newContext();
   const page = await openApp(context, env.server.url);
-  const state = await page.evaluate(() => {
+  const state = await page.evaluate(async () => {
     const api = window.wasmBindings;
-    api.execute('acc-001', { type: 'OpenAccount', owner: 'Alice', initial_balance: 1000.0 });
-    api.execute('acc-001', { type: 'Deposit', amount: 500.0 });
-    return api.execute('acc-001', { type: 'Withdraw', amount: 200.0 });
+    await api.execute('acc-001', { type: 'OpenAccount', owner: 'Alice', initial_balance: 1000.0 });
+    await api.execute('acc-001', { type: 'Deposit', amount: 500.0 });
+    return await api.execute('acc-001', { type: 'Withdraw', amount: 200.0 });
   });
   assert.deepEqual(state, ALICE);
   assert.deepEqual(await page.evaluate(() => window.wasmBindings.account('acc-001')), ALICE);
@@ -44,23 +44,23 @@ test('the walkthrough gives the original answers and survives a reload', async (
 test('rejections throw an Error with a code and a message', async () => {
   const context = await env.browser.newContext();
   const page = await openApp(context, env.server.url);
-  const caught = await page.evaluate(() => {
+  const caught = await page.evaluate(async () => {
     const api = window.wasmBindings;
-    api.execute('acc-9', { type: 'OpenAccount', owner: 'Bo', initial_balance: 10 });
-    const attempt = (f) => {
+    await api.execute('acc-9', { type: 'OpenAccount', owner: 'Bo', initial_balance: 10 });
+    const attempt = async (f) => {
       try {
-        f();
+        await f();
         return null;
       } catch (e) {
         return { isError: e instanceof Error, code: e.code, message: e.message };
       }
     };
     return [
-      attempt(() => api.execute('acc-9', { type: 'Withdraw', amount: 10.01 })),
-      attempt(() => api.execute('acc-9', { type: 'Deposit', amount: 0.001 })),
-      attempt(() => api.execute('nope', { type: 'Deposit', amount: 1 })),
-      attempt(() => api.account_at('acc-9', 7)),
-      attempt(() => api.execute('acc-9', { type: 'Deposit', amount: 1n })),
+      await attempt(() => api.execute('acc-9', { type: 'Withdraw', amount: 10.01 })),
+      await attempt(() => api.execute('acc-9', { type: 'Deposit', amount: 0.001 })),
+      await attempt(() => api.execute('nope', { type: 'Deposit', amount: 1 })),
+      await attempt(() => api.account_at('acc-9', 7)),
+      await attempt(() => api.execute('acc-9', { type: 'Deposit', amount: 1n })),
     ];
   });
   assert.deepEqual(caught.map((c) => c?.code), ['InsufficientFunds', 'InvalidAmount', 'AccountNotFound', 'InvalidVersion', 'InvalidAmount']);
@@ -72,7 +72,7 @@ test('rejections throw an Error with a code and a message', async () => {
 test('hostile values never break the module', async () => {
   const context = await env.browser.newContext();
   const page = await openApp(context, env.server.url);
-  const outcome = await page.evaluate(() => {
+  const outcome = await page.evaluate(async () => {
     const api = window.wasmBindings;
     const codes = new Set(['InvalidCommand', 'InvalidAmount', 'InvalidAccountId', 'InvalidOwner', 'AccountNotFound',
       'AccountAlreadyExists', 'InsufficientFunds', 'InvalidVersion']);
@@ -103,13 +103,13 @@ test('hostile values never break the module', async () => {
         () => api.account_at(value(), value()),
       ];
       try {
-        pick(calls)();
+        await pick(calls)();
       } catch (e) {
         thrown++;
         if (!(e instanceof Error) || !codes.has(e.code)) bad.push(String(e?.code ?? e));
       }
     }
-    const works = api.execute('fuzz-ok', { type: 'OpenAccount', owner: 'Still', initial_balance: 1 });
+    const works = await api.execute('fuzz-ok', { type: 'OpenAccount', owner: 'Still', initial_balance: 1 });
     return { bad: bad.slice(0, 5), thrown, works, polluted: ({}).polluted };
   });
   assert.deepEqual(outcome.bad, []);

@@ -46,7 +46,7 @@ pub fn withdraw(amount: &str) -> Command {
 
 /// A new event with a made-up id and time, for store tests.
 pub fn new_event(event_id: &str, at: u64, event: Event) -> NewEvent {
-    NewEvent { event_id: EventId::parse(event_id).unwrap(), recorded_at: Timestamp(at), event }
+    NewEvent { event_id: EventId::parse(event_id).unwrap(), recorded_at: Timestamp(at), command_id: None, event }
 }
 
 /// The account every given/when/then test is about.

@@ -1,7 +1,7 @@
 //! The bank-account aggregate: all rules in [`BankAccount::decide`], none in
 //! [`BankAccount::apply`].
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{AccountId, Command, DomainError, Event, Money, Owner, Version};
 
@@ -19,7 +19,7 @@ pub struct BankAccount {
 
 /// The public view of an opened account, as the original's
 /// `GET /accounts/{id}` returned it: `{id, owner, balance, version}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountState {
     pub id: AccountId,
     pub owner: Owner,
@@ -79,14 +79,7 @@ impl BankAccount {
     /// in this state: how a loader tells a damaged or foreign history from a
     /// real one. The rules stay in `decide`; this only asks it.
     pub fn check(&self, event: &Event) -> Result<(), DomainError> {
-        let command = match event {
-            Event::AccountOpened { owner, initial_balance } => {
-                Command::OpenAccount { owner: owner.clone(), initial_balance: *initial_balance }
-            }
-            Event::MoneyDeposited { amount } => Command::Deposit { amount: *amount },
-            Event::MoneyWithdrawn { amount } => Command::Withdraw { amount: *amount },
-        };
-        self.decide(&command).map(|_| ())
+        self.decide(&event.command()).map(|_| ())
     }
 
     /// Applies one event. No rules and no failure: an event is a fact.

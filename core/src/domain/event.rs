@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Money, Owner};
+use super::{Command, Money, Owner};
 
 /// Something that happened to one account, as the original's JSON:
 /// `{"type":"MoneyDeposited","amount":500.0}`.
@@ -15,6 +15,17 @@ pub enum Event {
 }
 
 impl Event {
+    /// The command that produces exactly this event.
+    pub fn command(&self) -> Command {
+        match self {
+            Event::AccountOpened { owner, initial_balance } => {
+                Command::OpenAccount { owner: owner.clone(), initial_balance: *initial_balance }
+            }
+            Event::MoneyDeposited { amount } => Command::Deposit { amount: *amount },
+            Event::MoneyWithdrawn { amount } => Command::Withdraw { amount: *amount },
+        }
+    }
+
     /// The event's name, as its `type` field says.
     pub fn kind(&self) -> &'static str {
         match self {

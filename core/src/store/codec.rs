@@ -2,15 +2,17 @@
 //!
 //! ```json
 //! {"schema":1,"version":2,"sequence":7,"recorded_at":1700000000000,
-//!  "event_id":"6f1c…","event":{"type":"MoneyDeposited","amount":500.0}}
+//!  "event_id":"6f1c…","command_id":"c-17","event":{"type":"MoneyDeposited","amount":500.0}}
 //! ```
+//!
+//! `command_id` is there only when the command's caller named it.
 //!
 //! Decoding is strict: unknown fields, a wrong schema, an invalid event or
 //! amount, or a version that does not match the key are all damage.
 
 use serde::{Deserialize, Serialize};
 
-use super::{Envelope, EventId, Sequence, StoreError, Timestamp};
+use super::{CommandId, Envelope, EventId, Sequence, StoreError, Timestamp};
 use crate::domain::{Event, Version};
 
 /// The schema version records are written with.
@@ -23,6 +25,8 @@ struct RecordOut<'a> {
     sequence: Sequence,
     recorded_at: Timestamp,
     event_id: &'a EventId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    command_id: Option<&'a CommandId>,
     event: &'a Event,
 }
 
@@ -34,6 +38,8 @@ struct RecordIn {
     sequence: Sequence,
     recorded_at: Timestamp,
     event_id: EventId,
+    #[serde(default)]
+    command_id: Option<CommandId>,
     event: Event,
 }
 
@@ -50,6 +56,7 @@ pub fn encode_record(envelope: &Envelope) -> String {
         sequence: envelope.sequence,
         recorded_at: envelope.recorded_at,
         event_id: &envelope.event_id,
+        command_id: envelope.command_id.as_ref(),
         event: &envelope.event,
     };
     // Serializing cannot fail: every field is a string, an integer or a
@@ -82,6 +89,7 @@ pub fn decode_record(key: &str, expected: Version, text: &str) -> Result<Envelop
         sequence: record.sequence,
         recorded_at: record.recorded_at,
         event_id: record.event_id,
+        command_id: record.command_id,
         schema: record.schema,
         event: record.event,
     })

@@ -11,7 +11,7 @@ use crate::domain::{Event, Version};
 pub struct EventId(String);
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("an event id must be 1 to 64 ASCII letters, digits, '-' or '_'")]
+#[error("an id must be 1 to 64 ASCII letters, digits, '-' or '_'")]
 pub struct EventIdError;
 
 impl EventId {
@@ -28,6 +28,20 @@ impl EventId {
 
 crate::text::text_newtype!(EventId, EventIdError);
 
+/// The id a caller gives a command so that sending it twice does it once
+/// (a double click, a retry). Same alphabet as [`EventId`].
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CommandId(String);
+
+impl CommandId {
+    pub fn parse(text: &str) -> Result<CommandId, EventIdError> {
+        EventId::parse(text).map(|id| CommandId(id.0))
+    }
+}
+
+crate::text::text_newtype!(CommandId, EventIdError);
+
 /// Milliseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -43,6 +57,8 @@ pub struct Sequence(pub u64);
 pub struct NewEvent {
     pub event_id: EventId,
     pub recorded_at: Timestamp,
+    /// The command that produced the event, when its caller named it.
+    pub command_id: Option<CommandId>,
     pub event: Event,
 }
 
@@ -54,6 +70,7 @@ pub struct Envelope {
     pub sequence: Sequence,
     pub recorded_at: Timestamp,
     pub event_id: EventId,
+    pub command_id: Option<CommandId>,
     /// The schema the record was stored with, for upcasting.
     pub schema: u32,
     pub event: Event,

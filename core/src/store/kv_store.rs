@@ -161,7 +161,7 @@ impl<K: KeyValue> EventStore for KvStore<K> {
         let mut written = Vec::with_capacity(events.len());
         let mut version = expected;
         let mut sequence = first;
-        for NewEvent { event_id, recorded_at, event } in events {
+        for NewEvent { event_id, recorded_at, command_id, event } in events {
             version = version.next();
             sequence += 1;
             let envelope = Envelope {
@@ -169,6 +169,7 @@ impl<K: KeyValue> EventStore for KvStore<K> {
                 sequence: Sequence(sequence),
                 recorded_at,
                 event_id,
+                command_id,
                 schema: SCHEMA_VERSION,
                 event,
             };

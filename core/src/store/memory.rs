@@ -48,7 +48,7 @@ impl EventStore for MemoryStore {
         let mut version = actual;
         let stored: Vec<Envelope> = events
             .into_iter()
-            .map(|NewEvent { event_id, recorded_at, event }| {
+            .map(|NewEvent { event_id, recorded_at, command_id, event }| {
                 version = version.next();
                 self.last_sequence += 1;
                 Envelope {
@@ -56,6 +56,7 @@ impl EventStore for MemoryStore {
                     sequence: Sequence(self.last_sequence),
                     recorded_at,
                     event_id,
+                    command_id,
                     schema: SCHEMA_VERSION,
                     event,
                 }

@@ -12,7 +12,7 @@ mod memory;
 use crate::domain::{AccountId, ExpectedVersion, Version};
 
 pub use codec::{decode_record, encode_record, SCHEMA_VERSION};
-pub use envelope::{Envelope, EventId, EventIdError, NewEvent, Sequence, Timestamp};
+pub use envelope::{CommandId, Envelope, EventId, EventIdError, NewEvent, Sequence, Timestamp};
 pub use keys::{KeyKind, Keys};
 pub use kv::{KeyValue, KvError, MemoryKv};
 pub use kv_store::KvStore;
@@ -70,7 +70,7 @@ pub struct Damage {
 }
 
 /// Why the store could not read or write.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum StoreError {
     #[error("conflict on stream {stream}: expected version {expected}, but it is at {actual}")]
     Conflict { stream: AccountId, expected: Version, actual: Version },

@@ -1,0 +1,252 @@
+//! One writer for all the tabs of an origin.
+//!
+//! localStorage has no transactions, and each tab's renderer keeps its own
+//! copy that learns of other tabs' writes a little later. Two tabs that both
+//! write can therefore both decide against the same stale version and one
+//! overwrites the other. So exactly one tab writes: the one holding the Web
+//! Lock `ledger-writer` (the *leader*). Its copy of localStorage is always
+//! current, because nobody else writes. Every other tab (a *follower*) sends
+//! its commands to the leader over the BroadcastChannel `ledger-v1` and gets
+//! the result back. Each command carries a command id, so a follower can
+//! resend after a timeout (the leader closed, a message was lost) without it
+//! being done twice. When the leader closes, the lock passes to a waiting
+//! follower, which takes over.
+//!
+//! Without the Web Locks API (an insecure context, an old browser) every tab
+//! writes for itself, as if it were alone.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use super::{new_command_id, notify_change, with_ledger};
+use crate::domain::{AccountId, AccountState, Command};
+use crate::ledger::LedgerError;
+use crate::store::{CommandId, StoreError};
+
+const LOCK: &str = "ledger-writer";
+const CHANNEL: &str = "ledger-v1";
+/// How long a follower waits for the leader's answer before sending again.
+const ANSWER_TIMEOUT_MS: i32 = 1_000;
+const ATTEMPTS: u32 = 10;
+/// A new leader lets the old one's last writes reach its copy of storage.
+const TAKEOVER_SETTLE_MS: i32 = 100;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Unknown,
+    Leader,
+    Follower,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind")]
+enum Message {
+    /// A follower's command, for the leader.
+    Command { request: String, account: AccountId, command: Command, command_id: CommandId },
+    /// The leader's answer to one request.
+    Answer { request: String, outcome: Result<AccountState, LedgerError> },
+    /// The leader stored something: re-read.
+    Changed,
+    /// A new leader: resend what is waiting.
+    Leader,
+}
+
+thread_local! {
+    static ROLE: Cell<Role> = const { Cell::new(Role::Unknown) };
+    static CHANNEL_HANDLE: RefCell<Option<web_sys::BroadcastChannel>> = const { RefCell::new(None) };
+    static WAITING: RefCell<HashMap<String, js_sys::Function>> = RefCell::new(HashMap::new());
+}
+
+fn role() -> Role {
+    ROLE.with(Cell::get)
+}
+
+fn post(message: &Message) {
+    let Ok(value) = serde_wasm_bindgen::to_value(message) else { return };
+    CHANNEL_HANDLE.with(|channel| {
+        if let Some(channel) = channel.borrow().as_ref() {
+            let _ = channel.post_message(&value);
+        }
+    });
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Joins the channel and asks for the lead. Called once, when the ledger opens.
+pub(super) fn start() {
+    let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL) else {
+        ROLE.with(|r| r.set(Role::Leader));
+        return;
+    };
+    let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(|event: web_sys::MessageEvent| {
+        if let Ok(message) = serde_wasm_bindgen::from_value::<Message>(event.data()) {
+            receive(message);
+        }
+    });
+    channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    CHANNEL_HANDLE.with(|c| *c.borrow_mut() = Some(channel));
+
+    let locks = web_sys::window()
+        .map(|w| js_sys::Reflect::get(&w.navigator(), &"locks".into()).unwrap_or(JsValue::UNDEFINED))
+        .filter(|locks| !locks.is_undefined());
+    let Some(locks) = locks else {
+        ROLE.with(|r| r.set(Role::Leader));
+        return;
+    };
+    // First ask without waiting, to learn at once whether another tab leads;
+    // if one does, queue for the lock and take over when it is released.
+    let at_once = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&at_once, &"ifAvailable".into(), &JsValue::TRUE);
+    let queued_locks = locks.clone();
+    let first = Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::new(move |lock: JsValue| {
+        if lock.is_null() {
+            ROLE.with(|r| r.set(Role::Follower));
+            let later = Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::new(|_lock: JsValue| {
+                wasm_bindgen_futures::spawn_local(take_over());
+                hold_forever()
+            });
+            request_lock(&queued_locks, &js_sys::Object::new(), &later);
+            later.forget();
+            js_sys::Promise::resolve(&JsValue::UNDEFINED)
+        } else {
+            ROLE.with(|r| r.set(Role::Leader));
+            hold_forever()
+        }
+    });
+    request_lock(&locks, &at_once, &first);
+    first.forget();
+}
+
+/// The lock is held for as long as this promise is pending: the page's life.
+fn hold_forever() -> js_sys::Promise {
+    js_sys::Promise::new(&mut |_, _| {})
+}
+
+fn request_lock(locks: &JsValue, options: &js_sys::Object, callback: &Closure<dyn FnMut(JsValue) -> js_sys::Promise>) {
+    let request = js_sys::Reflect::get(locks, &"request".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(request) = request {
+        let _ = request.call3(locks, &LOCK.into(), options, callback.as_ref().unchecked_ref());
+    }
+}
+
+async fn take_over() {
+    sleep(TAKEOVER_SETTLE_MS).await;
+    let _ = with_ledger(|ledger| {
+        ledger.forget();
+        Ok(())
+    });
+    ROLE.with(|r| r.set(Role::Leader));
+    post(&Message::Leader);
+    // Requests this tab sent to the old leader are answered here now.
+    resend_waiting();
+    notify_change();
+}
+
+fn receive(message: Message) {
+    match message {
+        Message::Command { request, account, command, command_id } => {
+            if role() != Role::Leader {
+                return;
+            }
+            let outcome = with_ledger(|ledger| ledger.execute_once(&account, &command, Some(&command_id)));
+            let changed = outcome.is_ok();
+            post(&Message::Answer { request, outcome });
+            if changed {
+                post(&Message::Changed);
+                notify_change();
+            }
+        }
+        Message::Answer { request, outcome } => {
+            let waiting = WAITING.with(|w| w.borrow_mut().remove(&request));
+            if let (Some(resolve), Ok(value)) = (waiting, serde_wasm_bindgen::to_value(&outcome)) {
+                let _ = resolve.call1(&JsValue::NULL, &value);
+            }
+        }
+        Message::Changed => {
+            let _ = with_ledger(|ledger| {
+                ledger.rescan();
+                Ok(())
+            });
+            notify_change();
+        }
+        Message::Leader => resend_waiting(),
+    }
+}
+
+/// Wakes every waiting request with "no answer", so each is sent again.
+fn resend_waiting() {
+    let waiting: Vec<js_sys::Function> = WAITING.with(|w| w.borrow_mut().drain().map(|(_, f)| f).collect());
+    for resolve in waiting {
+        let _ = resolve.call1(&JsValue::NULL, &JsValue::UNDEFINED);
+    }
+}
+
+/// The leader's answer to `request`, or `None` after `timeout_ms`.
+async fn answer(request: &str, timeout_ms: i32) -> Option<Result<AccountState, LedgerError>> {
+    let answered = js_sys::Promise::new(&mut |resolve, _| {
+        WAITING.with(|w| w.borrow_mut().insert(request.to_owned(), resolve));
+    });
+    let timeout = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, timeout_ms);
+        }
+    });
+    let first = JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&answered, &timeout))).await.ok();
+    WAITING.with(|w| w.borrow_mut().remove(request));
+    serde_wasm_bindgen::from_value(first?).ok()
+}
+
+/// Runs `command` on account `id` in the tab that writes, and returns the
+/// account's new state. A conflict with another tab never reaches the caller:
+/// the leader retries it; a lost leader means sending again, done once
+/// thanks to the command id.
+pub async fn execute(
+    id: AccountId,
+    command: Command,
+    command_id: Option<CommandId>,
+) -> Result<AccountState, LedgerError> {
+    // Opening the ledger starts the coordination; the role is known a moment later.
+    with_ledger(|_| Ok(()))?;
+    for _ in 0..200 {
+        if role() != Role::Unknown {
+            break;
+        }
+        sleep(5).await;
+    }
+    let request = new_command_id().to_string();
+    // A command sent to another tab needs an id, or a resend could do it twice.
+    let forwarded_id = command_id.clone().unwrap_or_else(new_command_id);
+    for _ in 0..ATTEMPTS {
+        if role() != Role::Follower {
+            let outcome = with_ledger(|ledger| ledger.execute_once(&id, &command, command_id.as_ref()));
+            if outcome.is_ok() {
+                post(&Message::Changed);
+                notify_change();
+            }
+            return outcome;
+        }
+        post(&Message::Command {
+            request: request.clone(),
+            account: id.clone(),
+            command: command.clone(),
+            command_id: forwarded_id.clone(),
+        });
+        if let Some(outcome) = answer(&request, ANSWER_TIMEOUT_MS).await {
+            return outcome;
+        }
+    }
+    Err(StoreError::Unavailable { reason: "the tab that writes the ledger did not answer".into() }.into())
+}

@@ -8,7 +8,8 @@
 //! | `GET /accounts/{id}`        | `account(id)`              |
 //! | `GET /accounts/{id}/events` | `events(id)`               |
 //!
-//! plus `history(id)`, `accounts()`, `account_at(id, version)` and `damaged()`.
+//! plus `history(id)`, `accounts()`, `account_at(id, version)`, `damaged()`,
+//! `verify(id)` and `storage_status()`.
 //!
 //! `execute` returns a Promise; the reads answer at once from this tab's copy.
 //! Every argument arrives as an untyped `JsValue` and is parsed here, so no
@@ -76,7 +77,9 @@ fn respond(result: Result<JsValue, ApiError>) -> ApiResult {
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, ApiError> {
     // Versions, sequences and times are far below 2^53, so they become plain
     // JS numbers; past it serde-wasm-bindgen refuses rather than round.
-    serde_wasm_bindgen::to_value(value).map_err(|e| ApiError::Internal(e.to_string()))
+    // A missing value (`None`) is `null`, as JSON would have it.
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
+    value.serialize(&serializer).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 fn type_name(value: &JsValue) -> String {
@@ -321,4 +324,21 @@ pub fn account_at(id: JsValue, version: JsValue) -> ApiResult {
             None => Ok(JsValue::NULL),
         }
     })())
+}
+
+/// Checks the account's whole stored history: `{ok, checked,
+/// first_bad_version}` (`checked` events were sound; `null` when all are).
+#[wasm_bindgen]
+pub fn verify(id: JsValue) -> ApiResult {
+    respond((|| {
+        let id = parse_id(&id)?;
+        to_js(&with_ledger(|ledger| ledger.verify(&id))?)
+    })())
+}
+
+/// How full localStorage is: `{used_units, quota_units, events,
+/// est_events_left}`, in UTF-16 code units as browsers count their quota.
+#[wasm_bindgen]
+pub fn storage_status() -> ApiResult {
+    respond((|| to_js(&with_ledger(|ledger| ledger.storage_status())?))())
 }

@@ -13,7 +13,8 @@ use bank_ledger::domain::projection::{balance_timeline, state_at};
 use bank_ledger::domain::{AccountId, AccountState, BankAccount, Command, DomainError, ExpectedVersion, Money, Version};
 use bank_ledger::ledger::{Ledger, LedgerError};
 use bank_ledger::store::{
-    CommandId, Envelope, EventStore, KeyValue, KvStore, MemoryKv, MemoryStore, NewEvent, StoreError, StreamList,
+    encode_record, ChainHash, CommandId, Envelope, EventStore, KeyValue, KvStore, MemoryKv, MemoryStore, NewEvent,
+    StoreError, StreamList,
 };
 use proptest::prelude::*;
 use support::*;
@@ -248,6 +249,79 @@ fn a_rejected_command_with_an_id_can_succeed_later() {
     assert_eq!(ledger.execute_once(&acc, &withdraw("20.00"), Some(&cid("w"))).unwrap_err().code(), "InsufficientFunds");
     ledger.execute(&acc, &deposit("10.00")).unwrap();
     assert_eq!(ledger.execute_once(&acc, &withdraw("20.00"), Some(&cid("w"))).unwrap().balance, Money::ZERO);
+}
+
+/// The walkthrough's three events in a shared map, and the map.
+fn walkthrough() -> (Rc<RefCell<MemoryKv>>, Ledger<KvStore<Rc<RefCell<MemoryKv>>>, ManualClock, CountingIds>) {
+    let shared = Rc::new(RefCell::new(MemoryKv::new()));
+    let mut ledger = ledger(KvStore::new(shared.clone(), "ledger"));
+    for command in [open("Alice", "1000.00"), deposit("500.00"), withdraw("200.00")] {
+        ledger.execute(&id("acc-001"), &command).unwrap();
+    }
+    (shared, ledger)
+}
+
+fn corrupt_key(result: Result<Option<AccountState>, LedgerError>) -> String {
+    match result {
+        Err(LedgerError::Store(StoreError::Corrupt { key, reason })) => format!("{key}: {reason}"),
+        other => panic!("expected damage, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_edited_event_breaks_the_chain_where_it_was_edited() {
+    let (shared, ledger) = walkthrough();
+    let key = "ledger/v1/event/acc-001/2";
+    let edited = shared.borrow().get(key).unwrap().unwrap().replace("500.0", "5000.0");
+    shared.borrow_mut().set(key, &edited).unwrap();
+    let mut fresh = self::ledger(KvStore::new(shared.clone(), "ledger"));
+    let damage = corrupt_key(fresh.account(&id("acc-001")));
+    assert!(damage.starts_with(key) && damage.contains("hash chain"), "{damage}");
+    assert_eq!(fresh.execute(&id("acc-001"), &deposit("1.00")).unwrap_err().code(), "StorageCorrupt");
+    assert_eq!(shared.borrow().get(key).unwrap().as_deref(), Some(edited.as_str()), "left as it is");
+    let report = ledger.verify(&id("acc-001")).unwrap();
+    assert_eq!((report.ok, report.checked, report.first_bad_version), (false, 1, Some(Version::new(2))));
+}
+
+#[test]
+fn an_edit_that_forges_its_own_hash_breaks_the_next_link() {
+    let (shared, _) = walkthrough();
+    let store = KvStore::new(shared.clone(), "ledger");
+    let mut history = store.read(&id("acc-001"), Version::EMPTY).unwrap();
+    history[1].event = deposited("5000.00");
+    history[1].hash = ChainHash::link(&history[0].hash, &id("acc-001"), &history[1]);
+    shared.borrow_mut().set("ledger/v1/event/acc-001/2", &encode_record(&history[1])).unwrap();
+    let mut fresh = self::ledger(KvStore::new(shared, "ledger"));
+    let damage = corrupt_key(fresh.account(&id("acc-001")));
+    assert!(damage.starts_with("ledger/v1/event/acc-001/3"), "{damage}");
+    let report = fresh.verify(&id("acc-001")).unwrap();
+    assert_eq!((report.ok, report.checked, report.first_bad_version), (false, 2, Some(Version::new(3))));
+}
+
+#[test]
+fn an_event_moved_to_another_account_is_detected() {
+    let (shared, _) = walkthrough();
+    let moved = shared.borrow().get("ledger/v1/event/acc-001/1").unwrap().unwrap();
+    shared.borrow_mut().set("ledger/v1/event/acc-002/1", &moved).unwrap();
+    let mut fresh = self::ledger(KvStore::new(shared, "ledger"));
+    assert!(corrupt_key(fresh.account(&id("acc-002"))).contains("hash chain"));
+    assert_eq!(fresh.account(&id("acc-001")).unwrap().map(|s| s.version.get()), Some(3), "the other account is fine");
+}
+
+#[test]
+fn a_sound_stream_verifies() {
+    let (_, ledger) = walkthrough();
+    let report = ledger.verify(&id("acc-001")).unwrap();
+    assert_eq!((report.ok, report.checked, report.first_bad_version), (true, 3, None));
+    assert_eq!(ledger.verify(&id("nobody")).unwrap().checked, 0);
+}
+
+#[test]
+fn garbage_in_a_record_is_reported_at_its_version() {
+    let (shared, ledger) = walkthrough();
+    shared.borrow_mut().set("ledger/v1/event/acc-001/3", "{").unwrap();
+    let report = ledger.verify(&id("acc-001")).unwrap();
+    assert_eq!((report.ok, report.checked, report.first_bad_version), (false, 2, Some(Version::new(3))));
 }
 
 #[derive(Clone, Debug)]

@@ -16,7 +16,9 @@ use std::collections::{BTreeSet, HashMap};
 use crate::clock::{Clock, IdGenerator};
 use crate::domain::projection::AccountsOverview;
 use crate::domain::{AccountId, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, Money, Version};
-use crate::store::{CommandId, Damage, Envelope, EventStore, NewEvent, StoreError, StreamList};
+use crate::store::{
+    ChainHash, CommandId, Damage, Envelope, EventStore, KeyValue, KvStore, NewEvent, StoreError, StreamList,
+};
 
 /// How often a command is tried when other writers keep moving the stream.
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -57,6 +59,15 @@ impl LedgerError {
     }
 }
 
+/// What [`Ledger::verify`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Verification {
+    pub ok: bool,
+    /// How many events were checked and found sound.
+    pub checked: u64,
+    pub first_bad_version: Option<Version>,
+}
+
 /// Every healthy account, and every piece of stored data that is not.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Overview {
@@ -74,14 +85,22 @@ struct Cached {
     /// The version each named command's event got: a command sent again
     /// with its id is answered from here instead of done twice.
     commands: HashMap<CommandId, Version>,
+    /// The chain hash of the last event applied.
+    head: ChainHash,
 }
 
 impl Cached {
     fn new(id: &AccountId) -> Cached {
-        Cached { account: BankAccount::new(id.clone()), balances: Vec::new(), commands: HashMap::new() }
+        Cached {
+            account: BankAccount::new(id.clone()),
+            balances: Vec::new(),
+            commands: HashMap::new(),
+            head: ChainHash::GENESIS,
+        }
     }
 
     fn apply(&mut self, envelope: &Envelope) {
+        self.head = envelope.hash;
         self.account.apply(&envelope.event);
         self.balances.push(self.account.balance());
         if let Some(command_id) = &envelope.command_id {
@@ -227,6 +246,11 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         self.known = None;
     }
 
+    /// Forgets one account's cached state: it is loaded and checked afresh.
+    pub fn forget_stream(&mut self, id: &AccountId) {
+        self.cache.remove(id);
+    }
+
     /// Forgets which streams exist, so the next [`Ledger::accounts`] scans
     /// the store again: for when another writer (a tab) may have added some.
     pub fn rescan(&mut self) {
@@ -318,20 +342,52 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         Ok(())
     }
 
-    /// Applies `envelopes` to `cached`, refusing any event the account's rules
-    /// could not have produced: such a history is damaged or foreign.
+    /// Applies `envelopes` to `cached`, refusing any event whose hash does not
+    /// link to the one before (it was changed after it was stored) or that the
+    /// account's rules could not have produced: such a history is damaged or
+    /// foreign, and nothing is derived from it.
     fn replay(&self, cached: &mut Cached, envelopes: &[Envelope]) -> Result<(), LedgerError> {
         for envelope in envelopes {
+            let id = cached.account.id();
+            let damaged = |reason: String| -> LedgerError {
+                StoreError::Corrupt { key: self.store.location(id, envelope.version), reason }.into()
+            };
+            if ChainHash::link(&cached.head, id, envelope) != envelope.hash {
+                return Err(damaged(format!(
+                    "version {}: the hash chain is broken, the stored event was changed",
+                    envelope.version
+                )));
+            }
             if let Err(rule) = cached.account.check(&envelope.event) {
-                return Err(StoreError::Corrupt {
-                    key: self.store.location(cached.account.id(), envelope.version),
-                    reason: format!("this event breaks the account's rules: {rule}"),
-                }
-                .into());
+                return Err(damaged(format!("version {}: this event breaks the account's rules: {rule}", envelope.version)));
             }
             cached.apply(envelope);
         }
         Ok(())
+    }
+
+    /// Checks the whole stored stream of `id`, event by event, from the first:
+    /// every record readable, every hash linking to the one before, every
+    /// event one the rules allow.
+    pub fn verify(&self, id: &AccountId) -> Result<Verification, LedgerError> {
+        let mut cached = Cached::new(id);
+        let bad = |version: Version, checked: Version| {
+            Ok(Verification { ok: false, checked: checked.get(), first_bad_version: Some(version) })
+        };
+        loop {
+            let checked = cached.account.version();
+            let page = match self.store.read_page(id, checked, 1) {
+                Ok(page) => page,
+                Err(StoreError::Corrupt { .. }) => return bad(checked.next(), checked),
+                Err(error) => return Err(error.into()),
+            };
+            let Some(envelope) = page.first() else {
+                return Ok(Verification { ok: true, checked: checked.get(), first_bad_version: None });
+            };
+            if self.replay(&mut cached, std::slice::from_ref(envelope)).is_err() {
+                return bad(envelope.version, checked);
+            }
+        }
     }
 
     fn checkout(&mut self, id: &AccountId) -> Cached {
@@ -343,5 +399,45 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         if cached.account.version() > Version::EMPTY {
             self.cache.insert(cached.account.id().clone(), cached);
         }
+    }
+}
+
+/// How full storage is: `storage_status()` in the JS API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct StorageStatus {
+    pub used_units: u64,
+    pub quota_units: u64,
+    /// Events stored in the accounts that can be read.
+    pub events: u64,
+    /// How many more events of the average size fit.
+    pub est_events_left: u64,
+}
+
+impl StorageStatus {
+    /// Used share of the quota, 0 to 1 (more if the quota guess was high).
+    pub fn fraction_used(&self) -> f64 {
+        self.used_units as f64 / self.quota_units.max(1) as f64
+    }
+}
+
+/// A typical stored event (with its uuid and hash), for estimates before
+/// there is anything to measure.
+const TYPICAL_EVENT_UNITS: u64 = 330;
+
+impl<K: KeyValue, C: Clock, G: IdGenerator> Ledger<KvStore<K>, C, G> {
+    /// What the ledger uses of the storage quota, and about how many more
+    /// events fit.
+    pub fn storage_status(&mut self) -> Result<StorageStatus, LedgerError> {
+        let usage = self.store.usage()?;
+        let events: u64 = self.accounts()?.accounts.accounts.iter().map(|a| a.version.get()).sum();
+        let used_units = u64::try_from(usage.used_units).unwrap_or(u64::MAX);
+        let quota_units = u64::try_from(usage.quota_units).unwrap_or(u64::MAX);
+        let per_event = if events == 0 { TYPICAL_EVENT_UNITS } else { (used_units / events).max(1) };
+        Ok(StorageStatus {
+            used_units,
+            quota_units,
+            events,
+            est_events_left: quota_units.saturating_sub(used_units) / per_event,
+        })
     }
 }

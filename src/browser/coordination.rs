@@ -162,7 +162,7 @@ fn receive(message: Message) {
                 return;
             }
             let outcome = with_ledger(|ledger| ledger.execute_once(&account, &command, Some(&command_id)));
-            let changed = outcome.is_ok();
+            let changed = matches!(outcome, Ok(_) | Err(LedgerError::Store(StoreError::Full)));
             post(&Message::Answer { request, outcome });
             if changed {
                 post(&Message::Changed);
@@ -232,7 +232,8 @@ pub async fn execute(
     for _ in 0..ATTEMPTS {
         if role() != Role::Follower {
             let outcome = with_ledger(|ledger| ledger.execute_once(&id, &command, command_id.as_ref()));
-            if outcome.is_ok() {
+            // A full storage changes what the storage meter says, too.
+            if matches!(outcome, Ok(_) | Err(LedgerError::Store(StoreError::Full))) {
                 post(&Message::Changed);
                 notify_change();
             }

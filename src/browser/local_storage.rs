@@ -8,11 +8,16 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::store::{KeyValue, KvError, StoreError};
+use std::cell::Cell;
+
+use crate::store::{units, KeyValue, KvError, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct LocalStorageKv {
     storage: web_sys::Storage,
+    /// UTF-16 units held, counted once by reading everything and then kept
+    /// up to date by this tab's own writes; forgotten when another tab writes.
+    used: Cell<Option<usize>>,
 }
 
 impl LocalStorageKv {
@@ -21,9 +26,22 @@ impl LocalStorageKv {
         let unavailable = |reason: &str| StoreError::Unavailable { reason: reason.to_owned() };
         let window = web_sys::window().ok_or_else(|| unavailable("there is no window"))?;
         match window.local_storage() {
-            Ok(Some(storage)) => Ok(LocalStorageKv { storage }),
+            Ok(Some(storage)) => Ok(LocalStorageKv { storage, used: Cell::new(None) }),
             Ok(None) => Err(unavailable("this browser has no localStorage")),
             Err(error) => Err(unavailable(&describe(&error))),
+        }
+    }
+
+    /// Another tab wrote: the count of units used must be taken again.
+    pub fn forget_usage(&self) {
+        self.used.set(None);
+    }
+
+    /// Adjusts the kept count for a write of `key` from `old` to `new`.
+    fn track(&self, key: &str, old: Option<&str>, new: Option<&str>) {
+        if let Some(used) = self.used.get() {
+            let size = |v: Option<&str>| v.map_or(0, |v| units(key) + units(v));
+            self.used.set(Some((used + size(new)).saturating_sub(size(old))));
         }
     }
 
@@ -62,17 +80,23 @@ impl KeyValue for LocalStorageKv {
     }
 
     fn set(&mut self, key: &str, value: &str) -> Result<(), KvError> {
+        let old = if self.used.get().is_some() { self.get(key)? } else { None };
         self.storage.set_item(key, value).map_err(|error| {
             if is_quota_error(&error) {
                 KvError::QuotaExceeded
             } else {
                 unavailable(error)
             }
-        })
+        })?;
+        self.track(key, old.as_deref(), Some(value));
+        Ok(())
     }
 
     fn remove(&mut self, key: &str) -> Result<(), KvError> {
-        self.storage.remove_item(key).map_err(unavailable)
+        let old = if self.used.get().is_some() { self.get(key)? } else { None };
+        self.storage.remove_item(key).map_err(unavailable)?;
+        self.track(key, old.as_deref(), None);
+        Ok(())
     }
 
     fn keys(&self) -> Result<Vec<String>, KvError> {
@@ -84,5 +108,21 @@ impl KeyValue for LocalStorageKv {
             }
         }
         Ok(keys)
+    }
+
+    fn recount(&mut self) {
+        self.forget_usage();
+    }
+
+    fn used_units(&mut self) -> Result<usize, KvError> {
+        if let Some(used) = self.used.get() {
+            return Ok(used);
+        }
+        let mut used = 0;
+        for key in self.keys()? {
+            used += units(&key) + self.get(&key)?.map_or(0, |v| units(&v));
+        }
+        self.used.set(Some(used));
+        Ok(used)
     }
 }

@@ -57,15 +57,24 @@ pub fn notify_change() {
 
 /// Another tab wrote to localStorage. Its new events are read on the next
 /// look at their account anyway; a new stream (a version-1 key), a cleared
-/// storage or a foreign key means the list of accounts must be scanned again.
+/// storage or a foreign key means the list of accounts must be scanned again,
+/// and a changed event means its stream must be checked again.
 fn on_storage_event(event: web_sys::StorageEvent) {
     LEDGER.with(|cell| {
         let Ok(mut slot) = cell.try_borrow_mut() else { return };
         let Some(ledger) = slot.as_mut() else { return };
+        ledger.store().kv().forget_usage();
         let rescan = match event.key() {
             None => true,
             Some(key) => match ledger.store().keys().classify(&key) {
-                KeyKind::Event { version, .. } => version == Version::EMPTY.next(),
+                KeyKind::Event { stream, version } => {
+                    // The writing tab never changes a stored event: a change
+                    // is damage, so load and check that stream afresh.
+                    if event.old_value().is_some() {
+                        ledger.forget_stream(&stream);
+                    }
+                    version == Version::EMPTY.next()
+                }
                 KeyKind::Unknown => true,
                 KeyKind::Sequence | KeyKind::NotOurs => false,
             },

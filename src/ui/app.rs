@@ -8,6 +8,7 @@ use super::accounts_list::AccountsList;
 use super::alert::Alert;
 use super::open_account_form::OpenAccountForm;
 use super::state::{account_from_hash, Ui};
+use super::storage_meter::StorageMeter;
 use crate::browser::on_change;
 
 fn current_hash() -> String {
@@ -43,5 +44,6 @@ pub fn App() -> impl IntoView {
             </div>
             <AccountPanel ui/>
         </main>
+        <StorageMeter ui/>
     }
 }

@@ -15,6 +15,7 @@ mod format;
 mod history_table;
 mod open_account_form;
 mod state;
+mod storage_meter;
 mod time_travel;
 
 pub use app::App;

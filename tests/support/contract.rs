@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use bank_ledger::domain::{ExpectedVersion, Version};
-use bank_ledger::store::{EventStore, Sequence, StoreError, Timestamp};
+use bank_ledger::store::{ChainHash, EventStore, Sequence, StoreError, Timestamp};
 
 use super::{deposited, id, new_event, opened, withdrawn};
 
@@ -84,6 +84,11 @@ pub fn versions_are_contiguous_per_stream_and_sequences_unique(store: &mut impl 
     let mut sequences = BTreeSet::new();
     for (stream, len) in [(&a, 3), (&b, 2)] {
         let events = store.read(stream, Version::EMPTY).unwrap();
+        let mut previous = ChainHash::GENESIS;
+        for event in &events {
+            assert_eq!(event.hash, ChainHash::link(&previous, stream, event), "{stream} v{} links to the one before", event.version);
+            previous = event.hash;
+        }
         assert_eq!(events.iter().map(|e| e.version.get()).collect::<Vec<_>>(), (1..=len).collect::<Vec<_>>());
         assert!(events.windows(2).all(|w| w[0].sequence < w[1].sequence), "order within {stream}");
         sequences.extend(events.iter().map(|e| e.sequence));

@@ -2,7 +2,8 @@
 //!
 //! ```json
 //! {"schema":1,"version":2,"sequence":7,"recorded_at":1700000000000,
-//!  "event_id":"6f1c…","command_id":"c-17","event":{"type":"MoneyDeposited","amount":500.0}}
+//!  "event_id":"6f1c…","command_id":"c-17","event":{"type":"MoneyDeposited","amount":500.0},
+//!  "hash":"3b9d…"}
 //! ```
 //!
 //! `command_id` is there only when the command's caller named it.
@@ -12,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CommandId, Envelope, EventId, Sequence, StoreError, Timestamp};
+use super::{ChainHash, CommandId, Envelope, EventId, Sequence, StoreError, Timestamp};
 use crate::domain::{Event, Version};
 
 /// The schema version records are written with.
@@ -28,6 +29,7 @@ struct RecordOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     command_id: Option<&'a CommandId>,
     event: &'a Event,
+    hash: ChainHash,
 }
 
 #[derive(Deserialize)]
@@ -41,6 +43,7 @@ struct RecordIn {
     #[serde(default)]
     command_id: Option<CommandId>,
     event: Event,
+    hash: ChainHash,
 }
 
 #[derive(Deserialize)]
@@ -58,6 +61,7 @@ pub fn encode_record(envelope: &Envelope) -> String {
         event_id: &envelope.event_id,
         command_id: envelope.command_id.as_ref(),
         event: &envelope.event,
+        hash: envelope.hash,
     };
     // Serializing cannot fail: every field is a string, an integer or a
     // finite float (Money), and there are no maps with non-string keys.
@@ -92,5 +96,6 @@ pub fn decode_record(key: &str, expected: Version, text: &str) -> Result<Envelop
         command_id: record.command_id,
         schema: record.schema,
         event: record.event,
+        hash: record.hash,
     })
 }

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ChainHash;
 use crate::domain::{Event, Version};
 
 /// A unique event id (a UUID in the browser). 1 to 64 ASCII letters, digits,
@@ -74,4 +75,6 @@ pub struct Envelope {
     /// The schema the record was stored with, for upcasting.
     pub schema: u32,
     pub event: Event,
+    /// Links this event to the one before it (see chain.rs).
+    pub hash: ChainHash,
 }

@@ -10,6 +10,30 @@ pub trait KeyValue {
     fn remove(&mut self, key: &str) -> Result<(), KvError>;
     /// Every key, in no particular order.
     fn keys(&self) -> Result<Vec<String>, KvError>;
+
+    /// How much the map holds, counted as browsers count their quota: UTF-16
+    /// code units of every key and value. The default reads everything.
+    fn used_units(&mut self) -> Result<usize, KvError> {
+        let mut used = 0;
+        for key in self.keys()? {
+            used += units(&key) + self.get(&key)?.map_or(0, |v| units(&v));
+        }
+        Ok(used)
+    }
+
+    /// The most the map may hold, in the same units, where known.
+    fn quota_units(&self) -> Option<usize> {
+        None
+    }
+
+    /// Drops any kept count of units used, so the next one reads everything:
+    /// for when something else may have written.
+    fn recount(&mut self) {}
+}
+
+/// The length of `text` in UTF-16 code units, as localStorage counts it.
+pub fn units(text: &str) -> usize {
+    text.encode_utf16().count()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -30,10 +54,6 @@ pub struct MemoryKv {
     quota_units: Option<usize>,
 }
 
-fn units(text: &str) -> usize {
-    text.encode_utf16().count()
-}
-
 impl MemoryKv {
     pub fn new() -> MemoryKv {
         MemoryKv::default()
@@ -44,7 +64,7 @@ impl MemoryKv {
         MemoryKv { quota_units: Some(quota_units), ..MemoryKv::default() }
     }
 
-    pub fn used_units(&self) -> usize {
+    pub fn units_used(&self) -> usize {
         self.used_units
     }
 
@@ -80,6 +100,44 @@ impl KeyValue for MemoryKv {
     fn keys(&self) -> Result<Vec<String>, KvError> {
         Ok(self.map.keys().cloned().collect())
     }
+
+    fn used_units(&mut self) -> Result<usize, KvError> {
+        Ok(self.used_units)
+    }
+
+    fn quota_units(&self) -> Option<usize> {
+        self.quota_units
+    }
+}
+
+/// A map that fails its `n`th write and every one after, as a disk or a
+/// browser can fail halfway through an append; for tests.
+#[derive(Clone, Debug)]
+pub struct FailingKv<K> {
+    pub inner: K,
+    pub writes_left: usize,
+}
+
+impl<K: KeyValue> KeyValue for FailingKv<K> {
+    fn get(&self, key: &str) -> Result<Option<String>, KvError> {
+        self.inner.get(key)
+    }
+
+    fn set(&mut self, key: &str, value: &str) -> Result<(), KvError> {
+        if self.writes_left == 0 {
+            return Err(KvError::Unavailable("the test made this write fail".into()));
+        }
+        self.writes_left -= 1;
+        self.inner.set(key, value)
+    }
+
+    fn remove(&mut self, key: &str) -> Result<(), KvError> {
+        self.inner.remove(key)
+    }
+
+    fn keys(&self) -> Result<Vec<String>, KvError> {
+        self.inner.keys()
+    }
 }
 
 /// A map shared by several stores, as one localStorage is shared by the tabs
@@ -103,5 +161,20 @@ impl<K: KeyValue> KeyValue for std::rc::Rc<std::cell::RefCell<K>> {
     fn keys(&self) -> Result<Vec<String>, KvError> {
         let kv = self.try_borrow().map_err(|_| KvError::Unavailable("the shared map is busy".into()))?;
         kv.keys()
+    }
+
+    fn used_units(&mut self) -> Result<usize, KvError> {
+        let mut kv = self.try_borrow_mut().map_err(|_| KvError::Unavailable("the shared map is busy".into()))?;
+        kv.used_units()
+    }
+
+    fn quota_units(&self) -> Option<usize> {
+        self.try_borrow().ok()?.quota_units()
+    }
+
+    fn recount(&mut self) {
+        if let Ok(mut kv) = self.try_borrow_mut() {
+            kv.recount();
+        }
     }
 }

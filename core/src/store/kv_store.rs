@@ -4,19 +4,30 @@
 //! is tested natively.
 
 use super::{
-    decode_record, encode_record, Damage, Envelope, EventStore, KeyKind, KeyValue, Keys, KvError, NewEvent,
-    Sequence, StoreError, StreamList, SCHEMA_VERSION,
+    decode_record, encode_record, ChainHash, Damage, Envelope, EventStore, KeyKind, KeyValue, Keys, KvError,
+    NewEvent, Sequence, StoreError, StreamList, SCHEMA_VERSION,
 };
 use crate::domain::{AccountId, ExpectedVersion, Version};
 
 /// The event store over a key-value map.
 ///
-/// Appending one event reads three keys and writes two (the sequence counter
-/// and the record): O(1), whatever the length of the stream.
+/// Appending one event reads four keys (decoding the last record, for the
+/// hash chain) and writes two (the sequence counter and the record): O(1),
+/// whatever the length of the stream.
 #[derive(Debug)]
 pub struct KvStore<K> {
     kv: K,
     keys: Keys,
+    /// What the map held when a write last failed for want of room: the
+    /// real quota, where the map does not say.
+    full_at: Option<usize>,
+}
+
+/// How much of its quota the map uses, in UTF-16 code units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Usage {
+    pub used_units: usize,
+    pub quota_units: usize,
 }
 
 fn kv_error(error: KvError) -> StoreError {
@@ -29,7 +40,7 @@ fn kv_error(error: KvError) -> StoreError {
 impl<K: KeyValue> KvStore<K> {
     /// A store whose keys all start with `{namespace}/v1/`.
     pub fn new(kv: K, namespace: &str) -> KvStore<K> {
-        KvStore { kv, keys: Keys::new(namespace) }
+        KvStore { kv, keys: Keys::new(namespace), full_at: None }
     }
 
     pub fn kv(&self) -> &K {
@@ -44,6 +55,24 @@ impl<K: KeyValue> KvStore<K> {
         &self.keys
     }
 
+    /// What the map uses of its quota. Without a known quota, the 5 MiB that
+    /// browsers give localStorage (5,242,880 units), or less once a write
+    /// has failed for want of room.
+    pub fn usage(&mut self) -> Result<Usage, StoreError> {
+        const BROWSER_QUOTA: usize = 5 * 1024 * 1024;
+        let used_units = self.kv.used_units().map_err(kv_error)?;
+        let quota = self.kv.quota_units().unwrap_or(BROWSER_QUOTA);
+        let quota_units = self.full_at.map_or(quota, |full| full.min(quota));
+        Ok(Usage { used_units, quota_units })
+    }
+
+    fn note_full(&mut self, error: &KvError) {
+        if *error == KvError::QuotaExceeded {
+            self.kv.recount();
+            self.full_at = self.kv.used_units().ok();
+        }
+    }
+
     fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.kv.get(key).map_err(kv_error)
     }
@@ -53,6 +82,19 @@ impl<K: KeyValue> KvStore<K> {
             return Ok(true);
         }
         Ok(self.get(&self.keys.event(stream, version))?.is_some())
+    }
+
+    /// The hash of the record at `version` (genesis for 0), or `None` when
+    /// there is no such record.
+    fn head_hash(&self, stream: &AccountId, version: Version) -> Result<Option<ChainHash>, StoreError> {
+        if version == Version::EMPTY {
+            return Ok(Some(ChainHash::GENESIS));
+        }
+        let key = self.keys.event(stream, version);
+        match self.get(&key)? {
+            Some(text) => Ok(Some(decode_record(&key, version, &text)?.hash)),
+            None => Ok(None),
+        }
     }
 
     /// How many contiguous events the stream holds, counted from 1. Only for
@@ -130,9 +172,12 @@ impl<K: KeyValue> EventStore for KvStore<K> {
         ExpectedVersion(expected): ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<Vec<Envelope>, StoreError> {
-        if !self.exists(stream, expected)? || self.exists(stream, expected.next())? {
-            return Err(self.conflict(stream, expected));
-        }
+        // The stream must end exactly at `expected`; its last record gives
+        // the hash the new ones link to.
+        let previous = match self.head_hash(stream, expected)? {
+            Some(hash) if !self.exists(stream, expected.next())? => hash,
+            _ => return Err(self.conflict(stream, expected)),
+        };
         if events.is_empty() {
             return Ok(Vec::new());
         }
@@ -155,16 +200,20 @@ impl<K: KeyValue> EventStore for KvStore<K> {
         })?;
         // Reserve the sequence numbers first: a crash after this point leaves
         // a gap in the global order, never a duplicate.
-        self.kv.set(&self.keys.sequence(), &last.to_string()).map_err(kv_error)?;
+        if let Err(error) = self.kv.set(&self.keys.sequence(), &last.to_string()) {
+            self.note_full(&error);
+            return Err(kv_error(error));
+        }
 
         let mut envelopes = Vec::with_capacity(events.len());
         let mut written = Vec::with_capacity(events.len());
         let mut version = expected;
         let mut sequence = first;
+        let mut previous = previous;
         for NewEvent { event_id, recorded_at, command_id, event } in events {
             version = version.next();
             sequence += 1;
-            let envelope = Envelope {
+            let mut envelope = Envelope {
                 version,
                 sequence: Sequence(sequence),
                 recorded_at,
@@ -172,10 +221,14 @@ impl<K: KeyValue> EventStore for KvStore<K> {
                 command_id,
                 schema: SCHEMA_VERSION,
                 event,
+                hash: ChainHash::GENESIS,
             };
+            envelope.hash = ChainHash::link(&previous, stream, &envelope);
+            previous = envelope.hash;
             let key = self.keys.event(stream, version);
             if let Err(error) = self.kv.set(&key, &encode_record(&envelope)) {
                 self.roll_back(&written, old_text.as_deref());
+                self.note_full(&error);
                 return Err(kv_error(error));
             }
             written.push(key);

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Envelope, EventStore, NewEvent, Sequence, StoreError, StreamList, SCHEMA_VERSION};
+use super::{ChainHash, Envelope, EventStore, NewEvent, Sequence, StoreError, StreamList, SCHEMA_VERSION};
 use crate::domain::{AccountId, ExpectedVersion, Version};
 
 #[derive(Clone, Debug, Default)]
@@ -46,12 +46,13 @@ impl EventStore for MemoryStore {
             return Ok(Vec::new());
         }
         let mut version = actual;
+        let mut previous = self.streams.get(stream).and_then(|e| e.last()).map_or(ChainHash::GENESIS, |e| e.hash);
         let stored: Vec<Envelope> = events
             .into_iter()
             .map(|NewEvent { event_id, recorded_at, command_id, event }| {
                 version = version.next();
                 self.last_sequence += 1;
-                Envelope {
+                let mut envelope = Envelope {
                     version,
                     sequence: Sequence(self.last_sequence),
                     recorded_at,
@@ -59,7 +60,11 @@ impl EventStore for MemoryStore {
                     command_id,
                     schema: SCHEMA_VERSION,
                     event,
-                }
+                    hash: ChainHash::GENESIS,
+                };
+                envelope.hash = ChainHash::link(&previous, stream, &envelope);
+                previous = envelope.hash;
+                envelope
             })
             .collect();
         self.streams.entry(stream.clone()).or_default().extend(stored.iter().cloned());

@@ -2,6 +2,7 @@
 //! event travels in, and two implementations: [`MemoryStore`] (the reference)
 //! and [`KvStore`] over any [`KeyValue`] map such as the browser's localStorage.
 
+mod chain;
 mod codec;
 mod envelope;
 mod keys;
@@ -11,11 +12,12 @@ mod memory;
 
 use crate::domain::{AccountId, ExpectedVersion, Version};
 
+pub use chain::ChainHash;
 pub use codec::{decode_record, encode_record, SCHEMA_VERSION};
 pub use envelope::{CommandId, Envelope, EventId, EventIdError, NewEvent, Sequence, Timestamp};
 pub use keys::{KeyKind, Keys};
-pub use kv::{KeyValue, KvError, MemoryKv};
-pub use kv_store::KvStore;
+pub use kv::{units, FailingKv, KeyValue, KvError, MemoryKv};
+pub use kv_store::{KvStore, Usage};
 pub use memory::MemoryStore;
 
 /// Append-only storage of event streams, one stream per account.
@@ -37,8 +39,8 @@ pub trait EventStore {
     }
 
     /// Appends `events` to `stream` if it is exactly at `expected`: all of them
-    /// or none. Assigns versions and global sequence numbers and returns the
-    /// stored envelopes.
+    /// or none. Assigns versions, global sequence numbers and chain hashes
+    /// and returns the stored envelopes.
     fn append(
         &mut self,
         stream: &AccountId,

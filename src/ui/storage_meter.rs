@@ -1,0 +1,47 @@
+//! How full localStorage is, with a warning near the quota.
+
+use leptos::prelude::*;
+
+use super::state::Ui;
+use crate::browser::with_ledger;
+
+/// From this share of the quota on, the meter warns.
+const WARN_AT: f64 = 0.9;
+
+#[component]
+pub fn StorageMeter(ui: Ui) -> impl IntoView {
+    let status = Memo::new(move |_| {
+        ui.revision.track();
+        with_ledger(|ledger| ledger.storage_status())
+    });
+    view! {
+        <footer class="storage" role="status">
+            {move || match status.get() {
+                Err(error) => view! { <p class="damaged">{format!("Storage can't be measured: {error}")}</p> }.into_any(),
+                Ok(s) => {
+                    let used = s.fraction_used();
+                    let near = used >= WARN_AT;
+                    let text = if near {
+                        format!(
+                            "Storage is almost full: {:.1}% used. About {} more events fit; a command that does not fit is refused and nothing of it is stored.",
+                            used * 100.0,
+                            s.est_events_left
+                        )
+                    } else {
+                        format!(
+                            "Storage: {:.1}% used by {} events; room for about {} more.",
+                            used * 100.0,
+                            s.events,
+                            s.est_events_left
+                        )
+                    };
+                    view! {
+                        <meter min="0" max=s.quota_units.to_string() value=s.used_units.to_string() high=(s.quota_units as f64 * WARN_AT).to_string()></meter>
+                        <p class:warning=near>{text}</p>
+                    }
+                    .into_any()
+                }
+            }}
+        </footer>
+    }
+}

@@ -1,0 +1,145 @@
+// Damage and full storage, as a person would meet them in the release build:
+// values changed behind the app's back (in this tab or another), a storage
+// filled to its quota, and a fuzz of 10,000 hostile calls.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openApp, useApp } from './harness.mjs';
+
+const env = useApp();
+
+async function seed(page) {
+  await page.evaluate(async () => {
+    const api = window.wasmBindings;
+    await api.execute('hurt', { type: 'OpenAccount', owner: 'Hurt', initial_balance: 100 });
+    await api.execute('hurt', { type: 'Deposit', amount: 50 });
+    await api.execute('hurt', { type: 'Withdraw', amount: 20 });
+    await api.execute('fine', { type: 'OpenAccount', owner: 'Fine', initial_balance: 1 });
+  });
+}
+
+const snapshot = (page) => page.evaluate(() => Object.fromEntries(Object.entries(localStorage)));
+
+test('a changed stored value is detected on load, named, left as it is; other accounts work', async () => {
+  const context = await env.browser.newContext();
+  const page = await openApp(context, env.server.url);
+  await seed(page);
+  const key = 'ledger/v1/event/hurt/2';
+  const tampered = await page.evaluate((key) => {
+    const value = localStorage.getItem(key).replace('"amount":50.0', '"amount":5000.0');
+    localStorage.setItem(key, value);
+    return value;
+  }, key);
+  await page.goto(`${env.server.url}#/accounts/hurt`);
+  await page.reload();
+  await page.getByText('Account hurt is damaged').waitFor();
+  assert.match(await page.locator('.account').textContent(), /hash chain is broken/);
+  assert.match(await page.locator('.accounts .damaged').textContent(), /ledger\/v1\/event\/hurt\/2/);
+  const outcome = await page.evaluate(async () => {
+    const api = window.wasmBindings;
+    let code;
+    try { await api.execute('hurt', { type: 'Deposit', amount: 1 }); } catch (e) { code = e.code; }
+    return { code, verify: api.verify('hurt'), fine: await api.execute('fine', { type: 'Deposit', amount: 1 }) };
+  });
+  assert.equal(outcome.code, 'StorageCorrupt');
+  assert.deepEqual(outcome.verify, { ok: false, checked: 1, first_bad_version: 2 });
+  assert.equal(outcome.fine.version, 2);
+  assert.equal((await snapshot(page))[key], tampered, 'the damaged value is left exactly as it is');
+  await context.close();
+});
+
+test('a change made in another tab is detected without a reload', async () => {
+  const context = await env.browser.newContext();
+  const watcher = await openApp(context, `${env.server.url}#/accounts/hurt`);
+  await seed(watcher);
+  await watcher.locator('.summary .version').filter({ hasText: /^3$/ }).waitFor();
+  const other = await openApp(context, env.server.url);
+  await other.evaluate(() => {
+    const key = 'ledger/v1/event/hurt/1';
+    localStorage.setItem(key, localStorage.getItem(key).replace('"Hurt"', '"Mallory"'));
+  });
+  await watcher.getByText('Account hurt is damaged').waitFor({ timeout: 1000 });
+  await context.close();
+});
+
+test('at the quota a command is refused whole, reading works, and the meter warns', async () => {
+  const context = await env.browser.newContext();
+  const page = await openApp(context, `${env.server.url}#/accounts/hurt`);
+  await seed(page);
+  await page.evaluate(() => {
+    let chunk = 1 << 20;
+    let n = 0;
+    while (chunk > 0) {
+      try { localStorage.setItem(`filler-${n}`, 'x'.repeat(chunk)); n++; } catch { chunk >>= 1; }
+    }
+  });
+  const before = await snapshot(page);
+  const outcome = await page.evaluate(async () => {
+    try { await window.wasmBindings.execute('hurt', { type: 'Deposit', amount: 1 }); return 'stored'; } catch (e) { return e.code; }
+  });
+  assert.equal(outcome, 'StorageFull');
+  assert.deepEqual(await snapshot(page), before, 'nothing partial stays');
+  const status = await page.evaluate(() => window.wasmBindings.storage_status());
+  assert.ok(status.used_units >= status.quota_units * 0.99, JSON.stringify(status));
+  assert.equal(status.events, 4);
+  assert.equal(await page.evaluate(() => window.wasmBindings.account('hurt').balance), 130);
+  await page.getByText('Storage is almost full').waitFor();
+  await context.close();
+});
+
+test('10,000 hostile calls to every export, then a valid command works', async () => {
+  const context = await env.browser.newContext();
+  const page = await openApp(context, env.server.url);
+  const outcome = await page.evaluate(async () => {
+    const api = window.wasmBindings;
+    const codes = new Set(['InvalidCommand', 'InvalidAmount', 'InvalidAccountId', 'InvalidOwner', 'AccountNotFound',
+      'AccountAlreadyExists', 'InsufficientFunds', 'InvalidVersion']);
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+    const atoms = [undefined, null, NaN, Infinity, -Infinity, -0, 0, 1e308, -1e308, 0.001, 0.1, 5, -5, 2 ** 53, 2 ** 64,
+      10n, -1n, '', ' ', 'acc-1', 'acc 1', '12.345', '1e3', 'x'.repeat(100000), '\u0000', '<img src=x onerror=alert(1)>',
+      true, false, Symbol('s'), [], [1, 2], {}, () => 1, new Date(0), /x/, new Map(), Object.create(null)];
+    const value = (depth = 0) => {
+      const r = rand();
+      if (r < 0.55 || depth > 4) return pick(atoms);
+      if (r < 0.7) return Array.from({ length: 3 }, () => value(depth + 1));
+      const o = rand() < 0.3 ? JSON.parse('{"__proto__": {"type": "Deposit", "amount": 1}}') : {};
+      for (const k of ['type', 'amount', 'owner', 'initial_balance', 'command_id', 'extra', 'constructor', '__proto__']) {
+        if (rand() < 0.4) o[k] = k === 'type' ? pick(['Deposit', 'Withdraw', 'OpenAccount', 'x', 7, '']) : value(depth + 1);
+      }
+      return o;
+    };
+    const exports = [
+      () => api.execute(value(), value()),
+      () => api.execute(pick(['acc-1', 'acc-2']), value()),
+      () => api.account(value()),
+      () => api.events(value()),
+      () => api.history(value()),
+      () => api.accounts(value()),
+      () => api.account_at(value(), value()),
+      () => api.account_at('acc-1', value()),
+      () => api.verify(value()),
+      () => api.damaged(value()),
+      () => api.storage_status(value()),
+    ];
+    const bad = [];
+    let cases = 0;
+    for (let i = 0; i < 10000; i++) {
+      cases++;
+      try {
+        await pick(exports)();
+      } catch (e) {
+        if (!(e instanceof Error) || !codes.has(e.code)) bad.push(`${e?.code}: ${e?.message ?? e}`);
+      }
+    }
+    const works = await api.execute('fuzz-ok', { type: 'OpenAccount', owner: 'Still', initial_balance: 1 });
+    return { bad: bad.slice(0, 5), cases, works, polluted: ({}).polluted ?? ({}).type };
+  });
+  assert.deepEqual(outcome.bad, []);
+  assert.equal(outcome.cases, 10000);
+  assert.deepEqual(outcome.works, { id: 'fuzz-ok', owner: 'Still', balance: 1, version: 1 });
+  assert.equal(outcome.polluted, undefined);
+  assert.deepEqual(page.problems, []);
+  console.log(`fuzz: ${outcome.cases} hostile calls, none broke the module`);
+  await context.close();
+});

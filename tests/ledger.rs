@@ -251,8 +251,10 @@ fn a_rejected_command_with_an_id_can_succeed_later() {
     assert_eq!(ledger.execute_once(&acc, &withdraw("20.00"), Some(&cid("w"))).unwrap().balance, Money::ZERO);
 }
 
+type SharedKv = Rc<RefCell<MemoryKv>>;
+
 /// The walkthrough's three events in a shared map, and the map.
-fn walkthrough() -> (Rc<RefCell<MemoryKv>>, Ledger<KvStore<Rc<RefCell<MemoryKv>>>, ManualClock, CountingIds>) {
+fn walkthrough() -> (SharedKv, Ledger<KvStore<SharedKv>, ManualClock, CountingIds>) {
     let shared = Rc::new(RefCell::new(MemoryKv::new()));
     let mut ledger = ledger(KvStore::new(shared.clone(), "ledger"));
     for command in [open("Alice", "1000.00"), deposit("500.00"), withdraw("200.00")] {

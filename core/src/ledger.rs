@@ -432,7 +432,7 @@ impl<K: KeyValue, C: Clock, G: IdGenerator> Ledger<KvStore<K>, C, G> {
         let events: u64 = self.accounts()?.accounts.accounts.iter().map(|a| a.version.get()).sum();
         let used_units = u64::try_from(usage.used_units).unwrap_or(u64::MAX);
         let quota_units = u64::try_from(usage.quota_units).unwrap_or(u64::MAX);
-        let per_event = if events == 0 { TYPICAL_EVENT_UNITS } else { (used_units / events).max(1) };
+        let per_event = used_units.checked_div(events).unwrap_or(TYPICAL_EVENT_UNITS).max(1);
         Ok(StorageStatus {
             used_units,
             quota_units,

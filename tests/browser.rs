@@ -346,3 +346,26 @@ async fn verify_and_storage_status_through_the_js_api() {
     assert_eq!(field("used_units"), stored, "used units count keys and values as the quota does");
     assert!(field("est_events_left") > 10_000.0);
 }
+
+#[wasm_bindgen_test]
+async fn an_edited_amount_breaks_the_hash_chain() {
+    let storage = cleared();
+    for command in [
+        r#"{"type":"OpenAccount","owner":"Alice","initial_balance":10}"#,
+        r#"{"type":"Deposit","amount":5}"#,
+        r#"{"type":"Deposit","amount":7}"#,
+    ] {
+        js_api::execute(acc("chain"), js(command)).await.unwrap();
+    }
+    let key = "ledger/v1/event/chain/2";
+    let edited = storage.get_item(key).unwrap().unwrap().replace("\"amount\":5.0", "\"amount\":500.0");
+    storage.set_item(key, &edited).unwrap();
+    assert_eq!(json(&js_api::verify(acc("chain")).unwrap()), r#"{"ok":false,"checked":1,"first_bad_version":2}"#);
+    // A fresh load (as after a reload) refuses the account and names the key.
+    let mut reloaded = open_ledger("ledger").unwrap();
+    match reloaded.account(&id("chain")) {
+        Err(bank_ledger::ledger::LedgerError::Store(StoreError::Corrupt { key: named, .. })) => assert_eq!(named, key),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(storage.get_item(key).unwrap().as_deref(), Some(edited.as_str()));
+}

@@ -69,7 +69,7 @@ pub fn HistoryTable(
                                                 <td class="num">{e.version.get()}</td>
                                                 <td>{time(e.recorded_at)}</td>
                                                 <td>{e.event.kind()}</td>
-                                                <td>{event(&e.event)}</td>
+                                                <td class="wrap">{event(&e.event)}</td>
                                                 <td class="num">{after}</td>
                                             </tr>
                                         }

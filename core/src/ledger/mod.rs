@@ -11,53 +11,23 @@
 //! only what is new (nothing, usually), so its cost does not grow with the
 //! stream.
 
+mod cached;
+mod error;
+mod status;
+
 use std::collections::{BTreeSet, HashMap};
+
+use cached::Cached;
+pub use error::LedgerError;
+pub use status::StorageStatus;
 
 use crate::clock::{Clock, IdGenerator};
 use crate::domain::projection::AccountsOverview;
-use crate::domain::{AccountId, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, Money, Version};
-use crate::store::{
-    ChainHash, CommandId, Damage, Envelope, EventStore, KeyValue, KvStore, NewEvent, StoreError, StreamList,
-};
+use crate::domain::{AccountId, AccountState, Command, DomainError, Event, ExpectedVersion, Money, Version};
+use crate::store::{ChainHash, CommandId, Damage, Envelope, EventStore, NewEvent, StoreError, StreamList};
 
 /// How often a command is tried when other writers keep moving the stream.
 pub const MAX_ATTEMPTS: u32 = 5;
-
-/// Why the ledger did not do what was asked. Serializable, so that the tab
-/// that writes can tell another tab why its command was refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
-pub enum LedgerError {
-    #[error(transparent)]
-    Domain(#[from] DomainError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("version {requested} is outside 0..={current} for account {id}")]
-    InvalidVersion { id: AccountId, requested: u64, current: Version },
-    #[error("command id {command_id} was already used for another command on account {id}")]
-    CommandIdReused { id: AccountId, command_id: CommandId },
-}
-
-impl LedgerError {
-    /// The stable name of the error, for programs: the JS API's `error.code`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            LedgerError::Domain(error) => match error {
-                DomainError::ZeroAmount | DomainError::BalanceLimitExceeded { .. } => "InvalidAmount",
-                DomainError::AccountNotFound { .. } => "AccountNotFound",
-                DomainError::AccountAlreadyExists { .. } => "AccountAlreadyExists",
-                DomainError::InsufficientFunds { .. } => "InsufficientFunds",
-            },
-            LedgerError::Store(error) => match error {
-                StoreError::Conflict { .. } => "Conflict",
-                StoreError::Corrupt { .. } => "StorageCorrupt",
-                StoreError::Full => "StorageFull",
-                StoreError::Unavailable { .. } => "StorageUnavailable",
-            },
-            LedgerError::InvalidVersion { .. } => "InvalidVersion",
-            LedgerError::CommandIdReused { .. } => "InvalidCommand",
-        }
-    }
-}
 
 /// What [`Ledger::verify`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -73,47 +43,6 @@ pub struct Verification {
 pub struct Overview {
     pub accounts: AccountsOverview,
     pub damaged: Vec<Damage>,
-}
-
-/// An account as the ledger caches it: its state, and its balance after each
-/// event (for time travel, the history table and the chart, all O(1) or
-/// O(page) once loaded).
-#[derive(Clone, Debug)]
-struct Cached {
-    account: BankAccount,
-    balances: Vec<Money>,
-    /// The version each named command's event got: a command sent again
-    /// with its id is answered from here instead of done twice.
-    commands: HashMap<CommandId, Version>,
-    /// The chain hash of the last event applied.
-    head: ChainHash,
-}
-
-impl Cached {
-    fn new(id: &AccountId) -> Cached {
-        Cached {
-            account: BankAccount::new(id.clone()),
-            balances: Vec::new(),
-            commands: HashMap::new(),
-            head: ChainHash::GENESIS,
-        }
-    }
-
-    fn apply(&mut self, envelope: &Envelope) {
-        self.head = envelope.hash;
-        self.account.apply(&envelope.event);
-        self.balances.push(self.account.balance());
-        if let Some(command_id) = &envelope.command_id {
-            self.commands.insert(command_id.clone(), envelope.version);
-        }
-    }
-
-    /// The state right after version `version`, from the cached timeline.
-    fn state_at(&self, version: Version) -> Option<AccountState> {
-        let index = usize::try_from(version.get()).ok()?.checked_sub(1)?;
-        let balance = *self.balances.get(index)?;
-        Some(AccountState { balance, version, ..self.account.state()? })
-    }
 }
 
 /// The ledger over an event store, a clock and an id source.
@@ -399,45 +328,5 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         if cached.account.version() > Version::EMPTY {
             self.cache.insert(cached.account.id().clone(), cached);
         }
-    }
-}
-
-/// How full storage is: `storage_status()` in the JS API.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct StorageStatus {
-    pub used_units: u64,
-    pub quota_units: u64,
-    /// Events stored in the accounts that can be read.
-    pub events: u64,
-    /// How many more events of the average size fit.
-    pub est_events_left: u64,
-}
-
-impl StorageStatus {
-    /// Used share of the quota, 0 to 1 (more if the quota guess was high).
-    pub fn fraction_used(&self) -> f64 {
-        self.used_units as f64 / self.quota_units.max(1) as f64
-    }
-}
-
-/// A typical stored event (with its uuid and hash), for estimates before
-/// there is anything to measure.
-const TYPICAL_EVENT_UNITS: u64 = 330;
-
-impl<K: KeyValue, C: Clock, G: IdGenerator> Ledger<KvStore<K>, C, G> {
-    /// What the ledger uses of the storage quota, and about how many more
-    /// events fit.
-    pub fn storage_status(&mut self) -> Result<StorageStatus, LedgerError> {
-        let usage = self.store.usage()?;
-        let events: u64 = self.accounts()?.accounts.accounts.iter().map(|a| a.version.get()).sum();
-        let used_units = u64::try_from(usage.used_units).unwrap_or(u64::MAX);
-        let quota_units = u64::try_from(usage.quota_units).unwrap_or(u64::MAX);
-        let per_event = used_units.checked_div(events).unwrap_or(TYPICAL_EVENT_UNITS).max(1);
-        Ok(StorageStatus {
-            used_units,
-            quota_units,
-            events,
-            est_events_left: quota_units.saturating_sub(used_units) / per_event,
-        })
     }
 }

@@ -1,0 +1,40 @@
+//! Why the ledger did not do what was asked.
+
+use crate::domain::{AccountId, DomainError, Version};
+use crate::store::{CommandId, StoreError};
+
+/// Why the ledger did not do what was asked. Serializable, so that the tab
+/// that writes can tell another tab why its command was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+pub enum LedgerError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("version {requested} is outside 0..={current} for account {id}")]
+    InvalidVersion { id: AccountId, requested: u64, current: Version },
+    #[error("command id {command_id} was already used for another command on account {id}")]
+    CommandIdReused { id: AccountId, command_id: CommandId },
+}
+
+impl LedgerError {
+    /// The stable name of the error, for programs: the JS API's `error.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LedgerError::Domain(error) => match error {
+                DomainError::ZeroAmount | DomainError::BalanceLimitExceeded { .. } => "InvalidAmount",
+                DomainError::AccountNotFound { .. } => "AccountNotFound",
+                DomainError::AccountAlreadyExists { .. } => "AccountAlreadyExists",
+                DomainError::InsufficientFunds { .. } => "InsufficientFunds",
+            },
+            LedgerError::Store(error) => match error {
+                StoreError::Conflict { .. } => "Conflict",
+                StoreError::Corrupt { .. } => "StorageCorrupt",
+                StoreError::Full => "StorageFull",
+                StoreError::Unavailable { .. } => "StorageUnavailable",
+            },
+            LedgerError::InvalidVersion { .. } => "InvalidVersion",
+            LedgerError::CommandIdReused { .. } => "InvalidCommand",
+        }
+    }
+}

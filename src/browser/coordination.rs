@@ -29,6 +29,8 @@ use crate::ledger::LedgerError;
 use crate::store::{CommandId, StoreError};
 
 const LOCK: &str = "ledger-writer";
+/// Named for the message protocol: tabs of an older build, still open after
+/// a deploy, must not be sent messages they can't read.
 const CHANNEL: &str = "ledger-v1";
 /// How long a follower waits for the leader's answer before sending again.
 const ANSWER_TIMEOUT_MS: i32 = 1_000;
@@ -175,13 +177,9 @@ fn receive(message: Message) {
                 let _ = resolve.call1(&JsValue::NULL, &value);
             }
         }
-        Message::Changed => {
-            let _ = with_ledger(|ledger| {
-                ledger.rescan();
-                Ok(())
-            });
-            notify_change();
-        }
+        // New events show on the next read; a new account comes with a
+        // `storage` event, which rescans (see `on_storage_event`).
+        Message::Changed => notify_change(),
         Message::Leader => resend_waiting(),
     }
 }

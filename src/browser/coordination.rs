@@ -69,7 +69,10 @@ fn role() -> Role {
 }
 
 fn post(message: &Message) {
-    let Ok(value) = serde_wasm_bindgen::to_value(message) else { return };
+    // Messages travel as JSON text: the codec's serde_json is in the module
+    // anyway, and a second set of (de)serializers would cost download size.
+    let Ok(text) = serde_json::to_string(message) else { return };
+    let value = JsValue::from_str(&text);
     CHANNEL_HANDLE.with(|channel| {
         if let Some(channel) = channel.borrow().as_ref() {
             let _ = channel.post_message(&value);
@@ -93,7 +96,8 @@ pub(super) fn start() {
         return;
     };
     let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(|event: web_sys::MessageEvent| {
-        if let Ok(message) = serde_wasm_bindgen::from_value::<Message>(event.data()) {
+        let message = event.data().as_string().and_then(|text| serde_json::from_str::<Message>(&text).ok());
+        if let Some(message) = message {
             receive(message);
         }
     });
@@ -173,8 +177,8 @@ fn receive(message: Message) {
         }
         Message::Answer { request, outcome } => {
             let waiting = WAITING.with(|w| w.borrow_mut().remove(&request));
-            if let (Some(resolve), Ok(value)) = (waiting, serde_wasm_bindgen::to_value(&outcome)) {
-                let _ = resolve.call1(&JsValue::NULL, &value);
+            if let (Some(resolve), Ok(text)) = (waiting, serde_json::to_string(&outcome)) {
+                let _ = resolve.call1(&JsValue::NULL, &JsValue::from_str(&text));
             }
         }
         // New events show on the next read; a new account comes with a
@@ -204,7 +208,7 @@ async fn answer(request: &str, timeout_ms: i32) -> Option<Result<AccountState, L
     });
     let first = JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&answered, &timeout))).await.ok();
     WAITING.with(|w| w.borrow_mut().remove(request));
-    serde_wasm_bindgen::from_value(first?).ok()
+    serde_json::from_str(&first?.as_string()?).ok()
 }
 
 /// Runs `command` on account `id` in the tab that writes, and returns the

@@ -1,5 +1,6 @@
 // The original walkthrough through window.wasmBindings in the release build,
-// in headless Chromium, surviving a reload; typed errors; hostile values.
+// in headless Chromium, surviving a reload; typed errors. (Hostile values:
+// faults.test.mjs.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openApp, useApp } from './harness.mjs';
@@ -66,56 +67,5 @@ test('rejections throw an Error with a code and a message', async () => {
   assert.deepEqual(caught.map((c) => c?.code), ['InsufficientFunds', 'InvalidAmount', 'AccountNotFound', 'InvalidVersion', 'InvalidAmount']);
   assert.ok(caught.every((c) => c.isError && c.message.length > 0));
   assert.match(caught[0].message, /Insufficient funds/);
-  await context.close();
-});
-
-test('hostile values never break the module', async () => {
-  const context = await env.browser.newContext();
-  const page = await openApp(context, env.server.url);
-  const outcome = await page.evaluate(async () => {
-    const api = window.wasmBindings;
-    const codes = new Set(['InvalidCommand', 'InvalidAmount', 'InvalidAccountId', 'InvalidOwner', 'AccountNotFound',
-      'AccountAlreadyExists', 'InsufficientFunds', 'InvalidVersion']);
-    let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-    const pick = (xs) => xs[Math.floor(rand() * xs.length)];
-    const atoms = [undefined, null, NaN, Infinity, -Infinity, -0, 0, 1e308, 0.001, 5, -5, 2 ** 53, 10n, '', 'acc-1',
-      'x'.repeat(70000), '<img src=x onerror=alert(1)>', true, Symbol('s'), [], {}, () => 1, new Date(0)];
-    const value = (depth = 0) => {
-      const r = rand();
-      if (r < 0.6 || depth > 3) return pick(atoms);
-      if (r < 0.8) return [value(depth + 1), value(depth + 1)];
-      const o = JSON.parse('{"__proto__": {"polluted": true}}');
-      for (const k of ['type', 'amount', 'owner', 'initial_balance', 'extra', 'constructor']) {
-        if (rand() < 0.5) o[k] = k === 'type' ? pick(['Deposit', 'Withdraw', 'OpenAccount', 'x', 7]) : value(depth + 1);
-      }
-      return o;
-    };
-    const bad = [];
-    let thrown = 0;
-    for (let i = 0; i < 2000; i++) {
-      const calls = [
-        () => api.execute(value(), value()),
-        () => api.execute(pick(['acc-1', 'acc-2']), value()),
-        () => api.account(value()),
-        () => api.events(value()),
-        () => api.history(value()),
-        () => api.account_at(value(), value()),
-      ];
-      try {
-        await pick(calls)();
-      } catch (e) {
-        thrown++;
-        if (!(e instanceof Error) || !codes.has(e.code)) bad.push(String(e?.code ?? e));
-      }
-    }
-    const works = await api.execute('fuzz-ok', { type: 'OpenAccount', owner: 'Still', initial_balance: 1 });
-    return { bad: bad.slice(0, 5), thrown, works, polluted: ({}).polluted };
-  });
-  assert.deepEqual(outcome.bad, []);
-  assert.ok(outcome.thrown > 1000);
-  assert.deepEqual(outcome.works, { id: 'fuzz-ok', owner: 'Still', balance: 1, version: 1 });
-  assert.equal(outcome.polluted, undefined);
-  assert.deepEqual(page.problems, []);
   await context.close();
 });

@@ -13,7 +13,7 @@ use bank_ledger::domain::projection::{balance_timeline, state_at};
 use bank_ledger::domain::{AccountId, AccountState, BankAccount, Command, DomainError, ExpectedVersion, Money, Version};
 use bank_ledger::ledger::{Ledger, LedgerError};
 use bank_ledger::store::{
-    encode_record, ChainHash, CommandId, Envelope, EventStore, KeyValue, KvStore, MemoryKv, MemoryStore, NewEvent,
+    CommandId, Envelope, EventStore, KeyValue, KvStore, MemoryKv, MemoryStore, NewEvent,
     StoreError, StreamList,
 };
 use proptest::prelude::*;
@@ -90,7 +90,7 @@ fn the_read_model_lists_every_account_sorted_and_skips_damaged_ones() {
         ledger.execute(&id(name), &open(who, "5.00")).unwrap();
     }
     ledger.execute(&id("acc-2"), &deposit("1.50")).unwrap();
-    let damaged_key = "ledger/v1/event/acc-1/1";
+    let damaged_key = "ledger/v2/seg/acc-1/0";
     ledger.store_mut().kv_mut().set(damaged_key, "garbage").unwrap();
 
     // A fresh ledger, as after a reload, reads every stream from storage.
@@ -114,7 +114,7 @@ fn a_history_that_breaks_the_rules_is_damage_not_state() {
     let mut ledger = ledger(store);
     match ledger.account(&acc) {
         Err(LedgerError::Store(StoreError::Corrupt { key, reason })) => {
-            assert_eq!(key, "ledger/v1/event/acc-001/2");
+            assert_eq!(key, "ledger/v2/seg/acc-001/0");
             assert!(reason.contains("Insufficient funds"), "{reason}");
         }
         other => panic!("{other:?}"),
@@ -270,41 +270,42 @@ fn corrupt_key(result: Result<Option<AccountState>, LedgerError>) -> String {
     }
 }
 
+const SEGMENT: &str = "ledger/v2/seg/acc-001/0";
+
 #[test]
-fn an_edited_event_breaks_the_chain_where_it_was_edited() {
+fn an_edited_event_is_caught_by_its_segments_checksum() {
     let (shared, ledger) = walkthrough();
-    let key = "ledger/v1/event/acc-001/2";
-    let edited = shared.borrow().get(key).unwrap().unwrap().replace("500.0", "5000.0");
-    shared.borrow_mut().set(key, &edited).unwrap();
+    let edited = shared.borrow().get(SEGMENT).unwrap().unwrap().replace(",50000\n", ",500000\n");
+    shared.borrow_mut().set(SEGMENT, &edited).unwrap();
     let mut fresh = self::ledger(KvStore::new(shared.clone(), "ledger"));
     let damage = corrupt_key(fresh.account(&id("acc-001")));
-    assert!(damage.starts_with(key) && damage.contains("hash chain"), "{damage}");
+    assert!(damage.starts_with(SEGMENT) && damage.contains("checksum"), "{damage}");
     assert_eq!(fresh.execute(&id("acc-001"), &deposit("1.00")).unwrap_err().code(), "StorageCorrupt");
-    assert_eq!(shared.borrow().get(key).unwrap().as_deref(), Some(edited.as_str()), "left as it is");
+    assert_eq!(shared.borrow().get(SEGMENT).unwrap().as_deref(), Some(edited.as_str()), "left as it is");
     let report = ledger.verify(&id("acc-001")).unwrap();
-    assert_eq!((report.ok, report.checked, report.first_bad_version), (false, 1, Some(Version::new(2))));
+    assert_eq!((report.ok, report.checked, report.first_bad_version), (false, 0, Some(Version::new(1))));
 }
 
 #[test]
-fn an_edit_that_forges_its_own_hash_breaks_the_next_link() {
+fn an_edit_that_forges_its_checksum_breaks_the_chain() {
+    use bank_ledger::store::segment::{encode_segment, Segment};
     let (shared, _) = walkthrough();
-    let store = KvStore::new(shared.clone(), "ledger");
-    let mut history = store.read(&id("acc-001"), Version::EMPTY).unwrap();
-    history[1].event = deposited("5000.00");
-    history[1].hash = ChainHash::link(&history[0].hash, &id("acc-001"), &history[1]);
-    shared.borrow_mut().set("ledger/v1/event/acc-001/2", &encode_record(&history[1])).unwrap();
+    let text = shared.borrow().get(SEGMENT).unwrap().unwrap();
+    let segment = Segment::parse(&text).unwrap();
+    let forged = encode_segment(&segment.end, &segment.body.replace(",50000\n", ",500000\n"));
+    shared.borrow_mut().set(SEGMENT, &forged).unwrap();
     let mut fresh = self::ledger(KvStore::new(shared, "ledger"));
     let damage = corrupt_key(fresh.account(&id("acc-001")));
-    assert!(damage.starts_with("ledger/v1/event/acc-001/3"), "{damage}");
+    assert!(damage.starts_with(SEGMENT) && damage.contains("hash chain"), "{damage}");
     let report = fresh.verify(&id("acc-001")).unwrap();
-    assert_eq!((report.ok, report.checked, report.first_bad_version), (false, 2, Some(Version::new(3))));
+    assert_eq!((report.ok, report.checked, report.first_bad_version), (false, 0, Some(Version::new(1))));
 }
 
 #[test]
 fn an_event_moved_to_another_account_is_detected() {
     let (shared, _) = walkthrough();
-    let moved = shared.borrow().get("ledger/v1/event/acc-001/1").unwrap().unwrap();
-    shared.borrow_mut().set("ledger/v1/event/acc-002/1", &moved).unwrap();
+    let moved = shared.borrow().get(SEGMENT).unwrap().unwrap();
+    shared.borrow_mut().set("ledger/v2/seg/acc-002/0", &moved).unwrap();
     let mut fresh = self::ledger(KvStore::new(shared, "ledger"));
     assert!(corrupt_key(fresh.account(&id("acc-002"))).contains("hash chain"));
     assert_eq!(fresh.account(&id("acc-001")).unwrap().map(|s| s.version.get()), Some(3), "the other account is fine");
@@ -319,11 +320,11 @@ fn a_sound_stream_verifies() {
 }
 
 #[test]
-fn garbage_in_a_record_is_reported_at_its_version() {
+fn garbage_in_a_segment_is_reported_at_its_first_version() {
     let (shared, ledger) = walkthrough();
-    shared.borrow_mut().set("ledger/v1/event/acc-001/3", "{").unwrap();
+    shared.borrow_mut().set(SEGMENT, "{").unwrap();
     let report = ledger.verify(&id("acc-001")).unwrap();
-    assert_eq!((report.ok, report.checked, report.first_bad_version), (false, 2, Some(Version::new(3))));
+    assert_eq!((report.ok, report.checked, report.first_bad_version), (false, 0, Some(Version::new(1))));
 }
 
 #[derive(Clone, Debug)]
@@ -380,5 +381,120 @@ proptest! {
                 prop_assert_eq!(ledger.account_at(&acc, version).unwrap(), state_at(&acc, &events, Version::new(version)));
             }
         }
+    }
+}
+
+/// A store that counts the events its reads return: how a test sees where
+/// a load started.
+struct Counting<S> {
+    inner: S,
+    events_read: std::cell::Cell<usize>,
+}
+
+impl<S: EventStore> EventStore for Counting<S> {
+    fn read(&self, stream: &AccountId, after: Version) -> Result<Vec<Envelope>, StoreError> {
+        self.read_page(stream, after, usize::MAX)
+    }
+    fn read_page(&self, stream: &AccountId, after: Version, max: usize) -> Result<Vec<Envelope>, StoreError> {
+        let events = self.inner.read_page(stream, after, max)?;
+        self.events_read.set(self.events_read.get() + events.len());
+        Ok(events)
+    }
+    fn append(&mut self, stream: &AccountId, expected: ExpectedVersion, events: Vec<NewEvent>) -> Result<Vec<Envelope>, StoreError> {
+        self.inner.append(stream, expected, events)
+    }
+    fn streams(&self) -> Result<StreamList, StoreError> {
+        self.inner.streams()
+    }
+    fn location(&self, stream: &AccountId, version: Version) -> String {
+        self.inner.location(stream, version)
+    }
+    fn snapshot(&self, stream: &AccountId) -> Result<Option<bank_ledger::store::Snapshot>, StoreError> {
+        self.inner.snapshot(stream)
+    }
+    fn save_snapshot(&mut self, stream: &AccountId, snapshot: &bank_ledger::store::Snapshot) -> Result<(), StoreError> {
+        self.inner.save_snapshot(stream, snapshot)
+    }
+}
+
+/// 300 events on `acc` (snapshots every 100), with command ids on every
+/// tenth, in a shared map.
+fn snapshotted() -> SharedKv {
+    let shared = Rc::new(RefCell::new(MemoryKv::new()));
+    let mut ledger = ledger(KvStore::new(shared.clone(), "ledger")).with_snapshot_every(100);
+    ledger.execute(&id("acc"), &open("Ann", "0.00")).unwrap();
+    for n in 1..300u64 {
+        let command_id = (n % 10 == 0).then(|| cid(&format!("c-{n}")));
+        ledger.execute_once(&id("acc"), &deposit("1.00"), command_id.as_ref()).unwrap();
+    }
+    shared
+}
+
+fn reopen(shared: &SharedKv) -> Ledger<Counting<KvStore<SharedKv>>, ManualClock, CountingIds> {
+    let store = Counting { inner: KvStore::new(shared.clone(), "ledger"), events_read: Default::default() };
+    ledger(store).with_snapshot_every(100)
+}
+
+#[test]
+fn a_load_starts_from_the_latest_snapshot() {
+    let shared = snapshotted();
+    assert!(shared.borrow().get("ledger/v2/snap/acc").unwrap().unwrap().starts_with("2 "));
+    let mut fresh = reopen(&shared);
+    assert_eq!(fresh.account(&id("acc")).unwrap().unwrap().balance, money("299.00"));
+    assert_eq!(fresh.store().events_read.get(), 0, "the snapshot is at version 300: nothing after it");
+    fresh.execute(&id("acc"), &deposit("1.00")).unwrap();
+    assert_eq!(fresh.store().events_read.get(), 0, "a command reads nothing more");
+    // Time travel before the snapshot, and the chart, load the rest once.
+    assert_eq!(fresh.account_at(&id("acc"), 150).unwrap().unwrap().balance, money("149.00"));
+    assert_eq!(fresh.store().events_read.get(), 301);
+    assert_eq!(fresh.balances(&id("acc")).unwrap().len(), 301);
+    assert_eq!(fresh.store().events_read.get(), 301);
+}
+
+#[test]
+fn an_old_command_id_is_recognised_after_a_load_from_a_snapshot() {
+    let shared = snapshotted();
+    let mut fresh = reopen(&shared);
+    let again = fresh.execute_once(&id("acc"), &deposit("1.00"), Some(&cid("c-10"))).unwrap();
+    assert_eq!(again.version, Version::new(11));
+    assert_eq!(fresh.account(&id("acc")).unwrap().unwrap().version, Version::new(300), "nothing stored");
+}
+
+#[test]
+fn a_snapshot_never_hides_a_changed_event() {
+    let shared = snapshotted();
+    let key = "ledger/v2/seg/acc/1";
+    let edited = shared.borrow().get(key).unwrap().unwrap().replace(",100\n", ",900\n");
+    shared.borrow_mut().set(key, &edited).unwrap();
+    let damage = corrupt_key(reopen(&shared).account(&id("acc")));
+    assert!(damage.starts_with(key) && damage.contains("checksum"), "{damage}");
+}
+
+#[test]
+fn a_snapshot_never_hides_missing_events() {
+    let shared = snapshotted();
+    shared.borrow_mut().remove("ledger/v2/seg/acc/4").unwrap();
+    let damage = corrupt_key(reopen(&shared).account(&id("acc")));
+    assert!(damage.starts_with("ledger/v2/seg/acc/4") && damage.contains("missing"), "{damage}");
+}
+
+#[test]
+fn an_unreadable_or_stale_snapshot_falls_back_to_the_events_and_is_rewritten() {
+    let key = "ledger/v2/snap/acc";
+    for bad in ["garbage".to_owned(), {
+        // A sound snapshot text whose head is not the events' hash.
+        let text = snapshotted().borrow().get(key).unwrap().unwrap();
+        let snapshot = bank_ledger::store::Snapshot::decode(&text).unwrap();
+        bank_ledger::store::Snapshot { head: bank_ledger::store::ChainHash::GENESIS, ..snapshot }.encode()
+    }] {
+        let shared = snapshotted();
+        shared.borrow_mut().set(key, &bad).unwrap();
+        let mut fresh = reopen(&shared);
+        assert_eq!(fresh.account(&id("acc")).unwrap().unwrap().balance, money("299.00"));
+        assert_eq!(fresh.store().events_read.get(), 300, "a full replay");
+        let rewritten = shared.borrow().get(key).unwrap().unwrap();
+        assert_ne!(rewritten, bad);
+        assert_eq!(bank_ledger::store::Snapshot::decode(&rewritten).map(|s| s.version), Some(Version::new(300)));
+        assert_eq!(reopen(&shared).account(&id("acc")).unwrap().unwrap().balance, money("299.00"));
     }
 }

@@ -51,9 +51,16 @@ impl IdGenerator for RandomIds {
     }
 }
 
-/// A fresh random command id, for a click or a request to another tab.
+/// A fresh random command id for a request to another tab: 96 random bits
+/// in 16 base64url characters (it is stored with the event, so it is kept
+/// short; collisions within one account are out of reach).
 pub fn new_command_id() -> CommandId {
-    let id = RandomIds.next_id();
-    // An event id is a valid command id: the two share their alphabet.
-    CommandId::parse(id.as_str()).unwrap_or_else(|_| unreachable!("{id} is a valid command id"))
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let bytes = random_bytes();
+    let bits = bytes.iter().take(12).fold(0u128, |bits, &b| (bits << 8) | u128::from(b));
+    let id: String = (0..16u32)
+        .map(|i| char::from(ALPHABET.get(((bits >> (90 - 6 * i)) & 63) as usize).copied().unwrap_or(b'A')))
+        .collect();
+    // 16 characters of the id alphabet: always a valid command id.
+    CommandId::parse(&id).unwrap_or_else(|_| unreachable!("{id} is a valid command id"))
 }

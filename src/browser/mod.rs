@@ -16,20 +16,25 @@ pub use coordination::execute;
 pub use identity::{new_command_id, BrowserClock, RandomIds};
 pub use local_storage::LocalStorageKv;
 
-use crate::domain::Version;
 use crate::ledger::{Ledger, LedgerError};
 use crate::store::{KeyKind, KvStore, StoreError};
 
-/// The namespace of the app's keys in localStorage: `ledger/v1/…`.
+/// The namespace of the app's keys in localStorage: `ledger/v2/…`.
 pub const NAMESPACE: &str = "ledger";
 
 /// The ledger as the app runs it.
 pub type BrowserLedger = Ledger<KvStore<LocalStorageKv>, BrowserClock, RandomIds>;
 
 /// A ledger over this page's localStorage, with its keys under `namespace`.
+/// Data still in format 1 is rewritten in format 2 first; what can't be
+/// (a damaged stream, a full storage) stays readable as it is.
 pub fn open_ledger(namespace: &str) -> Result<BrowserLedger, StoreError> {
     let kv = LocalStorageKv::open()?;
-    Ok(Ledger::new(KvStore::new(kv, namespace), BrowserClock, RandomIds))
+    let mut store = KvStore::new(kv, namespace);
+    if let Err(error) = store.migrate() {
+        web_sys::console::warn_1(&format!("format 1 data was not migrated yet: {error}").into());
+    }
+    Ok(Ledger::new(store, BrowserClock, RandomIds))
 }
 
 thread_local! {
@@ -56,9 +61,10 @@ pub fn notify_change() {
 }
 
 /// Another tab wrote to localStorage. Its new events are read on the next
-/// look at their account anyway; a new stream (a version-1 key), a cleared
+/// look at their account anyway; a new stream (its first segment), a cleared
 /// storage or a foreign key means the list of accounts must be scanned again,
-/// and a changed event means its stream must be checked again.
+/// and a segment changed in a way the writing tab never does (anything but
+/// lines added at its end) means its stream must be checked again.
 fn on_storage_event(event: web_sys::StorageEvent) {
     LEDGER.with(|cell| {
         let Ok(mut slot) = cell.try_borrow_mut() else { return };
@@ -67,16 +73,23 @@ fn on_storage_event(event: web_sys::StorageEvent) {
         let rescan = match event.key() {
             None => true,
             Some(key) => match ledger.store().keys().classify(&key) {
-                KeyKind::Event { stream, version } => {
-                    // The writing tab never changes a stored event: a change
-                    // is damage, so load and check that stream afresh.
-                    if event.old_value().is_some() {
+                KeyKind::Segment { stream, index } => {
+                    let grown = match (event.old_value(), event.new_value()) {
+                        (Some(old), Some(new)) => only_grew(&old, &new),
+                        (None, Some(_)) => true,
+                        _ => false,
+                    };
+                    if !grown {
                         ledger.forget_stream(&stream);
                     }
-                    version == Version::EMPTY.next()
+                    index == 0 && event.old_value().is_none()
+                }
+                KeyKind::LegacyEvent { stream, .. } => {
+                    ledger.forget_stream(&stream);
+                    true
                 }
                 KeyKind::Unknown => true,
-                KeyKind::Sequence | KeyKind::NotOurs => false,
+                KeyKind::Snapshot { .. } | KeyKind::Sequence | KeyKind::LegacySequence | KeyKind::NotOurs => false,
             },
         };
         if rescan {
@@ -84,6 +97,15 @@ fn on_storage_event(event: web_sys::StorageEvent) {
         }
     });
     notify_change();
+}
+
+/// Whether segment text `new` is `old` with lines added (the header, which
+/// holds the checksum and end hash, aside).
+fn only_grew(old: &str, new: &str) -> bool {
+    match (old.split_once('\n'), new.split_once('\n')) {
+        (Some((_, old_body)), Some((_, new_body))) => new_body.starts_with(old_body),
+        _ => false,
+    }
 }
 
 fn listen_to_other_tabs() {

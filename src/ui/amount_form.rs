@@ -6,7 +6,7 @@ use super::field::Field;
 use super::state::Ui;
 use leptos::task::spawn_local;
 
-use crate::browser::{execute, new_command_id};
+use crate::browser::execute;
 use crate::domain::{AccountId, Command, Money};
 
 #[derive(Clone, Copy)]
@@ -21,7 +21,8 @@ pub fn AmountForm(ui: Ui, id: AccountId, #[prop(into)] disabled: Signal<bool>) -
     let amount = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
 
-    // One command id per click: a double click or a resend is done once.
+    // A click while the last command is on its way does nothing (the
+    // buttons are disabled), so a double click is one command.
     let busy = RwSignal::new(false);
     let act = move |action: Action, id: AccountId| {
         // Text that is not an amount is flagged at its field and never sent.
@@ -35,7 +36,7 @@ pub fn AmountForm(ui: Ui, id: AccountId, #[prop(into)] disabled: Signal<bool>) -
         };
         busy.set(true);
         spawn_local(async move {
-            let outcome = execute(id, command, Some(new_command_id())).await;
+            let outcome = execute(id, command, None).await;
             busy.try_set(false);
             match outcome {
                 Ok(_) => {

@@ -6,7 +6,7 @@ use super::field::Field;
 use super::state::Ui;
 use leptos::task::spawn_local;
 
-use crate::browser::{execute, new_command_id};
+use crate::browser::execute;
 use crate::domain::{AccountId, Command, Money, Owner};
 
 #[component]
@@ -34,7 +34,7 @@ pub fn OpenAccountForm(ui: Ui) -> impl IntoView {
         let command = Command::OpenAccount { owner: owner_name, initial_balance };
         busy.set(true);
         spawn_local(async move {
-            let outcome = execute(account.clone(), command, Some(new_command_id())).await;
+            let outcome = execute(account.clone(), command, None).await;
             busy.try_set(false);
             match outcome {
                 Ok(_) => {

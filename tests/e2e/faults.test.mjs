@@ -23,17 +23,17 @@ test('a changed stored value is detected on load, named, left as it is; other ac
   const context = await env.browser.newContext();
   const page = await openApp(context, env.server.url);
   await seed(page);
-  const key = 'ledger/v1/event/hurt/2';
+  const key = 'ledger/v2/seg/hurt/0';
   const tampered = await page.evaluate((key) => {
-    const value = localStorage.getItem(key).replace('"amount":50.0', '"amount":5000.0');
+    const value = localStorage.getItem(key).replace(',5000\n', ',500000\n');
     localStorage.setItem(key, value);
     return value;
   }, key);
   await page.goto(`${env.server.url}#/accounts/hurt`);
   await page.reload();
   await page.getByText('Account hurt is damaged').waitFor();
-  assert.match(await page.locator('.account').textContent(), /hash chain is broken/);
-  assert.match(await page.locator('.accounts .damaged').textContent(), /ledger\/v1\/event\/hurt\/2/);
+  assert.match(await page.locator('.account').textContent(), /checksum does not match/);
+  assert.match(await page.locator('.accounts .damaged').textContent(), /ledger\/v2\/seg\/hurt\/0/);
   const outcome = await page.evaluate(async () => {
     const api = window.wasmBindings;
     let code;
@@ -41,7 +41,7 @@ test('a changed stored value is detected on load, named, left as it is; other ac
     return { code, verify: api.verify('hurt'), fine: await api.execute('fine', { type: 'Deposit', amount: 1 }) };
   });
   assert.equal(outcome.code, 'StorageCorrupt');
-  assert.deepEqual(outcome.verify, { ok: false, checked: 1, first_bad_version: 2 });
+  assert.deepEqual(outcome.verify, { ok: false, checked: 0, first_bad_version: 1 });
   assert.equal(outcome.fine.version, 2);
   assert.equal((await snapshot(page))[key], tampered, 'the damaged value is left exactly as it is');
   await context.close();
@@ -54,8 +54,8 @@ test('a change made in another tab is detected without a reload', async () => {
   await watcher.locator('.summary .version').filter({ hasText: /^3$/ }).waitFor();
   const other = await openApp(context, env.server.url);
   await other.evaluate(() => {
-    const key = 'ledger/v1/event/hurt/1';
-    localStorage.setItem(key, localStorage.getItem(key).replace('"Hurt"', '"Mallory"'));
+    const key = 'ledger/v2/seg/hurt/0';
+    localStorage.setItem(key, localStorage.getItem(key).replace(',Hurt\n', ',Mallory\n'));
   });
   await watcher.getByText('Account hurt is damaged').waitFor({ timeout: 1000 });
   await context.close();

@@ -33,6 +33,12 @@ impl BankAccount {
         BankAccount { id, owner: None, balance: Money::ZERO, version: Version::EMPTY }
     }
 
+    /// The account in a state folded earlier (a snapshot): the same as
+    /// replaying the events that led to it.
+    pub fn restore(state: AccountState) -> BankAccount {
+        BankAccount { id: state.id, owner: Some(state.owner), balance: state.balance, version: state.version }
+    }
+
     /// The fold of `events` over a new account.
     pub fn replay<'a>(id: AccountId, events: impl IntoIterator<Item = &'a Event>) -> BankAccount {
         let mut account = BankAccount::new(id);

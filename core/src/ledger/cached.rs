@@ -1,32 +1,101 @@
-//! One account as the ledger keeps it in memory.
+//! One account as the ledger keeps it in memory, and its snapshot payload.
 
 use std::collections::HashMap;
 
-use crate::domain::{AccountId, AccountState, BankAccount, Money, Version};
-use crate::store::{ChainHash, CommandId, Envelope};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{AccountId, AccountState, BankAccount, Money, Owner, Version};
+use crate::store::{ChainHash, CommandId, Envelope, Snapshot};
+
+/// How many events before a snapshot its command ids are kept in it: a
+/// command sent again soon after is still recognised without a full load.
+const RECENT_COMMANDS: u64 = 64;
 
 /// An account as the ledger caches it: its state, and its balance after each
-/// event (for time travel, the history table and the chart, all O(1) or
-/// O(page) once loaded).
+/// event since `base` (for time travel, the history table and the chart, all
+/// O(1) or O(page) once loaded).
 #[derive(Clone, Debug)]
 pub(super) struct Cached {
     pub(super) account: BankAccount,
-    pub(super) balances: Vec<Money>,
+    /// The version the timeline starts after: 0 when loaded from the first
+    /// event, a snapshot's version when loaded from one.
+    pub(super) base: Version,
+    base_balance: Money,
+    /// The balance after versions `base + 1 ..= account.version()`.
+    balances: Vec<Money>,
     /// The version each named command's event got: a command sent again
-    /// with its id is answered from here instead of done twice.
+    /// with its id is answered from here instead of done twice. Complete
+    /// when `base` is 0; since `base - RECENT_COMMANDS` otherwise.
     pub(super) commands: HashMap<CommandId, Version>,
     /// The chain hash of the last event applied.
     pub(super) head: ChainHash,
+    /// The version of the latest snapshot stored (or loaded).
+    pub(super) snapshot_at: Version,
 }
+
+/// A snapshot's payload (schema 1): the state and recent command ids.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Payload {
+    schema: u32,
+    owner: Owner,
+    balance_cents: u64,
+    commands: Vec<(CommandId, u64)>,
+}
+
+const PAYLOAD_SCHEMA: u32 = 1;
 
 impl Cached {
     pub(super) fn new(id: &AccountId) -> Cached {
         Cached {
             account: BankAccount::new(id.clone()),
+            base: Version::EMPTY,
+            base_balance: Money::ZERO,
             balances: Vec::new(),
             commands: HashMap::new(),
             head: ChainHash::GENESIS,
+            snapshot_at: Version::EMPTY,
         }
+    }
+
+    /// The account as `snapshot` saw it, or `None` when its payload is not
+    /// one this version reads (then the account is loaded from its events).
+    pub(super) fn from_snapshot(id: &AccountId, snapshot: &Snapshot) -> Option<Cached> {
+        let payload: Payload = serde_json::from_str(&snapshot.payload).ok()?;
+        if payload.schema != PAYLOAD_SCHEMA || snapshot.version == Version::EMPTY {
+            return None;
+        }
+        let balance = Money::from_cents(payload.balance_cents)?;
+        let state = AccountState { id: id.clone(), owner: payload.owner, balance, version: snapshot.version };
+        let commands = payload.commands.into_iter().map(|(c, v)| (c, Version::new(v))).collect();
+        Some(Cached {
+            account: BankAccount::restore(state),
+            base: snapshot.version,
+            base_balance: balance,
+            balances: Vec::new(),
+            commands,
+            head: snapshot.head,
+            snapshot_at: snapshot.version,
+        })
+    }
+
+    /// A snapshot of this account now; `None` before it is opened.
+    pub(super) fn snapshot(&self) -> Option<Snapshot> {
+        let owner = self.account.owner()?.clone();
+        let version = self.account.version();
+        let since = version.get().saturating_sub(RECENT_COMMANDS);
+        let mut commands: Vec<(CommandId, u64)> =
+            self.commands.iter().filter(|(_, v)| v.get() > since).map(|(c, v)| (c.clone(), v.get())).collect();
+        commands.sort_by_key(|(_, v)| *v);
+        let payload = Payload { schema: PAYLOAD_SCHEMA, owner, balance_cents: self.account.balance().cents(), commands };
+        // Serializing cannot fail: strings and integers only.
+        let payload = serde_json::to_string(&payload).unwrap_or_else(|e| unreachable!("snapshot payload: {e}"));
+        Some(Snapshot { version, head: self.head, payload })
+    }
+
+    /// Whether the timeline and command ids reach back to the first event.
+    pub(super) fn is_complete(&self) -> bool {
+        self.base == Version::EMPTY
     }
 
     pub(super) fn apply(&mut self, envelope: &Envelope) {
@@ -38,10 +107,20 @@ impl Cached {
         }
     }
 
-    /// The state right after version `version`, from the cached timeline.
+    /// The balance after each event, oldest first, from `base + 1`.
+    pub(super) fn balances(&self) -> &[Money] {
+        &self.balances
+    }
+
+    /// The state right after version `version`, from the cached timeline;
+    /// `None` before the account was opened or before `base`.
     pub(super) fn state_at(&self, version: Version) -> Option<AccountState> {
-        let index = usize::try_from(version.get()).ok()?.checked_sub(1)?;
-        let balance = *self.balances.get(index)?;
+        let balance = if version == self.base && version > Version::EMPTY {
+            self.base_balance
+        } else {
+            let index = usize::try_from(version.get().checked_sub(self.base.get())?).ok()?.checked_sub(1)?;
+            *self.balances.get(index)?
+        };
         Some(AccountState { balance, version, ..self.account.state()? })
     }
 }

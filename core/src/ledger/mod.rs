@@ -29,6 +29,10 @@ use crate::store::{ChainHash, CommandId, Damage, Envelope, EventStore, NewEvent,
 /// How often a command is tried when other writers keep moving the stream.
 pub const MAX_ATTEMPTS: u32 = 5;
 
+/// How many events an account gets between snapshots, unless
+/// [`Ledger::with_snapshot_every`] says otherwise.
+pub const SNAPSHOT_EVERY: u64 = 256;
+
 /// What [`Ledger::verify`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Verification {
@@ -55,11 +59,18 @@ pub struct Ledger<S, C, G> {
     /// The streams known to exist and the damage seen by the last scan of
     /// the store; `None` until the first scan, or after [`Ledger::rescan`].
     known: Option<(BTreeSet<AccountId>, Vec<Damage>)>,
+    snapshot_every: u64,
 }
 
 impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
     pub fn new(store: S, clock: C, ids: G) -> Self {
-        Ledger { store, clock, ids, cache: HashMap::new(), known: None }
+        Ledger { store, clock, ids, cache: HashMap::new(), known: None, snapshot_every: SNAPSHOT_EVERY }
+    }
+
+    /// Snapshots every `events` events of an account (at least 1).
+    pub fn with_snapshot_every(mut self, events: u64) -> Self {
+        self.snapshot_every = events.max(1);
+        self
     }
 
     pub fn store(&self) -> &S {
@@ -85,7 +96,7 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         command: &Command,
         command_id: Option<&CommandId>,
     ) -> Result<AccountState, LedgerError> {
-        let mut cached = self.checkout(id);
+        let mut cached = self.checkout(id)?;
         let result = self.execute_on(&mut cached, command, command_id);
         if result.is_ok() {
             if let Some((known, _)) = &mut self.known {
@@ -116,6 +127,26 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         Ok(history)
     }
 
+    /// Loads `id` from its first event, checking every event.
+    fn load_all(&self, id: &AccountId) -> Result<Cached, LedgerError> {
+        let mut cached = Cached::new(id);
+        let history = self.store.read(id, Version::EMPTY)?;
+        self.replay(&mut cached, &history)?;
+        Ok(cached)
+    }
+
+    /// Makes `cached` reach back to the first event (after a load from a
+    /// snapshot): for the whole timeline, time travel before the snapshot,
+    /// and command ids older than the snapshot's recent ones.
+    fn complete(&self, cached: &mut Cached) -> Result<(), LedgerError> {
+        if !cached.is_complete() {
+            let mut whole = self.load_all(cached.account.id())?;
+            whole.snapshot_at = cached.snapshot_at;
+            *cached = whole;
+        }
+        Ok(())
+    }
+
     /// At most `max` envelopes after version `after`: one page of history,
     /// read without touching the rest of the stream.
     pub fn history_page(&self, id: &AccountId, after: Version, max: usize) -> Result<Vec<Envelope>, LedgerError> {
@@ -124,20 +155,24 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
 
     /// The balance after each event, oldest first (index 0 is version 1).
     pub fn balances(&mut self, id: &AccountId) -> Result<Vec<Money>, LedgerError> {
-        self.with_current(id, |cached| cached.balances.clone())
+        self.with_complete(id, |cached| cached.balances().to_vec())
     }
 
     /// The state after the first `version` events (time travel); `None` for
     /// version 0, before the account was opened.
     pub fn account_at(&mut self, id: &AccountId, version: u64) -> Result<Option<AccountState>, LedgerError> {
-        let result = self.with_current(id, |cached| {
+        let complete = self.cache.get(id).is_some_and(|c| version < c.base.get());
+        let read = |cached: &Cached| {
             let current = cached.account.version();
             if version > current.get() {
                 return Err(LedgerError::InvalidVersion { id: id.clone(), requested: version, current });
             }
             Ok(cached.state_at(Version::new(version)))
-        });
-        result?
+        };
+        match complete {
+            true => self.with_complete(id, read)?,
+            false => self.with_current(id, read)?,
+        }
     }
 
     /// Every account's state, sorted by id (the read model), and what could
@@ -195,6 +230,10 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         let mut attempt = 1;
         loop {
             self.catch_up(cached)?;
+            // A command id must be looked up in the whole stream.
+            if command_id.is_some_and(|c| cached.commands.get(c).is_none_or(|v| *v < cached.base)) {
+                self.complete(cached)?;
+            }
             if let Some(done) = command_id.and_then(|c| cached.commands.get(c).map(|v| (c, *v))) {
                 return self.answer_again(cached, command, done);
             }
@@ -244,8 +283,17 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
 
     /// Runs `f` on the up-to-date cached account `id`.
     fn with_current<T>(&mut self, id: &AccountId, f: impl FnOnce(&Cached) -> T) -> Result<T, LedgerError> {
-        let mut cached = self.checkout(id);
+        let mut cached = self.checkout(id)?;
         let result = self.catch_up(&mut cached).map(|()| f(&cached));
+        self.keep(cached);
+        result
+    }
+
+    /// Like [`Ledger::with_current`], with the account loaded back to its
+    /// first event.
+    fn with_complete<T>(&mut self, id: &AccountId, f: impl FnOnce(&Cached) -> T) -> Result<T, LedgerError> {
+        let mut cached = self.checkout(id)?;
+        let result = self.catch_up(&mut cached).and_then(|()| self.complete(&mut cached)).map(|()| f(&cached));
         self.keep(cached);
         result
     }
@@ -262,8 +310,17 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
             }
             Err(error) => return Err(error.into()),
         };
-        if new.is_empty() {
+        let Some(first) = new.first() else {
             return Ok(());
+        };
+        // The store checks the links between the events it reads; this one
+        // joins them to what the cache has seen.
+        if ChainHash::link(&cached.head, &id, first) != first.hash {
+            return Err(StoreError::Corrupt {
+                key: self.store.location(&id, first.version),
+                reason: format!("version {}: the hash chain is broken, an event before it was changed", first.version),
+            }
+            .into());
         }
         let mut next = cached.clone();
         self.replay(&mut next, &new)?;
@@ -271,22 +328,16 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         Ok(())
     }
 
-    /// Applies `envelopes` to `cached`, refusing any event whose hash does not
-    /// link to the one before (it was changed after it was stored) or that the
-    /// account's rules could not have produced: such a history is damaged or
-    /// foreign, and nothing is derived from it.
+    /// Applies `envelopes` (whose hash links the store has checked) to
+    /// `cached`, refusing any event that the account's rules could not have
+    /// produced: such a history is damaged or foreign, and nothing is derived
+    /// from it.
     fn replay(&self, cached: &mut Cached, envelopes: &[Envelope]) -> Result<(), LedgerError> {
         for envelope in envelopes {
             let id = cached.account.id();
             let damaged = |reason: String| -> LedgerError {
                 StoreError::Corrupt { key: self.store.location(id, envelope.version), reason }.into()
             };
-            if ChainHash::link(&cached.head, id, envelope) != envelope.hash {
-                return Err(damaged(format!(
-                    "version {}: the hash chain is broken, the stored event was changed",
-                    envelope.version
-                )));
-            }
             if let Err(rule) = cached.account.check(&envelope.event) {
                 return Err(damaged(format!("version {}: this event breaks the account's rules: {rule}", envelope.version)));
             }
@@ -295,38 +346,65 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         Ok(())
     }
 
-    /// Checks the whole stored stream of `id`, event by event, from the first:
-    /// every record readable, every hash linking to the one before, every
-    /// event one the rules allow.
+    /// Checks the whole stored stream of `id` from the first event: every
+    /// record readable, every hash linking to the one before, every event one
+    /// the rules allow. Snapshots play no part. A damaged segment is reported
+    /// at its first version: the chain shows that something in it changed,
+    /// not which line.
     pub fn verify(&self, id: &AccountId) -> Result<Verification, LedgerError> {
+        const PAGE: usize = 64;
         let mut cached = Cached::new(id);
         let bad = |version: Version, checked: Version| {
             Ok(Verification { ok: false, checked: checked.get(), first_bad_version: Some(version) })
         };
         loop {
             let checked = cached.account.version();
-            let page = match self.store.read_page(id, checked, 1) {
+            let page = match self.store.read_page(id, checked, PAGE) {
                 Ok(page) => page,
                 Err(StoreError::Corrupt { .. }) => return bad(checked.next(), checked),
                 Err(error) => return Err(error.into()),
             };
-            let Some(envelope) = page.first() else {
+            if page.is_empty() {
                 return Ok(Verification { ok: true, checked: checked.get(), first_bad_version: None });
-            };
-            if self.replay(&mut cached, std::slice::from_ref(envelope)).is_err() {
-                return bad(envelope.version, checked);
+            }
+            if page.first().is_some_and(|first| ChainHash::link(&cached.head, id, first) != first.hash) {
+                return bad(checked.next(), checked);
+            }
+            for envelope in &page {
+                if self.replay(&mut cached, std::slice::from_ref(envelope)).is_err() {
+                    return bad(envelope.version, cached.account.version());
+                }
             }
         }
     }
 
-    fn checkout(&mut self, id: &AccountId) -> Cached {
-        self.cache.remove(id).unwrap_or_else(|| Cached::new(id))
+    /// Takes the cached account out of the cache, or loads it: from its
+    /// latest snapshot and the events after it when the store has a sound
+    /// one, from the first event otherwise.
+    fn checkout(&mut self, id: &AccountId) -> Result<Cached, LedgerError> {
+        if let Some(cached) = self.cache.remove(id) {
+            return Ok(cached);
+        }
+        let snapshot = self.store.snapshot(id)?;
+        Ok(snapshot.and_then(|s| Cached::from_snapshot(id, &s)).unwrap_or_else(|| Cached::new(id)))
     }
 
-    /// Caches accounts that exist; unknown ids asked about cost no memory.
-    fn keep(&mut self, cached: Cached) {
-        if cached.account.version() > Version::EMPTY {
-            self.cache.insert(cached.account.id().clone(), cached);
+    /// Caches accounts that exist (unknown ids asked about cost no memory),
+    /// and stores a snapshot when enough events have passed since the last.
+    fn keep(&mut self, mut cached: Cached) {
+        let version = cached.account.version();
+        if version == Version::EMPTY {
+            return;
         }
+        if version.get() - cached.snapshot_at.get().min(version.get()) >= self.snapshot_every {
+            if let Some(snapshot) = cached.snapshot() {
+                // A snapshot is only a shortcut: when it can't be stored (a
+                // full quota), loads take the longer way.
+                if self.store.save_snapshot(cached.account.id(), &snapshot).is_ok() {
+                    cached.snapshot_at = version;
+                }
+            }
+        }
+        self.cache.insert(cached.account.id().clone(), cached);
     }
 }

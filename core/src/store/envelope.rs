@@ -63,6 +63,24 @@ pub struct NewEvent {
     pub event: Event,
 }
 
+impl NewEvent {
+    /// The envelope this event gets as version `version` with global
+    /// sequence `sequence`; its hash is for the store to link.
+    pub fn into_envelope(self, version: Version, sequence: Sequence) -> Envelope {
+        let NewEvent { event_id, recorded_at, command_id, event } = self;
+        Envelope {
+            version,
+            sequence,
+            recorded_at,
+            event_id,
+            command_id,
+            schema: super::SCHEMA_VERSION,
+            event,
+            hash: ChainHash::GENESIS,
+        }
+    }
+}
+
 /// A stored event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Envelope {

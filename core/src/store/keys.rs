@@ -1,12 +1,14 @@
-//! The key layout of a key-value event store (format 1):
+//! The key layout of a key-value event store.
 //!
 //! ```text
-//! {namespace}/v1/event/{account id}/{version}   one event record (see codec.rs)
-//! {namespace}/v1/sequence                      the last global sequence number
+//! {namespace}/v2/seg/{account id}/{n}     events 64n+1 ..= 64n+64 of the account (segment.rs)
+//! {namespace}/v2/snap/{account id}        the account's latest snapshot (snapshot.rs)
+//! {namespace}/v2/sequence                 the last global sequence number handed out
+//! {namespace}/v1/event/{account id}/{v}   format 1: one event record (legacy.rs), until migrated
+//! {namespace}/v1/sequence                 format 1's counter, until migrated
 //! ```
 //!
-//! One key per event, so appending never rewrites a stream. Account ids are
-//! restricted to `[A-Za-z0-9_-]`, so `/` can't be part of one.
+//! Account ids are restricted to `[A-Za-z0-9_-]`, so `/` can't be part of one.
 
 use crate::domain::{AccountId, Version};
 
@@ -14,55 +16,82 @@ use crate::domain::{AccountId, Version};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Keys {
     root: String,
+    legacy_root: String,
 }
 
 /// What a key is, for this store.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyKind {
-    Event { stream: AccountId, version: Version },
+    Segment { stream: AccountId, index: u64 },
+    Snapshot { stream: AccountId },
     Sequence,
-    /// Under this store's root, but not a key it writes: foreign or damaged.
+    /// A format 1 record, not migrated yet.
+    LegacyEvent { stream: AccountId, version: Version },
+    LegacySequence,
+    /// Under this store's roots, but not a key it writes: foreign or damaged.
     Unknown,
-    /// Outside this store's root: somebody else's, ignored.
+    /// Outside this store's roots: somebody else's, ignored.
     NotOurs,
 }
 
 impl Keys {
     /// The app's namespace is `"ledger"`; tests use their own.
     pub fn new(namespace: &str) -> Keys {
-        Keys { root: format!("{namespace}/v1/") }
+        Keys { root: format!("{namespace}/v2/"), legacy_root: format!("{namespace}/v1/") }
     }
 
-    pub fn event(&self, stream: &AccountId, version: Version) -> String {
-        format!("{}event/{stream}/{version}", self.root)
+    pub fn segment(&self, stream: &AccountId, index: u64) -> String {
+        format!("{}seg/{stream}/{index}", self.root)
+    }
+
+    pub fn snapshot(&self, stream: &AccountId) -> String {
+        format!("{}snap/{stream}", self.root)
     }
 
     pub fn sequence(&self) -> String {
         format!("{}sequence", self.root)
     }
 
+    pub fn legacy_event(&self, stream: &AccountId, version: Version) -> String {
+        format!("{}event/{stream}/{version}", self.legacy_root)
+    }
+
+    pub fn legacy_sequence(&self) -> String {
+        format!("{}sequence", self.legacy_root)
+    }
+
     pub fn classify(&self, key: &str) -> KeyKind {
-        let Some(rest) = key.strip_prefix(&self.root) else {
-            return KeyKind::NotOurs;
-        };
-        if rest == "sequence" {
-            return KeyKind::Sequence;
+        if let Some(rest) = key.strip_prefix(&self.root) {
+            if rest == "sequence" {
+                return KeyKind::Sequence;
+            }
+            if let Some(stream) = rest.strip_prefix("snap/") {
+                return AccountId::parse(stream).map_or(KeyKind::Unknown, |stream| KeyKind::Snapshot { stream });
+            }
+            let segment = rest.strip_prefix("seg/").and_then(|tail| tail.split_once('/'));
+            return match segment.map(|(stream, index)| (AccountId::parse(stream), parse_number(index, 0))) {
+                Some((Ok(stream), Some(index))) => KeyKind::Segment { stream, index },
+                _ => KeyKind::Unknown,
+            };
         }
-        let event = rest.strip_prefix("event/").and_then(|tail| tail.split_once('/'));
-        let Some((stream, version)) = event else {
-            return KeyKind::Unknown;
-        };
-        match (AccountId::parse(stream), parse_version(version)) {
-            (Ok(stream), Some(version)) => KeyKind::Event { stream, version },
-            _ => KeyKind::Unknown,
+        if let Some(rest) = key.strip_prefix(&self.legacy_root) {
+            if rest == "sequence" {
+                return KeyKind::LegacySequence;
+            }
+            let event = rest.strip_prefix("event/").and_then(|tail| tail.split_once('/'));
+            return match event.map(|(stream, version)| (AccountId::parse(stream), parse_number(version, 1))) {
+                Some((Ok(stream), Some(version))) => KeyKind::LegacyEvent { stream, version: Version::new(version) },
+                _ => KeyKind::Unknown,
+            };
         }
+        KeyKind::NotOurs
     }
 }
 
-/// A version as written in a key: a decimal from 1, without leading zeros.
-fn parse_version(text: &str) -> Option<Version> {
-    let canonical = !text.is_empty() && !text.starts_with('0') && text.bytes().all(|b| b.is_ascii_digit());
-    canonical.then(|| text.parse().ok()).flatten().map(Version::new)
+/// A number as written in a key: a decimal from `min`, without leading zeros.
+fn parse_number(text: &str, min: u64) -> Option<u64> {
+    let canonical = !text.is_empty() && (text == "0" || !text.starts_with('0')) && text.bytes().all(|b| b.is_ascii_digit());
+    canonical.then(|| text.parse().ok()).flatten().filter(|&n| n >= min)
 }
 
 #[cfg(test)]
@@ -76,28 +105,37 @@ mod tests {
     #[test]
     fn keys_round_trip() {
         let keys = Keys::new("ledger");
-        let key = keys.event(&id("acc-001"), Version::new(12));
-        assert_eq!(key, "ledger/v1/event/acc-001/12");
-        assert_eq!(keys.classify(&key), KeyKind::Event { stream: id("acc-001"), version: Version::new(12) });
-        assert_eq!(keys.classify("ledger/v1/sequence"), KeyKind::Sequence);
+        let key = keys.segment(&id("acc-001"), 12);
+        assert_eq!(key, "ledger/v2/seg/acc-001/12");
+        assert_eq!(keys.classify(&key), KeyKind::Segment { stream: id("acc-001"), index: 12 });
+        assert_eq!(keys.classify(&keys.segment(&id("a"), 0)), KeyKind::Segment { stream: id("a"), index: 0 });
+        assert_eq!(keys.classify("ledger/v2/snap/acc-001"), KeyKind::Snapshot { stream: id("acc-001") });
+        assert_eq!(keys.classify("ledger/v2/sequence"), KeyKind::Sequence);
+        let legacy = keys.legacy_event(&id("acc-001"), Version::new(3));
+        assert_eq!(legacy, "ledger/v1/event/acc-001/3");
+        assert_eq!(keys.classify(&legacy), KeyKind::LegacyEvent { stream: id("acc-001"), version: Version::new(3) });
+        assert_eq!(keys.classify("ledger/v1/sequence"), KeyKind::LegacySequence);
     }
 
     #[test]
     fn anything_else_is_unknown_or_not_ours() {
         let keys = Keys::new("ledger");
         for unknown in [
-            "ledger/v1/",
+            "ledger/v2/",
+            "ledger/v2/seg/acc/01",
+            "ledger/v2/seg/acc/x",
+            "ledger/v2/seg/a b/1",
+            "ledger/v2/seg/acc/1/2",
+            "ledger/v2/seg/acc/99999999999999999999999",
+            "ledger/v2/snap/a b",
+            "ledger/v2/other",
             "ledger/v1/event/acc/0",
             "ledger/v1/event/acc/01",
-            "ledger/v1/event/acc/x",
-            "ledger/v1/event/a b/1",
-            "ledger/v1/event/acc/1/2",
-            "ledger/v1/event/acc/99999999999999999999999",
             "ledger/v1/other",
         ] {
             assert_eq!(keys.classify(unknown), KeyKind::Unknown, "{unknown}");
         }
-        for other in ["ledger/v2/sequence", "ledgerx/v1/sequence", "theme", ""] {
+        for other in ["ledger/v3/sequence", "ledgerx/v2/sequence", "theme", ""] {
             assert_eq!(keys.classify(other), KeyKind::NotOurs, "{other}");
         }
     }

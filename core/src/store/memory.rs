@@ -2,12 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use super::{ChainHash, Envelope, EventStore, NewEvent, Sequence, StoreError, StreamList, SCHEMA_VERSION};
+use super::{ChainHash, Envelope, EventStore, NewEvent, Sequence, Snapshot, StoreError, StreamList};
 use crate::domain::{AccountId, ExpectedVersion, Version};
 
 #[derive(Clone, Debug, Default)]
 pub struct MemoryStore {
     streams: BTreeMap<AccountId, Vec<Envelope>>,
+    snapshots: BTreeMap<AccountId, Snapshot>,
     last_sequence: u64,
 }
 
@@ -49,19 +50,10 @@ impl EventStore for MemoryStore {
         let mut previous = self.streams.get(stream).and_then(|e| e.last()).map_or(ChainHash::GENESIS, |e| e.hash);
         let stored: Vec<Envelope> = events
             .into_iter()
-            .map(|NewEvent { event_id, recorded_at, command_id, event }| {
+            .map(|event| {
                 version = version.next();
                 self.last_sequence += 1;
-                let mut envelope = Envelope {
-                    version,
-                    sequence: Sequence(self.last_sequence),
-                    recorded_at,
-                    event_id,
-                    command_id,
-                    schema: SCHEMA_VERSION,
-                    event,
-                    hash: ChainHash::GENESIS,
-                };
+                let mut envelope = event.into_envelope(version, Sequence(self.last_sequence));
                 envelope.hash = ChainHash::link(&previous, stream, &envelope);
                 previous = envelope.hash;
                 envelope
@@ -77,5 +69,19 @@ impl EventStore for MemoryStore {
 
     fn location(&self, stream: &AccountId, version: Version) -> String {
         format!("memory/{stream}/{version}")
+    }
+
+    fn snapshot(&self, stream: &AccountId) -> Result<Option<Snapshot>, StoreError> {
+        let Some(snapshot) = self.snapshots.get(stream) else {
+            return Ok(None);
+        };
+        let at = usize::try_from(snapshot.version.get()).ok().and_then(|v| v.checked_sub(1));
+        let stored = at.and_then(|i| self.streams.get(stream)?.get(i));
+        Ok(stored.filter(|e| e.hash == snapshot.head).map(|_| snapshot.clone()))
+    }
+
+    fn save_snapshot(&mut self, stream: &AccountId, snapshot: &Snapshot) -> Result<(), StoreError> {
+        self.snapshots.insert(stream.clone(), snapshot.clone());
+        Ok(())
     }
 }

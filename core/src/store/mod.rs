@@ -3,22 +3,28 @@
 //! and [`KvStore`] over any [`KeyValue`] map such as the browser's localStorage.
 
 mod chain;
-mod codec;
 mod envelope;
 mod keys;
 mod kv;
 mod kv_store;
+mod legacy;
 mod memory;
+pub mod segment;
+mod snapshot;
 
 use crate::domain::{AccountId, ExpectedVersion, Version};
 
 pub use chain::ChainHash;
-pub use codec::{decode_record, encode_record, SCHEMA_VERSION};
+pub use legacy::{decode_record, encode_record, LEGACY_SCHEMA};
 pub use envelope::{CommandId, Envelope, EventId, EventIdError, NewEvent, Sequence, Timestamp};
 pub use keys::{KeyKind, Keys};
 pub use kv::{units, FailingKv, KeyValue, KvError, MemoryKv};
-pub use kv_store::{KvStore, Usage};
+pub use kv_store::{KvStore, Migration, Usage};
 pub use memory::MemoryStore;
+pub use snapshot::Snapshot;
+
+/// The schema every event is written with today (format 2, segment.rs).
+pub const SCHEMA_VERSION: u32 = segment::FORMAT;
 
 /// Append-only storage of event streams, one stream per account.
 pub trait EventStore {
@@ -55,6 +61,21 @@ pub trait EventStore {
     /// Where the event at `version` of `stream` is kept (a storage key), for
     /// errors that must name it.
     fn location(&self, stream: &AccountId, version: Version) -> String;
+
+    /// The stream's latest snapshot, if the store keeps one and it agrees
+    /// with the stored events it covers (its head is the chain hash at its
+    /// version). A snapshot that disagrees or can't be read is `None`: load
+    /// from the events. Damage to the events it covers is an error, never
+    /// hidden behind it.
+    fn snapshot(&self, _stream: &AccountId) -> Result<Option<Snapshot>, StoreError> {
+        Ok(None)
+    }
+
+    /// Keeps `snapshot` as the stream's latest, replacing the one before.
+    /// Stores without snapshots ignore it.
+    fn save_snapshot(&mut self, _stream: &AccountId, _snapshot: &Snapshot) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// What [`EventStore::streams`] found.

@@ -1,4 +1,10 @@
-//! Encoding of one stored event record (schema 1): a JSON object
+//! Format 1, the first storage format: one JSON object per event and key.
+//! It is read, never written, by the app: the upcaster below turns each
+//! record into the current [`Envelope`], and the store's migration rewrites
+//! the records in format 2 (segment.rs). `encode_record` stays for tests
+//! that need format 1 data.
+//!
+//! A record (schema 1):
 //!
 //! ```json
 //! {"schema":1,"version":2,"sequence":7,"recorded_at":1700000000000,
@@ -16,8 +22,8 @@ use serde::{Deserialize, Serialize};
 use super::{ChainHash, CommandId, Envelope, EventId, Sequence, StoreError, Timestamp};
 use crate::domain::{Event, Version};
 
-/// The schema version records are written with.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The schema version of format 1 records.
+pub const LEGACY_SCHEMA: u32 = 1;
 
 #[derive(Serialize)]
 struct RecordOut<'a> {
@@ -54,7 +60,7 @@ struct SchemaOnly {
 /// The stored text of `envelope`.
 pub fn encode_record(envelope: &Envelope) -> String {
     let record = RecordOut {
-        schema: SCHEMA_VERSION,
+        schema: LEGACY_SCHEMA,
         version: envelope.version,
         sequence: envelope.sequence,
         recorded_at: envelope.recorded_at,
@@ -68,21 +74,24 @@ pub fn encode_record(envelope: &Envelope) -> String {
     serde_json::to_string(&record).unwrap_or_else(|e| unreachable!("record serialization failed: {e}"))
 }
 
-/// Reads the record stored under `key`, which must hold version `expected`.
+/// Reads the record stored under `key`, which must hold version `expected`,
+/// and upcasts it (schema 1 → the current envelope): amounts, written as
+/// JSON numbers of currency units, become integer cents; the stored hash is
+/// kept for the reader to check against the chain it recomputes.
 pub fn decode_record(key: &str, expected: Version, text: &str) -> Result<Envelope, StoreError> {
     let damaged = |reason: String| StoreError::Corrupt { key: key.to_owned(), reason };
     let record: RecordIn = match serde_json::from_str(text) {
         Ok(record) => record,
         Err(error) => {
             return Err(damaged(match serde_json::from_str::<SchemaOnly>(text) {
-                Ok(SchemaOnly { schema }) if schema != SCHEMA_VERSION => {
+                Ok(SchemaOnly { schema }) if schema != LEGACY_SCHEMA => {
                     format!("schema version {schema} is not one this app reads")
                 }
                 _ => format!("not an event record: {error}"),
             }))
         }
     };
-    if record.schema != SCHEMA_VERSION {
+    if record.schema != LEGACY_SCHEMA {
         return Err(damaged(format!("schema version {} is not one this app reads", record.schema)));
     }
     if record.version != expected {

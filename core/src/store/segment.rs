@@ -1,0 +1,379 @@
+//! Format 2: a stream's events grouped [`SEGMENT_LEN`] to a key, one short
+//! line each. The layout is specified in ARCHITECTURE.md ("Storage format");
+//! this module is its only reader and writer.
+//!
+//! ```text
+//! 2 {checksum} {end hash}\n            header: format, FNV-1a-64 of the rest, chain hash of the last event
+//! D{event id},{dt},{ds},{command id},{cents}\n
+//! O{event id},{dt},{ds},{command id},{cents},{owner}\n
+//! ```
+//!
+//! `dt` and `ds` are the recorded-at time (ms) and the global sequence as
+//! differences from the line before (absolute on a segment's first line).
+//! An event id that is a lowercase UUID is kept as its 16 bytes in 22
+//! base64url characters; any other id is written as `~` and its text.
+//!
+//! Hashes are not stored per event: decoding recomputes the chain from the
+//! previous segment's end hash and must arrive at this segment's.
+
+use super::{ChainHash, CommandId, Envelope, EventId, Sequence, Timestamp};
+use crate::domain::{AccountId, Event, Money, Owner, Version};
+
+/// The format number written at the head of every segment.
+pub const FORMAT: u32 = 2;
+
+/// Events per segment key.
+pub const SEGMENT_LEN: u64 = 64;
+
+/// The segment that holds `version` (from 1).
+pub fn segment_of(version: Version) -> u64 {
+    version.get().saturating_sub(1) / SEGMENT_LEN
+}
+
+/// The first version segment `index` holds.
+pub fn first_of(index: u64) -> Version {
+    Version::new(index.saturating_mul(SEGMENT_LEN).saturating_add(1))
+}
+
+/// A segment's text split into its parts, its checksum checked.
+#[derive(Clone, Copy, Debug)]
+pub struct Segment<'a> {
+    /// The chain hash of its last event.
+    pub end: ChainHash,
+    /// The event lines, each ending in `\n`.
+    pub body: &'a str,
+}
+
+impl<'a> Segment<'a> {
+    /// Splits `text` and checks its format number and checksum: any change
+    /// to a stored segment that did not recompute the checksum fails here,
+    /// without decoding a single event.
+    pub fn parse(text: &'a str) -> Result<Segment<'a>, String> {
+        let rest = text.strip_prefix("2 ").ok_or_else(|| match text.split_once(' ') {
+            Some((format, _)) if format.bytes().all(|b| b.is_ascii_digit()) && !format.is_empty() => {
+                format!("format {format} is not one this app reads")
+            }
+            _ => "not an event segment".to_owned(),
+        })?;
+        let (checksum, covered) = rest.split_once(' ').ok_or("the segment has no checksum")?;
+        if checksum.len() != 16 || u64::from_str_radix(checksum, 16).ok() != Some(fnv1a(covered)) {
+            return Err("the checksum does not match: the segment was changed after it was written".into());
+        }
+        let (end, body) = covered.split_once('\n').ok_or("the segment has no end hash")?;
+        let end = ChainHash::parse_hex(end).ok_or("the end hash is not 64 lowercase hex digits")?;
+        if !(body.is_empty() || body.ends_with('\n')) {
+            return Err("the last line is cut short".into());
+        }
+        Ok(Segment { end, body })
+    }
+
+    /// How many events the segment holds.
+    pub fn len(&self) -> u64 {
+        u64::try_from(self.body.bytes().filter(|&b| b == b'\n').count()).unwrap_or(u64::MAX)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.body.is_empty()
+    }
+
+    /// Decodes every event, computing each one's chain hash from `previous`
+    /// (the end hash of the segment before, genesis for the first); the
+    /// last must come out as the stored end hash.
+    pub fn decode(&self, stream: &AccountId, first: Version, previous: ChainHash) -> Result<Vec<Envelope>, String> {
+        let mut envelopes: Vec<Envelope> = Vec::with_capacity(usize::try_from(self.len()).unwrap_or(0));
+        let mut version = first;
+        let mut hash = previous;
+        for line in self.body.split_terminator('\n') {
+            let before = envelopes.last().map(|e| (e.recorded_at, e.sequence));
+            let mut envelope =
+                decode_line(line, version, before).map_err(|reason| format!("version {version}: {reason}"))?;
+            hash = ChainHash::link(&hash, stream, &envelope);
+            envelope.hash = hash;
+            envelopes.push(envelope);
+            version = version.next();
+        }
+        if hash != self.end {
+            return Err("the hash chain is broken: an event in this segment was changed".into());
+        }
+        Ok(envelopes)
+    }
+}
+
+/// The stored text of a segment whose event lines are `body` and whose last
+/// event has the chain hash `end`.
+pub fn encode_segment(end: &ChainHash, body: &str) -> String {
+    let covered = format!("{end}\n{body}");
+    format!("{FORMAT} {:016x} {covered}", fnv1a(&covered))
+}
+
+/// Appends the line of `envelope` to `body`; `before` is the time and
+/// sequence of the line before it in the segment, if any.
+pub fn encode_line(body: &mut String, envelope: &Envelope, before: Option<(Timestamp, Sequence)>) {
+    use std::fmt::Write;
+    let (kind, cents, owner) = match &envelope.event {
+        Event::AccountOpened { owner, initial_balance } => ('O', initial_balance.cents(), Some(owner)),
+        Event::MoneyDeposited { amount } => ('D', amount.cents(), None),
+        Event::MoneyWithdrawn { amount } => ('W', amount.cents(), None),
+    };
+    body.push(kind);
+    encode_event_id(body, &envelope.event_id);
+    let (time, sequence) = (envelope.recorded_at.0, envelope.sequence.0);
+    let (dt, ds) = match before {
+        Some((Timestamp(t0), Sequence(s0))) => (i128::from(time) - i128::from(t0), i128::from(sequence) - i128::from(s0)),
+        None => (i128::from(time), i128::from(sequence)),
+    };
+    let command = envelope.command_id.as_ref().map_or("", |c| c.as_str());
+    // Writing to a String cannot fail.
+    let _ = write!(body, ",{dt},{ds},{command},{cents}");
+    if let Some(owner) = owner {
+        body.push(',');
+        body.push_str(owner.as_str());
+    }
+    body.push('\n');
+}
+
+fn decode_line(line: &str, version: Version, before: Option<(Timestamp, Sequence)>) -> Result<Envelope, String> {
+    let mut chars = line.chars();
+    let kind = chars.next().ok_or("an empty line")?;
+    let mut fields = chars.as_str().splitn(if kind == 'O' { 6 } else { 5 }, ',');
+    let mut next = |name: &str| fields.next().ok_or_else(|| format!("the line has no {name}"));
+    let event_id = decode_event_id(next("event id")?)?;
+    let dt = parse_delta(next("time")?).ok_or("the time is not a whole number")?;
+    let ds = parse_delta(next("sequence")?).ok_or("the sequence is not a whole number")?;
+    let command = next("command id")?;
+    let cents = parse_delta(next("amount")?).and_then(|c| u64::try_from(c).ok());
+    let amount = cents.and_then(Money::from_cents).ok_or("the amount is not a whole number of cents in range")?;
+    let event = match kind {
+        'O' => {
+            let owner = Owner::parse(next("owner")?).map_err(|e| e.to_string())?;
+            Event::AccountOpened { owner, initial_balance: amount }
+        }
+        'D' => Event::MoneyDeposited { amount },
+        'W' => Event::MoneyWithdrawn { amount },
+        other => return Err(format!("{other:?} is not an event kind")),
+    };
+    let (time, sequence) = match before {
+        Some((Timestamp(t0), Sequence(s0))) => (i128::from(t0) + dt, i128::from(s0) + ds),
+        None => (dt, ds),
+    };
+    let recorded_at = u64::try_from(time).map_err(|_| "the time is out of range")?;
+    let sequence = u64::try_from(sequence).ok().filter(|&s| s > 0).ok_or("the sequence is out of range")?;
+    if before.is_some_and(|(_, Sequence(s0))| sequence <= s0) {
+        return Err("the sequence does not increase".into());
+    }
+    let command_id = match command {
+        "" => None,
+        text => Some(CommandId::parse(text).map_err(|e| e.to_string())?),
+    };
+    Ok(Envelope {
+        version,
+        sequence: Sequence(sequence),
+        recorded_at: Timestamp(recorded_at),
+        event_id,
+        command_id,
+        schema: FORMAT,
+        event,
+        hash: ChainHash::GENESIS,
+    })
+}
+
+/// A signed decimal without leading zeros or `+`: what [`encode_line`] writes.
+fn parse_delta(text: &str) -> Option<i128> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let canonical = !digits.is_empty()
+        && digits.len() <= 20
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+        && text != "-0";
+    canonical.then(|| text.parse().ok()).flatten()
+}
+
+const BASE64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn encode_event_id(out: &mut String, id: &EventId) {
+    match uuid_bytes(id.as_str()) {
+        Some(bytes) => {
+            let value = u128::from_be_bytes(bytes);
+            // 21 digits of 6 bits carry the top 126 bits; the last digit
+            // carries the low 2 bits, shifted left by 4.
+            let digits = (0..21u32).map(|p| (value >> (122 - 6 * p)) & 63).chain([(value & 3) << 4]);
+            for digit in digits {
+                out.push(char::from(BASE64URL.get(usize::try_from(digit).unwrap_or(0)).copied().unwrap_or(b'A')));
+            }
+        }
+        None => {
+            out.push('~');
+            out.push_str(id.as_str());
+        }
+    }
+}
+
+fn decode_event_id(text: &str) -> Result<EventId, String> {
+    if let Some(literal) = text.strip_prefix('~') {
+        if uuid_bytes(literal).is_some() {
+            return Err("a UUID event id is written in its short form".into());
+        }
+        return EventId::parse(literal).map_err(|e| e.to_string());
+    }
+    if text.len() != 22 {
+        return Err("the event id is neither a short UUID nor marked with ~".into());
+    }
+    let mut value: u128 = 0;
+    for (position, byte) in text.bytes().enumerate() {
+        let digit = BASE64URL.iter().position(|&b| b == byte).ok_or("the event id is not base64url")?;
+        let digit = u128::try_from(digit).unwrap_or(0);
+        if position == 21 {
+            if digit & 0b1111 != 0 {
+                return Err("the event id has stray bits".into());
+            }
+            value = (value << 2) | (digit >> 4);
+        } else {
+            value = (value << 6) | digit;
+        }
+    }
+    let hex = format!("{value:032x}");
+    let uuid = format!(
+        "{}-{}-{}-{}-{}",
+        hex.get(0..8).unwrap_or_default(),
+        hex.get(8..12).unwrap_or_default(),
+        hex.get(12..16).unwrap_or_default(),
+        hex.get(16..20).unwrap_or_default(),
+        hex.get(20..32).unwrap_or_default()
+    );
+    EventId::parse(&uuid).map_err(|e| e.to_string())
+}
+
+/// The 16 bytes of a lowercase, hyphenated UUID; `None` for anything else.
+fn uuid_bytes(text: &str) -> Option<[u8; 16]> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 36 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    let mut nibbles = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if b != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let nibble = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            _ => return None,
+        };
+        let slot = out.get_mut(nibbles / 2)?;
+        *slot = (*slot << 4) | nibble;
+        nibbles += 1;
+    }
+    Some(out)
+}
+
+/// FNV-1a, 64 bits: a fast checksum (not a defence against forgery; the
+/// hash chain is that).
+pub fn fnv1a(text: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in text.as_bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope(id: &str, at: u64, seq: u64, command: Option<&str>, event: Event) -> Envelope {
+        Envelope {
+            version: Version::new(1),
+            sequence: Sequence(seq),
+            recorded_at: Timestamp(at),
+            event_id: EventId::parse(id).unwrap_or_else(|e| unreachable!("{e}")),
+            command_id: command.map(|c| CommandId::parse(c).unwrap_or_else(|e| unreachable!("{e}"))),
+            schema: FORMAT,
+            event,
+            hash: ChainHash::GENESIS,
+        }
+    }
+
+    fn cents(c: u64) -> Money {
+        Money::from_cents(c).unwrap_or_else(|| unreachable!())
+    }
+
+    #[test]
+    fn uuids_take_22_characters_and_come_back_the_same() {
+        for id in ["f1d3b633-ebe9-446a-ae42-02570d4df985", "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"] {
+            let mut out = String::new();
+            encode_event_id(&mut out, &EventId::parse(id).unwrap_or_else(|e| unreachable!("{e}")));
+            assert_eq!(out.len(), 22, "{out}");
+            assert_eq!(decode_event_id(&out).map(String::from), Ok(id.to_owned()));
+        }
+        // Upper case is not the canonical form: kept as written.
+        let mut out = String::new();
+        encode_event_id(&mut out, &EventId::parse("F1D3B633-EBE9-446A-AE42-02570D4DF985").unwrap_or_else(|e| unreachable!("{e}")));
+        assert!(out.starts_with('~'));
+    }
+
+    #[test]
+    fn a_line_is_short_and_reads_back() {
+        let opened = Event::AccountOpened {
+            owner: Owner::parse("Zoë, <b>Ünïcode</b> 💶").unwrap_or_else(|e| unreachable!("{e}")),
+            initial_balance: cents(100_000),
+        };
+        let first = envelope("f1d3b633-ebe9-446a-ae42-02570d4df985", 1_795_710_465_616, 7, Some("open-1"), opened);
+        let second = envelope("385f823e-1ff1-4715-9475-223632e186f0", 1_795_710_465_618, 9, None, Event::MoneyDeposited { amount: cents(50_000) });
+        let third = envelope("evt-3", 1_795_710_465_500, 10, None, Event::MoneyWithdrawn { amount: cents(1) });
+        let mut body = String::new();
+        encode_line(&mut body, &first, None);
+        let at = |e: &Envelope| Some((e.recorded_at, e.sequence));
+        encode_line(&mut body, &second, at(&first));
+        encode_line(&mut body, &third, at(&second));
+        let lines: Vec<&str> = body.lines().collect();
+        assert_eq!(lines.get(1).copied(), Some("DOF-CPh_xRxWUdSI2MuGG8A,2,2,,50000"));
+        assert_eq!(lines.get(2).copied(), Some("W~evt-3,-118,1,,1"));
+
+        let stream = AccountId::parse("acc").unwrap_or_else(|e| unreachable!("{e}"));
+        let mut expected = vec![first, second, third];
+        let mut hash = ChainHash::GENESIS;
+        for (n, e) in expected.iter_mut().enumerate() {
+            e.version = Version::new(n as u64 + 1);
+            e.hash = ChainHash::link(&hash, &stream, e);
+            hash = e.hash;
+        }
+        let text = encode_segment(&hash, &body);
+        let segment = Segment::parse(&text).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(segment.len(), 3);
+        assert_eq!(segment.decode(&stream, Version::new(1), ChainHash::GENESIS), Ok(expected));
+    }
+
+    #[test]
+    fn any_change_is_caught() {
+        let stream = AccountId::parse("acc").unwrap_or_else(|e| unreachable!("{e}"));
+        let mut deposit = envelope("evt-1", 5, 1, None, Event::MoneyDeposited { amount: cents(500) });
+        let mut body = String::new();
+        encode_line(&mut body, &deposit, None);
+        deposit.hash = ChainHash::link(&ChainHash::GENESIS, &stream, &deposit);
+        let text = encode_segment(&deposit.hash, &body);
+        // An edit without a new checksum.
+        let edited = text.replace(",500\n", ",900\n");
+        assert!(Segment::parse(&edited).is_err_and(|e| e.contains("checksum")));
+        // An edit with a new checksum: the chain catches it.
+        let forged = encode_segment(&deposit.hash, &body.replace(",500\n", ",900\n"));
+        let segment = Segment::parse(&forged).unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(segment.decode(&stream, Version::new(1), ChainHash::GENESIS).is_err_and(|e| e.contains("chain")));
+        // Garbage and other formats.
+        for bad in ["", "2", "2 x", "3 0000 abc", "{\"schema\":1}", &text[..text.len() - 1]] {
+            assert!(Segment::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(Segment::parse("3 0123456789abcdef x").is_err_and(|e| e.contains("format 3")));
+    }
+
+    #[test]
+    fn numbers_must_be_canonical() {
+        for (text, value) in [("0", Some(0)), ("-5", Some(-5)), ("12", Some(12)), ("012", None), ("-0", None), ("+1", None), ("", None), ("1e3", None)] {
+            assert_eq!(parse_delta(text), value, "{text}");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Snapshots: an account's state at some version, so a load can start there
+//! instead of at the first event. They are derived data: a store only keeps
+//! the latest per stream, rewrites it freely, and hands one out only when it
+//! agrees with the events it claims to summarise.
+//!
+//! ```text
+//! 2 {checksum} {version} {chain hash at that version}\n{payload}
+//! ```
+//!
+//! The checksum (FNV-1a-64 of everything after it, as in a segment) makes an
+//! edited snapshot read as no snapshot.
+//!
+//! The payload is the ledger's, with its own schema version inside; the
+//! store does not read it.
+
+use super::segment::fnv1a;
+use super::ChainHash;
+use crate::domain::Version;
+
+/// A snapshot of one stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    /// How many events it covers.
+    pub version: Version,
+    /// The chain hash of its last event: the tail read after it must link here.
+    pub head: ChainHash,
+    /// What the ledger saved (its own format).
+    pub payload: String,
+}
+
+impl Snapshot {
+    pub fn encode(&self) -> String {
+        let covered = format!("{} {}\n{}", self.version, self.head, self.payload);
+        format!("2 {:016x} {covered}", fnv1a(&covered))
+    }
+
+    /// `None` for anything this version does not write: the caller then
+    /// loads from the events and writes a new one.
+    pub fn decode(text: &str) -> Option<Snapshot> {
+        let (checksum, covered) = text.strip_prefix("2 ")?.split_once(' ')?;
+        if checksum.len() != 16 || u64::from_str_radix(checksum, 16).ok()? != fnv1a(covered) {
+            return None;
+        }
+        let (header, payload) = covered.split_once('\n')?;
+        let (version, head) = header.split_once(' ')?;
+        let canonical = !version.starts_with('0') && version.bytes().all(|b| b.is_ascii_digit());
+        let version = canonical.then(|| version.parse().ok()).flatten().map(Version::new)?;
+        Some(Snapshot { version, head: ChainHash::parse_hex(head)?, payload: payload.to_owned() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_refuses_the_rest() {
+        let snapshot = Snapshot { version: Version::new(640), head: ChainHash::GENESIS, payload: "{\"a\":1}\nx".into() };
+        assert_eq!(Snapshot::decode(&snapshot.encode()), Some(snapshot.clone()));
+        let text = snapshot.encode();
+        let edited = text.replace("\"a\":1", "\"a\":2");
+        for bad in ["", "2 640", &text.replacen("2 ", "3 ", 1), &text.replacen(" 640", " 0640", 1), &edited] {
+            assert_eq!(Snapshot::decode(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -8,6 +8,4 @@ test:
 	scripts/test.sh
 
 bench:
-	scripts/setup.sh serve
-	PATH="$$HOME/.cargo/bin:$$PWD/node_modules/.bin:$$PATH" trunk build --release
-	node tests/e2e/bench-execute.mjs 100 1000 10000
+	scripts/bench.sh

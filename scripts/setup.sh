@@ -5,6 +5,7 @@
 #   scripts/setup.sh serve   the wasm32 target, trunk, wasm-bindgen-cli, wasm-opt
 #   scripts/setup.sh test    the same, plus Chromium, ChromeDriver, Firefox ESR
 #                            (Debian packages, when root with apt) and geckodriver
+#   scripts/setup.sh bench   the same as serve, plus Chromium
 #
 # Nothing here downloads a prebuilt binary: Rust tools are built from
 # crates.io, wasm-opt is npm's binaryen, browsers are Debian's.
@@ -47,11 +48,13 @@ if [[ ! -x node_modules/.bin/wasm-opt || ! -d node_modules/playwright-core || pa
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 fi
 
-if [[ $mode == test ]]; then
+if [[ $mode == test || $mode == bench ]]; then
   missing=()
   command -v chromium >/dev/null || missing+=(chromium)
-  command -v chromedriver >/dev/null || missing+=(chromium-driver)
-  command -v firefox-esr >/dev/null || command -v firefox >/dev/null || missing+=(firefox-esr)
+  if [[ $mode == test ]]; then
+    command -v chromedriver >/dev/null || missing+=(chromium-driver)
+    command -v firefox-esr >/dev/null || command -v firefox >/dev/null || missing+=(firefox-esr)
+  fi
   if ((${#missing[@]})); then
     if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
       step "installing ${missing[*]} from Debian"
@@ -62,7 +65,7 @@ if [[ $mode == test ]]; then
       exit 1
     fi
   fi
-  if [[ "$(geckodriver --version 2>/dev/null | head -n1)" != "geckodriver $GECKODRIVER_VERSION"* ]]; then
+  if [[ $mode == test && "$(geckodriver --version 2>/dev/null | head -n1)" != "geckodriver $GECKODRIVER_VERSION"* ]]; then
     step "building geckodriver $GECKODRIVER_VERSION (once)"
     cargo install --locked geckodriver --version "$GECKODRIVER_VERSION"
   fi

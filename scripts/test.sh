@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: native (cargo test), in headless Chromium and Firefox
 # (wasm-bindgen-test), then end to end against the release build in headless
-# Chromium (playwright-core). Installs what is missing first.
+# Chromium (playwright-core), and the browser benchmark on a tiny size.
+# Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -35,6 +36,9 @@ timed "browser tests in headless Firefox" \
   cargo test --locked --target wasm32-unknown-unknown --test browser --test ui
 timed "release build" trunk build --release
 timed "end-to-end tests in headless Chromium" node --test tests/e2e/*.test.mjs
+# The browser benchmark on a tiny size: only that its code runs (make bench measures).
+timed "benchmark page build" trunk build --release --dist dist-bench bench.html
+timed "benchmark, tiny size (not measured)" node tests/e2e/bench.mjs --tiny
 
 printf '\n'
 printf '%s\n' "${summary[@]}"

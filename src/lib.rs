@@ -8,6 +8,8 @@
 
 pub use ledger_core::{clock, domain, ledger, store};
 
+#[cfg(all(target_arch = "wasm32", feature = "bench"))]
+pub mod bench;
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
 #[cfg(target_arch = "wasm32")]

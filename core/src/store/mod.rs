@@ -11,6 +11,7 @@ mod legacy;
 mod memory;
 pub mod segment;
 mod snapshot;
+mod naive;
 
 use crate::domain::{AccountId, ExpectedVersion, Version};
 
@@ -25,6 +26,7 @@ pub use snapshot::Snapshot;
 
 /// The schema every event is written with today (format 2, segment.rs).
 pub const SCHEMA_VERSION: u32 = segment::FORMAT;
+pub use naive::{execute_replaying, NaiveStore};
 
 /// Append-only storage of event streams, one stream per account.
 pub trait EventStore {

@@ -312,3 +312,30 @@ proptest! {
         prop_assert!(store.read(&id("acc-001"), Version::EMPTY).is_err());
     }
 }
+
+proptest! {
+    /// Format 1 records, changed anywhere, never panic the upcaster, and one
+    /// that still reads is the version its key says.
+    #[test]
+    fn a_mutated_format_1_record_never_panics(position in 0usize..300, replacement in any::<char>(), version in 1u64..4) {
+        let envelope = bank_ledger::store::Envelope {
+            version: Version::new(2),
+            sequence: bank_ledger::store::Sequence(7),
+            recorded_at: bank_ledger::store::Timestamp(1_700_000_000_000),
+            event_id: bank_ledger::store::EventId::parse("f1d3b633-ebe9-446a-ae42-02570d4df985").unwrap(),
+            command_id: Some(bank_ledger::store::CommandId::parse("c-1").unwrap()),
+            schema: 1,
+            event: opened("Zoë \"q\" \\", "12.34"),
+            hash: bank_ledger::store::ChainHash::GENESIS,
+        };
+        let original = bank_ledger::store::encode_record(&envelope);
+        prop_assert_eq!(decode_record("k", Version::new(2), &original), Ok(envelope));
+        let mut chars: Vec<char> = original.chars().collect();
+        let position = position % chars.len();
+        chars[position] = replacement;
+        let mutated: String = chars.into_iter().collect();
+        if let Ok(read) = decode_record("k", Version::new(version), &mutated) {
+            prop_assert_eq!(read.version, Version::new(version));
+        }
+    }
+}

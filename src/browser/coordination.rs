@@ -18,14 +18,13 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::{new_command_id, notify_change, with_ledger};
 use crate::domain::{AccountId, AccountState, Command};
-use crate::ledger::LedgerError;
+use crate::ledger::{LedgerError, TabMessage as Message};
 use crate::store::{CommandId, StoreError};
 
 const LOCK: &str = "ledger-writer";
@@ -45,19 +44,6 @@ enum Role {
     Follower,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "kind")]
-enum Message {
-    /// A follower's command, for the leader.
-    Command { request: String, account: AccountId, command: Command, command_id: CommandId },
-    /// The leader's answer to one request.
-    Answer { request: String, outcome: Result<AccountState, LedgerError> },
-    /// The leader stored something: re-read.
-    Changed,
-    /// A new leader: resend what is waiting.
-    Leader,
-}
-
 thread_local! {
     static ROLE: Cell<Role> = const { Cell::new(Role::Unknown) };
     static CHANNEL_HANDLE: RefCell<Option<web_sys::BroadcastChannel>> = const { RefCell::new(None) };
@@ -69,10 +55,8 @@ fn role() -> Role {
 }
 
 fn post(message: &Message) {
-    // Messages travel as JSON text: the codec's serde_json is in the module
-    // anyway, and a second set of (de)serializers would cost download size.
-    let Ok(text) = serde_json::to_string(message) else { return };
-    let value = JsValue::from_str(&text);
+    // Messages travel as text (core's ledger/wire.rs).
+    let value = JsValue::from_str(&message.encode());
     CHANNEL_HANDLE.with(|channel| {
         if let Some(channel) = channel.borrow().as_ref() {
             let _ = channel.post_message(&value);
@@ -96,9 +80,8 @@ pub(super) fn start() {
         return;
     };
     let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(|event: web_sys::MessageEvent| {
-        let message = event.data().as_string().and_then(|text| serde_json::from_str::<Message>(&text).ok());
-        if let Some(message) = message {
-            receive(message);
+        if let Some(text) = event.data().as_string() {
+            receive(&text);
         }
     });
     channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -161,7 +144,8 @@ async fn take_over() {
     notify_change();
 }
 
-fn receive(message: Message) {
+fn receive(text: &str) {
+    let Some(message) = Message::decode(text) else { return };
     match message {
         Message::Command { request, account, command, command_id } => {
             if role() != Role::Leader {
@@ -175,10 +159,11 @@ fn receive(message: Message) {
                 notify_change();
             }
         }
-        Message::Answer { request, outcome } => {
-            let waiting = WAITING.with(|w| w.borrow_mut().remove(&request));
-            if let (Some(resolve), Ok(text)) = (waiting, serde_json::to_string(&outcome)) {
-                let _ = resolve.call1(&JsValue::NULL, &JsValue::from_str(&text));
+        Message::Answer { request, .. } => {
+            // The waiting call decodes the answer again; a JS string is
+            // what travels through its promise.
+            if let Some(resolve) = WAITING.with(|w| w.borrow_mut().remove(request.as_str())) {
+                let _ = resolve.call1(&JsValue::NULL, &JsValue::from_str(text));
             }
         }
         // New events show on the next read; a new account comes with a
@@ -208,7 +193,10 @@ async fn answer(request: &str, timeout_ms: i32) -> Option<Result<AccountState, L
     });
     let first = JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&answered, &timeout))).await.ok();
     WAITING.with(|w| w.borrow_mut().remove(request));
-    serde_json::from_str(&first?.as_string()?).ok()
+    match Message::decode(&first?.as_string()?)? {
+        Message::Answer { outcome, .. } => Some(outcome),
+        Message::Command { .. } | Message::Changed | Message::Leader => None,
+    }
 }
 
 /// Runs `command` on account `id` in the tab that writes, and returns the
@@ -228,7 +216,7 @@ pub async fn execute(
         }
         sleep(5).await;
     }
-    let request = new_command_id().to_string();
+    let request = new_command_id();
     // A command sent to another tab needs an id, or a resend could do it twice.
     let forwarded_id = command_id.clone().unwrap_or_else(new_command_id);
     for _ in 0..ATTEMPTS {
@@ -247,7 +235,7 @@ pub async fn execute(
             command: command.clone(),
             command_id: forwarded_id.clone(),
         });
-        if let Some(outcome) = answer(&request, ANSWER_TIMEOUT_MS).await {
+        if let Some(outcome) = answer(request.as_str(), ANSWER_TIMEOUT_MS).await {
             return outcome;
         }
     }

@@ -3,7 +3,7 @@
 use super::{AccountId, Money};
 
 /// A command broke one of the account's rules. Nothing was stored.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
     #[error("amount must be more than 0")]
     ZeroAmount,

@@ -2,8 +2,6 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-
 use crate::domain::{AccountId, AccountState, BankAccount, Money, Owner, Version};
 use crate::store::{ChainHash, CommandId, Envelope, Snapshot};
 
@@ -33,17 +31,27 @@ pub(super) struct Cached {
     pub(super) snapshot_at: Version,
 }
 
-/// A snapshot's payload (schema 1): the state and recent command ids.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Payload {
-    schema: u32,
-    owner: Owner,
-    balance_cents: u64,
-    commands: Vec<(CommandId, u64)>,
-}
+/// A snapshot's payload, schema 1: a line each for the schema, the balance
+/// in cents and the owner, then `{command id} {version}` for each recent
+/// command id.
+const PAYLOAD_SCHEMA: &str = "1";
 
-const PAYLOAD_SCHEMA: u32 = 1;
+fn decode_payload(text: &str) -> Option<(Money, Owner, HashMap<CommandId, Version>)> {
+    let mut lines = text.split('\n');
+    if lines.next()? != PAYLOAD_SCHEMA {
+        return None;
+    }
+    let cents = lines.next()?;
+    let canonical = cents == "0" || (!cents.starts_with('0') && cents.bytes().all(|b| b.is_ascii_digit()));
+    let balance = Money::from_cents(canonical.then(|| cents.parse().ok()).flatten()?)?;
+    let owner = Owner::parse(lines.next()?).ok()?;
+    let mut commands = HashMap::new();
+    for line in lines {
+        let (command, version) = line.split_once(' ')?;
+        commands.insert(CommandId::parse(command).ok()?, Version::new(version.parse().ok()?));
+    }
+    Some((balance, owner, commands))
+}
 
 impl Cached {
     pub(super) fn new(id: &AccountId) -> Cached {
@@ -61,13 +69,11 @@ impl Cached {
     /// The account as `snapshot` saw it, or `None` when its payload is not
     /// one this version reads (then the account is loaded from its events).
     pub(super) fn from_snapshot(id: &AccountId, snapshot: &Snapshot) -> Option<Cached> {
-        let payload: Payload = serde_json::from_str(&snapshot.payload).ok()?;
-        if payload.schema != PAYLOAD_SCHEMA || snapshot.version == Version::EMPTY {
+        let (balance, owner, commands) = decode_payload(&snapshot.payload)?;
+        if snapshot.version == Version::EMPTY || commands.values().any(|v| *v > snapshot.version) {
             return None;
         }
-        let balance = Money::from_cents(payload.balance_cents)?;
-        let state = AccountState { id: id.clone(), owner: payload.owner, balance, version: snapshot.version };
-        let commands = payload.commands.into_iter().map(|(c, v)| (c, Version::new(v))).collect();
+        let state = AccountState { id: id.clone(), owner, balance, version: snapshot.version };
         Some(Cached {
             account: BankAccount::restore(state),
             base: snapshot.version,
@@ -84,12 +90,13 @@ impl Cached {
         let owner = self.account.owner()?.clone();
         let version = self.account.version();
         let since = version.get().saturating_sub(RECENT_COMMANDS);
-        let mut commands: Vec<(CommandId, u64)> =
-            self.commands.iter().filter(|(_, v)| v.get() > since).map(|(c, v)| (c.clone(), v.get())).collect();
+        let mut commands: Vec<(&CommandId, u64)> =
+            self.commands.iter().filter(|(_, v)| v.get() > since).map(|(c, v)| (c, v.get())).collect();
         commands.sort_by_key(|(_, v)| *v);
-        let payload = Payload { schema: PAYLOAD_SCHEMA, owner, balance_cents: self.account.balance().cents(), commands };
-        // Serializing cannot fail: strings and integers only.
-        let payload = serde_json::to_string(&payload).unwrap_or_else(|e| unreachable!("snapshot payload: {e}"));
+        let mut payload = format!("{PAYLOAD_SCHEMA}\n{}\n{owner}", self.account.balance().cents());
+        for (command, version) in commands {
+            payload.push_str(&format!("\n{command} {version}"));
+        }
         Some(Snapshot { version, head: self.head, payload })
     }
 

@@ -3,9 +3,9 @@
 use crate::domain::{AccountId, DomainError, Version};
 use crate::store::{CommandId, StoreError};
 
-/// Why the ledger did not do what was asked. Serializable, so that the tab
-/// that writes can tell another tab why its command was refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+/// Why the ledger did not do what was asked. The tab that writes tells
+/// another tab why its command was refused in `wire.rs`'s text form.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LedgerError {
     #[error(transparent)]
     Domain(#[from] DomainError),

@@ -14,12 +14,14 @@
 mod cached;
 mod error;
 mod status;
+mod wire;
 
 use std::collections::{BTreeSet, HashMap};
 
 use cached::Cached;
 pub use error::LedgerError;
 pub use status::StorageStatus;
+pub use wire::TabMessage;
 
 use crate::clock::{Clock, IdGenerator};
 use crate::domain::projection::AccountsOverview;

@@ -22,9 +22,9 @@ impl StorageStatus {
     }
 }
 
-/// A typical stored event (with its uuid and hash), for estimates before
+/// A typical stored event (format 2, with a UUID), for estimates before
 /// there is anything to measure.
-const TYPICAL_EVENT_UNITS: u64 = 330;
+const TYPICAL_EVENT_UNITS: u64 = 40;
 
 impl<K: KeyValue, C: Clock, G: IdGenerator> Ledger<KvStore<K>, C, G> {
     /// What the ledger uses of the storage quota, and about how many more

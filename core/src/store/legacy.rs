@@ -17,10 +17,12 @@
 //! Decoding is strict: unknown fields, a wrong schema, an invalid event or
 //! amount, or a version that does not match the key are all damage.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use super::json::Json;
 
 use super::{ChainHash, CommandId, Envelope, EventId, Sequence, StoreError, Timestamp};
-use crate::domain::{Event, Version};
+use crate::domain::{Event, Money, Owner, Version};
 
 /// The schema version of format 1 records.
 pub const LEGACY_SCHEMA: u32 = 1;
@@ -36,25 +38,6 @@ struct RecordOut<'a> {
     command_id: Option<&'a CommandId>,
     event: &'a Event,
     hash: ChainHash,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RecordIn {
-    schema: u32,
-    version: Version,
-    sequence: Sequence,
-    recorded_at: Timestamp,
-    event_id: EventId,
-    #[serde(default)]
-    command_id: Option<CommandId>,
-    event: Event,
-    hash: ChainHash,
-}
-
-#[derive(Deserialize)]
-struct SchemaOnly {
-    schema: u32,
 }
 
 /// The stored text of `envelope`.
@@ -78,33 +61,100 @@ pub fn encode_record(envelope: &Envelope) -> String {
 /// and upcasts it (schema 1 → the current envelope): amounts, written as
 /// JSON numbers of currency units, become integer cents; the stored hash is
 /// kept for the reader to check against the chain it recomputes.
+///
+/// As strict as format 1's own reader was: unknown or repeated fields, a
+/// missing one, a wrong type or an invalid value are all damage.
 pub fn decode_record(key: &str, expected: Version, text: &str) -> Result<Envelope, StoreError> {
     let damaged = |reason: String| StoreError::Corrupt { key: key.to_owned(), reason };
-    let record: RecordIn = match serde_json::from_str(text) {
-        Ok(record) => record,
-        Err(error) => {
-            return Err(damaged(match serde_json::from_str::<SchemaOnly>(text) {
-                Ok(SchemaOnly { schema }) if schema != LEGACY_SCHEMA => {
-                    format!("schema version {schema} is not one this app reads")
-                }
-                _ => format!("not an event record: {error}"),
-            }))
-        }
+    let json = Json::parse(text).map_err(|e| damaged(format!("not an event record: {e}")))?;
+    let mut record = Fields::of(json).map_err(|e| damaged(format!("not an event record: {e}")))?;
+    let schema = record.integer("schema").map_err(|e| damaged(format!("not an event record: {e}")))?;
+    if schema != u64::from(LEGACY_SCHEMA) {
+        return Err(damaged(format!("schema version {schema} is not one this app reads")));
+    }
+    let envelope = read_record(&mut record).map_err(|e| damaged(format!("not an event record: {e}")))?;
+    if envelope.version != expected {
+        return Err(damaged(format!("the record says version {}, its key {expected}", envelope.version)));
+    }
+    Ok(envelope)
+}
+
+fn read_record(record: &mut Fields) -> Result<Envelope, String> {
+    let version = Version::new(record.integer("version")?);
+    let sequence = Sequence(record.integer("sequence")?);
+    let recorded_at = Timestamp(record.integer("recorded_at")?);
+    let event_id = EventId::parse(&record.string("event_id")?).map_err(|e| e.to_string())?;
+    let command_id = match record.take("command_id") {
+        None | Some(Json::Null) => None,
+        Some(Json::String(text)) => Some(CommandId::parse(&text).map_err(|e| e.to_string())?),
+        Some(_) => return Err("command_id is not a string".into()),
     };
-    if record.schema != LEGACY_SCHEMA {
-        return Err(damaged(format!("schema version {} is not one this app reads", record.schema)));
+    let hash = ChainHash::parse_hex(&record.string("hash")?).ok_or("the hash is not 64 lowercase hex digits")?;
+    let mut fields = Fields::of(record.take("event").ok_or("missing field `event`")?)?;
+    let event = match fields.string("type")?.as_str() {
+        "AccountOpened" => {
+            let owner = Owner::parse(&fields.string("owner")?).map_err(|e| e.to_string())?;
+            Event::AccountOpened { owner, initial_balance: fields.money("initial_balance")? }
+        }
+        "MoneyDeposited" => Event::MoneyDeposited { amount: fields.money("amount")? },
+        "MoneyWithdrawn" => Event::MoneyWithdrawn { amount: fields.money("amount")? },
+        other => return Err(format!("unknown event type `{other}`")),
+    };
+    fields.done()?;
+    record.done()?;
+    Ok(Envelope { version, sequence, recorded_at, event_id, command_id, schema: LEGACY_SCHEMA, event, hash })
+}
+
+/// A JSON object's members, taken one by one; any left over is an unknown
+/// field.
+struct Fields(Vec<(String, Json)>);
+
+impl Fields {
+    fn of(json: Json) -> Result<Fields, String> {
+        match json {
+            Json::Object(members) => Ok(Fields(members)),
+            Json::Null | Json::Bool(_) | Json::Number(_) | Json::String(_) | Json::Array(_) => {
+                Err("not a JSON object".into())
+            }
+        }
     }
-    if record.version != expected {
-        return Err(damaged(format!("the record says version {}, its key {expected}", record.version)));
+
+    fn take(&mut self, name: &str) -> Option<Json> {
+        let at = self.0.iter().position(|(n, _)| n == name)?;
+        Some(self.0.remove(at).1)
     }
-    Ok(Envelope {
-        version: record.version,
-        sequence: record.sequence,
-        recorded_at: record.recorded_at,
-        event_id: record.event_id,
-        command_id: record.command_id,
-        schema: record.schema,
-        event: record.event,
-        hash: record.hash,
-    })
+
+    fn string(&mut self, name: &str) -> Result<String, String> {
+        match self.take(name) {
+            Some(Json::String(text)) => Ok(text),
+            Some(_) => Err(format!("`{name}` is not a string")),
+            None => Err(format!("missing field `{name}`")),
+        }
+    }
+
+    fn integer(&mut self, name: &str) -> Result<u64, String> {
+        match self.take(name) {
+            Some(Json::Number(text)) => text.parse().map_err(|_| format!("`{name}` is not a whole number")),
+            Some(_) => Err(format!("`{name}` is not a number")),
+            None => Err(format!("missing field `{name}`")),
+        }
+    }
+
+    fn money(&mut self, name: &str) -> Result<Money, String> {
+        match self.take(name) {
+            Some(Json::Number(text)) => {
+                let units: f64 = text.parse().map_err(|_| format!("`{name}` is not a number"))?;
+                Money::from_units(units).map_err(|e| e.to_string())
+            }
+            Some(_) => Err(format!("`{name}` is not a number")),
+            None => Err(format!("missing field `{name}`")),
+        }
+    }
+
+    fn done(&self) -> Result<(), String> {
+        match self.0.first() {
+            Some((name, _)) => Err(format!("unknown field `{name}`")),
+            None => Ok(()),
+        }
+    }
 }

@@ -4,6 +4,7 @@
 
 mod chain;
 mod envelope;
+mod json;
 mod keys;
 mod kv;
 mod kv_store;
@@ -95,7 +96,7 @@ pub struct Damage {
 }
 
 /// Why the store could not read or write.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     #[error("conflict on stream {stream}: expected version {expected}, but it is at {actual}")]
     Conflict { stream: AccountId, expected: Version, actual: Version },

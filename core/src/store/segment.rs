@@ -56,7 +56,7 @@ impl<'a> Segment<'a> {
             _ => "not an event segment".to_owned(),
         })?;
         let (checksum, covered) = rest.split_once(' ').ok_or("the segment has no checksum")?;
-        if checksum.len() != 16 || u64::from_str_radix(checksum, 16).ok() != Some(fnv1a(covered)) {
+        if checksum != format!("{:016x}", fnv1a(covered)) {
             return Err("the checksum does not match: the segment was changed after it was written".into());
         }
         let (end, body) = covered.split_once('\n').ok_or("the segment has no end hash")?;

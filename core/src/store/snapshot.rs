@@ -38,7 +38,7 @@ impl Snapshot {
     /// loads from the events and writes a new one.
     pub fn decode(text: &str) -> Option<Snapshot> {
         let (checksum, covered) = text.strip_prefix("2 ")?.split_once(' ')?;
-        if checksum.len() != 16 || u64::from_str_radix(checksum, 16).ok()? != fnv1a(covered) {
+        if checksum != format!("{:016x}", fnv1a(covered)) {
             return None;
         }
         let (header, payload) = covered.split_once('\n')?;

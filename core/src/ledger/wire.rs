@@ -1,0 +1,293 @@
+//! What tabs tell each other (the browser's coordination: a follower's
+//! command, the writing tab's answer), as plain text: one field a line,
+//! free text escaped (`\` as `\\`, a newline as `\n`). Written by hand
+//! rather than derived, because serde's derived decoders for every error
+//! variant cost more download than the whole of this file.
+//!
+//! ```text
+//! C {request} {account} {command id} {command}        a command, for the writing tab
+//! A {request} ok {account} {owner} {cents} {version}  its answer: the state
+//! A {request} err {error}                              or why not
+//! N                                                    something changed: re-read
+//! L                                                    a new writing tab: resend
+//! ```
+//! (each space above is a newline). A command is `O {cents} {owner}`,
+//! `D {cents}` or `W {cents}`; an error is its [`LedgerError::code`]-like
+//! variant name and its fields.
+
+use super::LedgerError;
+use crate::domain::{AccountId, AccountState, Command, DomainError, Money, Owner, Version};
+use crate::store::{CommandId, StoreError};
+
+/// One message between tabs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TabMessage {
+    /// A follower's command, for the writing tab.
+    Command { request: CommandId, account: AccountId, command: Command, command_id: CommandId },
+    /// The writing tab's answer to one request.
+    Answer { request: CommandId, outcome: Result<AccountState, LedgerError> },
+    /// The writing tab stored something: re-read.
+    Changed,
+    /// A new writing tab: resend what is waiting.
+    Leader,
+}
+
+impl TabMessage {
+    pub fn encode(&self) -> String {
+        let mut out = Fields(Vec::new());
+        match self {
+            TabMessage::Command { request, account, command, command_id } => {
+                out.push("C").push(request.as_str()).push(account.as_str()).push(command_id.as_str());
+                match command {
+                    Command::OpenAccount { owner, initial_balance } => {
+                        out.push("O").cents(*initial_balance).text(owner.as_str())
+                    }
+                    Command::Deposit { amount } => out.push("D").cents(*amount),
+                    Command::Withdraw { amount } => out.push("W").cents(*amount),
+                };
+            }
+            TabMessage::Answer { request, outcome } => {
+                out.push("A").push(request.as_str());
+                match outcome {
+                    Ok(state) => {
+                        out.push("ok").push(state.id.as_str()).text(state.owner.as_str()).cents(state.balance);
+                        out.number(state.version.get());
+                    }
+                    Err(error) => {
+                        out.push("err");
+                        encode_error(&mut out, error);
+                    }
+                }
+            }
+            TabMessage::Changed => {
+                out.push("N");
+            }
+            TabMessage::Leader => {
+                out.push("L");
+            }
+        }
+        out.0.join("\n")
+    }
+
+    /// `None` for anything that is not a message this version writes.
+    pub fn decode(text: &str) -> Option<TabMessage> {
+        let mut fields = Reader(text.split('\n'));
+        let message = match fields.next()? {
+            "C" => {
+                let (request, account, command_id) = (fields.command_id()?, fields.account()?, fields.command_id()?);
+                let command = match fields.next()? {
+                    "O" => {
+                        let initial_balance = fields.money()?;
+                        Command::OpenAccount { initial_balance, owner: Owner::parse(&fields.text()?).ok()? }
+                    }
+                    "D" => Command::Deposit { amount: fields.money()? },
+                    "W" => Command::Withdraw { amount: fields.money()? },
+                    _ => return None,
+                };
+                TabMessage::Command { request, account, command, command_id }
+            }
+            "A" => {
+                let request = fields.command_id()?;
+                let outcome = match fields.next()? {
+                    "ok" => {
+                        let id = fields.account()?;
+                        let owner = Owner::parse(&fields.text()?).ok()?;
+                        Ok(AccountState { id, owner, balance: fields.money()?, version: Version::new(fields.number()?) })
+                    }
+                    "err" => Err(decode_error(&mut fields)?),
+                    _ => return None,
+                };
+                TabMessage::Answer { request, outcome }
+            }
+            "N" => TabMessage::Changed,
+            "L" => TabMessage::Leader,
+            _ => return None,
+        };
+        fields.0.next().is_none().then_some(message)
+    }
+}
+
+fn encode_error(out: &mut Fields, error: &LedgerError) {
+    match error {
+        LedgerError::Domain(error) => match error {
+            DomainError::ZeroAmount => out.push("ZeroAmount"),
+            DomainError::AccountNotFound { id } => out.push("AccountNotFound").push(id.as_str()),
+            DomainError::AccountAlreadyExists { id } => out.push("AccountAlreadyExists").push(id.as_str()),
+            DomainError::InsufficientFunds { balance, requested } => {
+                out.push("InsufficientFunds").cents(*balance).cents(*requested)
+            }
+            DomainError::BalanceLimitExceeded { balance, amount } => {
+                out.push("BalanceLimitExceeded").cents(*balance).cents(*amount)
+            }
+        },
+        LedgerError::Store(error) => match error {
+            StoreError::Conflict { stream, expected, actual } => {
+                out.push("Conflict").push(stream.as_str()).number(expected.get()).number(actual.get())
+            }
+            StoreError::Corrupt { key, reason } => out.push("Corrupt").text(key).text(reason),
+            StoreError::Full => out.push("Full"),
+            StoreError::Unavailable { reason } => out.push("Unavailable").text(reason),
+        },
+        LedgerError::InvalidVersion { id, requested, current } => {
+            out.push("InvalidVersion").push(id.as_str()).number(*requested).number(current.get())
+        }
+        LedgerError::CommandIdReused { id, command_id } => {
+            out.push("CommandIdReused").push(id.as_str()).push(command_id.as_str())
+        }
+    };
+}
+
+fn decode_error(fields: &mut Reader<'_>) -> Option<LedgerError> {
+    let domain = |error: DomainError| Some(LedgerError::Domain(error));
+    let store = |error: StoreError| Some(LedgerError::Store(error));
+    match fields.next()? {
+        "ZeroAmount" => domain(DomainError::ZeroAmount),
+        "AccountNotFound" => domain(DomainError::AccountNotFound { id: fields.account()? }),
+        "AccountAlreadyExists" => domain(DomainError::AccountAlreadyExists { id: fields.account()? }),
+        "InsufficientFunds" => {
+            domain(DomainError::InsufficientFunds { balance: fields.money()?, requested: fields.money()? })
+        }
+        "BalanceLimitExceeded" => {
+            domain(DomainError::BalanceLimitExceeded { balance: fields.money()?, amount: fields.money()? })
+        }
+        "Conflict" => store(StoreError::Conflict {
+            stream: fields.account()?,
+            expected: Version::new(fields.number()?),
+            actual: Version::new(fields.number()?),
+        }),
+        "Corrupt" => store(StoreError::Corrupt { key: fields.text()?, reason: fields.text()? }),
+        "Full" => store(StoreError::Full),
+        "Unavailable" => store(StoreError::Unavailable { reason: fields.text()? }),
+        "InvalidVersion" => Some(LedgerError::InvalidVersion {
+            id: fields.account()?,
+            requested: fields.number()?,
+            current: Version::new(fields.number()?),
+        }),
+        "CommandIdReused" => Some(LedgerError::CommandIdReused { id: fields.account()?, command_id: fields.command_id()? }),
+        _ => None,
+    }
+}
+
+struct Fields(Vec<String>);
+
+impl Fields {
+    fn push(&mut self, field: &str) -> &mut Fields {
+        self.0.push(field.to_owned());
+        self
+    }
+
+    fn number(&mut self, value: u64) -> &mut Fields {
+        self.0.push(value.to_string());
+        self
+    }
+
+    fn cents(&mut self, money: Money) -> &mut Fields {
+        self.number(money.cents())
+    }
+
+    fn text(&mut self, text: &str) -> &mut Fields {
+        self.0.push(text.replace('\\', "\\\\").replace('\n', "\\n"));
+        self
+    }
+}
+
+struct Reader<'a>(std::str::Split<'a, char>);
+
+impl<'a> Reader<'a> {
+    fn next(&mut self) -> Option<&'a str> {
+        self.0.next()
+    }
+
+    fn number(&mut self) -> Option<u64> {
+        let text = self.next()?;
+        let canonical = text == "0" || (!text.starts_with('0') && text.bytes().all(|b| b.is_ascii_digit()));
+        canonical.then(|| text.parse().ok()).flatten()
+    }
+
+    fn money(&mut self) -> Option<Money> {
+        Money::from_cents(self.number()?)
+    }
+
+    fn account(&mut self) -> Option<AccountId> {
+        AccountId::parse(self.next()?).ok()
+    }
+
+    fn command_id(&mut self) -> Option<CommandId> {
+        CommandId::parse(self.next()?).ok()
+    }
+
+    fn text(&mut self) -> Option<String> {
+        let mut out = String::new();
+        let mut chars = self.next()?.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next()? {
+                    '\\' => out.push('\\'),
+                    'n' => out.push('\n'),
+                    _ => return None,
+                },
+                c => out.push(c),
+            }
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(text: &str) -> AccountId {
+        AccountId::parse(text).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    fn cid(text: &str) -> CommandId {
+        CommandId::parse(text).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    fn cents(c: u64) -> Money {
+        Money::from_cents(c).unwrap_or_else(|| unreachable!())
+    }
+
+    #[test]
+    fn every_message_comes_back_the_same() {
+        let owner = Owner::parse("Zoë \\ <b>\\n</b>").unwrap_or_else(|e| unreachable!("{e}"));
+        let state = AccountState { id: id("acc"), owner: owner.clone(), balance: cents(12_345), version: Version::new(7) };
+        let errors = [
+            LedgerError::Domain(DomainError::ZeroAmount),
+            LedgerError::Domain(DomainError::AccountNotFound { id: id("a") }),
+            LedgerError::Domain(DomainError::AccountAlreadyExists { id: id("a") }),
+            LedgerError::Domain(DomainError::InsufficientFunds { balance: cents(1), requested: cents(2) }),
+            LedgerError::Domain(DomainError::BalanceLimitExceeded { balance: Money::MAX_BALANCE, amount: cents(1) }),
+            LedgerError::Store(StoreError::Conflict { stream: id("s"), expected: Version::new(3), actual: Version::new(0) }),
+            LedgerError::Store(StoreError::Corrupt { key: "a\nkey\\n".into(), reason: "line\n2 \\".into() }),
+            LedgerError::Store(StoreError::Full),
+            LedgerError::Store(StoreError::Unavailable { reason: String::new() }),
+            LedgerError::InvalidVersion { id: id("a"), requested: u64::MAX, current: Version::new(1) },
+            LedgerError::CommandIdReused { id: id("a"), command_id: cid("c-1") },
+        ];
+        let mut messages = vec![
+            TabMessage::Changed,
+            TabMessage::Leader,
+            TabMessage::Answer { request: cid("r"), outcome: Ok(state) },
+        ];
+        for command in [
+            Command::OpenAccount { owner, initial_balance: cents(0) },
+            Command::Deposit { amount: cents(1) },
+            Command::Withdraw { amount: Money::MAX_AMOUNT },
+        ] {
+            messages.push(TabMessage::Command { request: cid("r"), account: id("acc"), command, command_id: cid("c") });
+        }
+        messages.extend(errors.into_iter().map(|e| TabMessage::Answer { request: cid("r"), outcome: Err(e) }));
+        for message in messages {
+            assert_eq!(TabMessage::decode(&message.encode()), Some(message.clone()), "{:?}", message.encode());
+        }
+    }
+
+    #[test]
+    fn anything_else_is_not_a_message() {
+        for bad in ["", "X", "N\n", "C\nr\nacc\nc\nD\n01", "C\nr\na b\nc\nD\n1", "A\nr\nerr\nNope", "A\nr\nerr\nCorrupt\n\\x\ny"] {
+            assert_eq!(TabMessage::decode(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -111,7 +111,7 @@ fn parse_id(value: &JsValue) -> Result<AccountId, ApiError> {
 
 fn parse_money(value: &JsValue, field: &str) -> Result<Money, ApiError> {
     let money = if let Some(number) = value.as_f64() {
-        Money::from_units(number)
+        Money::from_units_shown(number, |n| js_sys::Number::from(n).to_string_with_radix(10).map(String::from).unwrap_or_default())
     } else if let Some(text) = value.as_string() {
         Money::parse(&text)
     } else if value.is_undefined() {

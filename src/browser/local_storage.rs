@@ -6,11 +6,42 @@
 //! modes, blocked site data) and its `set` JSON-encodes every value, while we
 //! need raw text and a typed error for both cases.
 
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use std::cell::Cell;
 
 use crate::store::{units, KeyValue, KvError, StoreError};
+
+// Sizes are measured where the strings live: bringing a value into wasm
+// to learn its length would copy it (5 MB for a full storage).
+#[wasm_bindgen(inline_js = "
+export function value_units(storage, key) {
+  const value = storage.getItem(key);
+  return value === null ? -1 : key.length + value.length;
+}
+export function all_units(storage) {
+  let units = 0;
+  for (let i = 0; i < storage.length; i++) {
+    const key = storage.key(i);
+    const value = key === null ? null : storage.getItem(key);
+    if (value !== null) units += key.length + value.length;
+  }
+  return units;
+}")]
+extern "C" {
+    /// The units `key` and its value take, or -1 when it is not stored.
+    #[wasm_bindgen(catch)]
+    fn value_units(storage: &web_sys::Storage, key: &str) -> Result<f64, JsValue>;
+    /// The units every key and value take.
+    #[wasm_bindgen(catch)]
+    fn all_units(storage: &web_sys::Storage) -> Result<f64, JsValue>;
+}
+
+/// A count of units from JS: a whole number below 2^53.
+fn whole(units: f64) -> usize {
+    units.max(0.0) as usize
+}
 
 #[derive(Debug, Clone)]
 pub struct LocalStorageKv {
@@ -37,11 +68,19 @@ impl LocalStorageKv {
         self.used.set(None);
     }
 
-    /// Adjusts the kept count for a write of `key` from `old` to `new`.
-    fn track(&self, key: &str, old: Option<&str>, new: Option<&str>) {
-        if let Some(used) = self.used.get() {
-            let size = |v: Option<&str>| v.map_or(0, |v| units(key) + units(v));
-            self.used.set(Some((used + size(new)).saturating_sub(size(old))));
+    /// What `key` and its value take now (0 if it is not stored), when a
+    /// count is kept.
+    fn size_now(&self, key: &str) -> Result<Option<usize>, KvError> {
+        if self.used.get().is_none() {
+            return Ok(None);
+        }
+        Ok(Some(whole(value_units(&self.storage, key).map_err(unavailable)?)))
+    }
+
+    /// Adjusts the kept count for a write that changed `old` units to `new`.
+    fn track(&self, old: Option<usize>, new: usize) {
+        if let (Some(used), Some(old)) = (self.used.get(), old) {
+            self.used.set(Some((used + new).saturating_sub(old)));
         }
     }
 
@@ -80,7 +119,7 @@ impl KeyValue for LocalStorageKv {
     }
 
     fn set(&mut self, key: &str, value: &str) -> Result<(), KvError> {
-        let old = if self.used.get().is_some() { self.get(key)? } else { None };
+        let old = self.size_now(key)?;
         self.storage.set_item(key, value).map_err(|error| {
             if is_quota_error(&error) {
                 KvError::QuotaExceeded
@@ -88,14 +127,14 @@ impl KeyValue for LocalStorageKv {
                 unavailable(error)
             }
         })?;
-        self.track(key, old.as_deref(), Some(value));
+        self.track(old, units(key) + units(value));
         Ok(())
     }
 
     fn remove(&mut self, key: &str) -> Result<(), KvError> {
-        let old = if self.used.get().is_some() { self.get(key)? } else { None };
+        let old = self.size_now(key)?;
         self.storage.remove_item(key).map_err(unavailable)?;
-        self.track(key, old.as_deref(), None);
+        self.track(old, 0);
         Ok(())
     }
 
@@ -118,10 +157,7 @@ impl KeyValue for LocalStorageKv {
         if let Some(used) = self.used.get() {
             return Ok(used);
         }
-        let mut used = 0;
-        for key in self.keys()? {
-            used += units(&key) + self.get(&key)?.map_or(0, |v| units(&v));
-        }
+        let used = whole(all_units(&self.storage).map_err(unavailable)?);
         self.used.set(Some(used));
         Ok(used)
     }

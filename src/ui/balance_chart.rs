@@ -38,6 +38,15 @@ pub fn BalanceChart(
     }
 }
 
+/// A non-negative coordinate with one decimal, written from integers (Rust's
+/// float formatting is a sizeable part of the download; this is all the
+/// chart needs).
+fn tenths(value: f64) -> String {
+    // Coordinates lie in 0..=600: the cast is exact and never saturates.
+    let tenths = (value.max(0.0) * 10.0).round() as u64;
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
 /// Horizontal position of event `index` of `count`.
 fn x_of(index: usize, count: usize) -> f64 {
     if count <= 1 {
@@ -72,7 +81,7 @@ fn polyline(balances: &[Money], peak: Money) -> String {
         let picks = if first == last { &[first][..] } else { &[first, last][..] };
         for &offset in picks {
             if let Some(value) = chunk.get(offset) {
-                points.push_str(&format!("{:.1},{:.1} ", x_of(start + offset, count), y_of(*value)));
+                points.push_str(&format!("{},{} ", tenths(x_of(start + offset, count)), tenths(y_of(*value))));
             }
         }
     }

@@ -19,24 +19,24 @@ pub fn StorageMeter(ui: Ui) -> impl IntoView {
             {move || match status.get() {
                 Err(error) => view! { <p class="damaged">{format!("Storage can't be measured: {error}")}</p> }.into_any(),
                 Ok(s) => {
-                    let used = s.fraction_used();
-                    let near = used >= WARN_AT;
+                    let near = s.fraction_used() >= WARN_AT;
+                    // Per mille, from integers: one decimal of a percentage.
+                    let permille = s.used_units.saturating_mul(1000) / s.quota_units.max(1);
+                    let percent = format!("{}.{}", permille / 10, permille % 10);
                     let text = if near {
                         format!(
-                            "Storage is almost full: {:.1}% used. About {} more events fit; a command that does not fit is refused and nothing of it is stored.",
-                            used * 100.0,
+                            "Storage is almost full: {percent}% used. About {} more events fit; a command that does not fit is refused and nothing of it is stored.",
                             s.est_events_left
                         )
                     } else {
                         format!(
-                            "Storage: {:.1}% used by {} events; room for about {} more.",
-                            used * 100.0,
+                            "Storage: {percent}% used by {} events; room for about {} more.",
                             s.events,
                             s.est_events_left
                         )
                     };
                     view! {
-                        <meter min="0" max=s.quota_units.to_string() value=s.used_units.to_string() high=(s.quota_units as f64 * WARN_AT).to_string()></meter>
+                        <meter min="0" max=s.quota_units.to_string() value=s.used_units.to_string() high=(s.quota_units / 10 * 9).to_string()></meter>
                         <p class:warning=near>{text}</p>
                     }
                     .into_any()

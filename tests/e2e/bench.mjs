@@ -28,7 +28,7 @@
 //   units of every key and value / events.
 // - transfer size: the app's .wasm and .js gzipped (zlib level 9).
 import { constants, gzipSync } from 'node:zlib';
-import { copyFile, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { launch, serve } from './harness.mjs';
@@ -70,9 +70,14 @@ async function combine() {
     }
   }
   const root = await mkdtemp(join(tmpdir(), 'ledger-bench-'));
-  for (const name of await readdir(APP_DIR)) await copyFile(join(APP_DIR, name), join(root, name));
+  // wasm-bindgen's JS snippets (a directory) are the same crate's in both.
+  for (const name of await readdir(APP_DIR)) await cp(join(APP_DIR, name), join(root, name), { recursive: true });
   for (const name of await readdir(BENCH_DIR)) {
     const target = join(root, name === 'index.html' ? 'bench.html' : name);
+    if ((await stat(join(BENCH_DIR, name))).isDirectory()) {
+      await cp(join(BENCH_DIR, name), target, { recursive: true });
+      continue;
+    }
     const existing = await readFile(target).catch(() => null);
     if (existing && !existing.equals(await readFile(join(BENCH_DIR, name)))) {
       throw new Error(`dist/ and dist-bench/ both have a different ${name}`);
@@ -201,7 +206,8 @@ async function measureColdStart(context, benchPage, url, { accounts, events }) {
 async function transferSize() {
   let bytes = 0;
   const files = [];
-  for (const name of await readdir(APP_DIR)) {
+  // Every .wasm and .js the page loads, wasm-bindgen's snippets included.
+  for (const name of await readdir(APP_DIR, { recursive: true })) {
     if (!name.endsWith('.wasm') && !name.endsWith('.js')) continue;
     const gz = gzipSync(await readFile(join(APP_DIR, name)), { level: constants.Z_BEST_COMPRESSION }).length;
     files.push(`${name} ${fmt(gz)} B`);
@@ -257,7 +263,7 @@ try {
     const cap = {};
     for (const design of DESIGNS) cap[design] = await measureCapacity(benchPage, design, withCommandIds);
     if (!withCommandIds) naiveCapacity = cap.naive;
-    const kind = withCommandIds ? 'each with a command id (as UI clicks send)' : 'no command id';
+    const kind = withCommandIds ? 'each with a 16-character command id (as commands forwarded by another tab carry)' : 'no command id';
     const how = tiny ? ' (estimated from 100 events)' : ' (filled until the quota refused)';
     row(
       `capacity: UTF-16 units per event, ${kind}`,

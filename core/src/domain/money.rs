@@ -56,6 +56,13 @@ impl Money {
     /// Accepts exactly the numbers that are the nearest `f64` to a decimal with at
     /// most two places, between 0 and [`Money::MAX_AMOUNT`]. `-0` is zero.
     pub fn from_units(units: f64) -> Result<Money, MoneyError> {
+        Money::from_units_shown(units, show)
+    }
+
+    /// Like [`Money::from_units`], with the number in an error written by
+    /// `show`: the browser writes it as JavaScript does (and so the app
+    /// carries no float formatting of its own).
+    pub fn from_units_shown(units: f64, show: impl Fn(f64) -> String) -> Result<Money, MoneyError> {
         if !units.is_finite() {
             return Err(MoneyError::NotFinite(show(units)));
         }

@@ -373,6 +373,11 @@ impl<K: KeyValue> KvStore<K> {
     /// goes on where this one stopped. A stream that can't be read is left
     /// as it is and reported by [`EventStore::streams`].
     pub fn migrate(&mut self) -> Result<Migration, StoreError> {
+        // Format 1 always wrote its counter before its first record: without
+        // it there is nothing to migrate (and no need to scan every key).
+        if self.get(&self.keys.legacy_sequence())?.is_none() {
+            return Ok(Migration::default());
+        }
         let mut legacy: std::collections::BTreeSet<AccountId> = Default::default();
         let mut counter = false;
         for key in self.kv.keys().map_err(kv_error)? {

@@ -144,7 +144,7 @@ impl Fields {
         match self.take(name) {
             Some(Json::Number(text)) => {
                 let units: f64 = text.parse().map_err(|_| format!("`{name}` is not a number"))?;
-                Money::from_units(units).map_err(|e| e.to_string())
+                Money::from_units_shown(units, |_| text.clone()).map_err(|e| e.to_string())
             }
             Some(_) => Err(format!("`{name}` is not a number")),
             None => Err(format!("missing field `{name}`")),

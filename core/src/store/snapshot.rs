@@ -7,13 +7,13 @@
 //! 2 {checksum} {version} {chain hash at that version}\n{payload}
 //! ```
 //!
-//! The checksum (FNV-1a-64 of everything after it, as in a segment) makes an
+//! The checksum (as in a segment, of everything after it) makes an
 //! edited snapshot read as no snapshot.
 //!
 //! The payload is the ledger's, with its own schema version inside; the
 //! store does not read it.
 
-use super::segment::fnv1a;
+use super::segment::checksum;
 use super::ChainHash;
 use crate::domain::Version;
 
@@ -31,14 +31,14 @@ pub struct Snapshot {
 impl Snapshot {
     pub fn encode(&self) -> String {
         let covered = format!("{} {}\n{}", self.version, self.head, self.payload);
-        format!("2 {:016x} {covered}", fnv1a(&covered))
+        format!("2 {:016x} {covered}", checksum(&covered))
     }
 
     /// `None` for anything this version does not write: the caller then
     /// loads from the events and writes a new one.
     pub fn decode(text: &str) -> Option<Snapshot> {
-        let (checksum, covered) = text.strip_prefix("2 ")?.split_once(' ')?;
-        if checksum != format!("{:016x}", fnv1a(covered)) {
+        let (stored, covered) = text.strip_prefix("2 ")?.split_once(' ')?;
+        if stored != format!("{:016x}", checksum(covered)) {
             return None;
         }
         let (header, payload) = covered.split_once('\n')?;

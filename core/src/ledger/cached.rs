@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::domain::{AccountId, AccountState, BankAccount, Money, Owner, Version};
+use crate::domain::{AccountId, AccountState, BankAccount, Event, Money, Owner, Version};
 use crate::store::{ChainHash, CommandId, Envelope, Snapshot};
 
 /// How many events before a snapshot its command ids are kept in it: a
@@ -107,11 +107,30 @@ impl Cached {
 
     pub(super) fn apply(&mut self, envelope: &Envelope) {
         self.head = envelope.hash;
-        self.account.apply(&envelope.event);
+        self.apply_event(&envelope.event, envelope.command_id.as_ref());
+    }
+
+    /// Applies the next event (its hash aside).
+    pub(super) fn apply_event(&mut self, event: &Event, command_id: Option<&CommandId>) {
+        self.account.apply(event);
         self.balances.push(self.account.balance());
-        if let Some(command_id) = &envelope.command_id {
-            self.commands.insert(command_id.clone(), envelope.version);
+        if let Some(command_id) = command_id {
+            self.commands.insert(command_id.clone(), self.account.version());
         }
+    }
+
+    /// `self` (loaded from the first event up to `later.base`) followed by
+    /// `later` (loaded from a snapshot): the whole account, if the two meet.
+    pub(super) fn join(mut self, later: Cached) -> Option<Cached> {
+        let meets = self.account.version() == later.base
+            && self.account.balance() == later.base_balance
+            && self.account.owner() == later.account.owner();
+        if !meets {
+            return None;
+        }
+        self.balances.extend(later.balances);
+        self.commands.extend(later.commands);
+        Some(Cached { account: later.account, head: later.head, snapshot_at: later.snapshot_at, ..self })
     }
 
     /// The balance after each event, oldest first, from `base + 1`.

@@ -129,22 +129,35 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         Ok(history)
     }
 
-    /// Loads `id` from its first event, checking every event.
-    fn load_all(&self, id: &AccountId) -> Result<Cached, LedgerError> {
-        let mut cached = Cached::new(id);
-        let history = self.store.read(id, Version::EMPTY)?;
-        self.replay(&mut cached, &history)?;
-        Ok(cached)
-    }
-
     /// Makes `cached` reach back to the first event (after a load from a
     /// snapshot): for the whole timeline, time travel before the snapshot,
     /// and command ids older than the snapshot's recent ones.
+    ///
+    /// The events behind the snapshot are read without recomputing their
+    /// hashes (the snapshot was checked against the chain and every segment
+    /// it covers against its checksum as it loaded), but each is checked
+    /// against the rules, and their fold must arrive at the snapshot's state.
     fn complete(&self, cached: &mut Cached) -> Result<(), LedgerError> {
-        if !cached.is_complete() {
-            let mut whole = self.load_all(cached.account.id())?;
-            whole.snapshot_at = cached.snapshot_at;
-            *cached = whole;
+        if cached.is_complete() {
+            return Ok(());
+        }
+        let id = cached.account.id().clone();
+        let mut earlier = Cached::new(&id);
+        for (n, (event, command_id)) in self.store.read_behind_snapshot(&id, cached.base)?.iter().enumerate() {
+            let version = Version::new(u64::try_from(n).unwrap_or(u64::MAX) + 1);
+            if let Err(rule) = earlier.account.check(event) {
+                let reason = format!("version {version}: this event breaks the account's rules: {rule}");
+                return Err(StoreError::Corrupt { key: self.store.location(&id, version), reason }.into());
+            }
+            earlier.apply_event(event, command_id.as_ref());
+        }
+        let base = cached.base;
+        match earlier.join(cached.clone()) {
+            Some(whole) => *cached = whole,
+            None => {
+                let reason = format!("the snapshot at version {base} does not match the events before it");
+                return Err(StoreError::Corrupt { key: self.store.location(&id, base), reason }.into());
+            }
         }
         Ok(())
     }

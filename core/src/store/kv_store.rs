@@ -721,6 +721,26 @@ impl<K: KeyValue> EventStore for KvStore<K> {
         }
     }
 
+    fn read_behind_snapshot(
+        &self,
+        stream: &AccountId,
+        until: Version,
+    ) -> Result<Vec<(crate::domain::Event, Option<super::CommandId>)>, StoreError> {
+        let mut out = Vec::new();
+        for index in 0..=segment_of(until) {
+            let key = self.keys.segment(stream, index);
+            let text = self.get(&key)?.ok_or_else(|| corrupt(&key, "missing: a snapshot has seen its events"))?;
+            let segment = Segment::parse(&text).map_err(|reason| corrupt(&key, reason))?;
+            let events = segment.decode_unhashed(first_of(index)).map_err(|reason| corrupt(&key, reason))?;
+            out.extend(events);
+        }
+        out.truncate(usize::try_from(until.get()).unwrap_or(usize::MAX));
+        if u64::try_from(out.len()).ok() != Some(until.get()) {
+            return Err(corrupt(&self.keys.segment(stream, segment_of(until)), "events a snapshot has seen are missing"));
+        }
+        Ok(out)
+    }
+
     fn save_snapshot(&mut self, stream: &AccountId, snapshot: &Snapshot) -> Result<(), StoreError> {
         self.set(&self.keys.snapshot(stream), &snapshot.encode())
     }

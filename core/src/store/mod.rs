@@ -74,6 +74,20 @@ pub trait EventStore {
         Ok(None)
     }
 
+    /// The events of versions 1 to `until` (with their command ids), to
+    /// rebuild the timeline behind a snapshot that [`EventStore::snapshot`]
+    /// has just vouched for. A store may skip recomputing their hashes (the
+    /// snapshot's head was checked against the chain, and every segment it
+    /// covers against its checksum); everything else is checked as in a read.
+    fn read_behind_snapshot(
+        &self,
+        stream: &AccountId,
+        until: Version,
+    ) -> Result<Vec<(crate::domain::Event, Option<CommandId>)>, StoreError> {
+        let max = usize::try_from(until.get()).unwrap_or(usize::MAX);
+        Ok(self.read_page(stream, Version::EMPTY, max)?.into_iter().map(|e| (e.event, e.command_id)).collect())
+    }
+
     /// Keeps `snapshot` as the stream's latest, replacing the one before.
     /// Stores without snapshots ignore it.
     fn save_snapshot(&mut self, _stream: &AccountId, _snapshot: &Snapshot) -> Result<(), StoreError> {

@@ -76,6 +76,24 @@ impl<'a> Segment<'a> {
         self.body.is_empty()
     }
 
+    /// Decodes every event's content without its chain hash: for the
+    /// timeline behind a snapshot that was just checked (see
+    /// `EventStore::read_behind_snapshot`).
+    pub fn decode_unhashed(&self, first: Version) -> Result<Vec<(Event, Option<CommandId>)>, String> {
+        let mut out = Vec::with_capacity(usize::try_from(self.len()).unwrap_or(0));
+        let mut version = first;
+        let mut before = None;
+        for line in self.body.split_terminator('\n') {
+            let fail = |reason: String| format!("version {version}: {reason}");
+            let line = parse_line(line, before).map_err(fail)?;
+            check_event_id(line.event_id).map_err(fail)?;
+            before = Some((line.recorded_at, line.sequence));
+            out.push((line.event, line.command_id));
+            version = version.next();
+        }
+        Ok(out)
+    }
+
     /// Decodes every event, computing each one's chain hash from `previous`
     /// (the end hash of the segment before, genesis for the first); the
     /// last must come out as the stored end hash.
@@ -132,12 +150,21 @@ pub fn encode_line(body: &mut String, envelope: &Envelope, before: Option<(Times
     body.push('\n');
 }
 
-fn decode_line(line: &str, version: Version, before: Option<(Timestamp, Sequence)>) -> Result<Envelope, String> {
+/// One line's fields, all checked but the event id, which is left as text.
+struct Line<'a> {
+    event_id: &'a str,
+    recorded_at: Timestamp,
+    sequence: Sequence,
+    command_id: Option<CommandId>,
+    event: Event,
+}
+
+fn parse_line(line: &str, before: Option<(Timestamp, Sequence)>) -> Result<Line<'_>, String> {
     let mut chars = line.chars();
     let kind = chars.next().ok_or("an empty line")?;
     let mut fields = chars.as_str().splitn(if kind == 'O' { 6 } else { 5 }, ',');
     let mut next = |name: &str| fields.next().ok_or_else(|| format!("the line has no {name}"));
-    let event_id = decode_event_id(next("event id")?)?;
+    let event_id = next("event id")?;
     let dt = parse_delta(next("time")?).ok_or("the time is not a whole number")?;
     let ds = parse_delta(next("sequence")?).ok_or("the sequence is not a whole number")?;
     let command = next("command id")?;
@@ -165,11 +192,16 @@ fn decode_line(line: &str, version: Version, before: Option<(Timestamp, Sequence
         "" => None,
         text => Some(CommandId::parse(text).map_err(|e| e.to_string())?),
     };
+    Ok(Line { event_id, recorded_at: Timestamp(recorded_at), sequence: Sequence(sequence), command_id, event })
+}
+
+fn decode_line(line: &str, version: Version, before: Option<(Timestamp, Sequence)>) -> Result<Envelope, String> {
+    let Line { event_id, recorded_at, sequence, command_id, event } = parse_line(line, before)?;
     Ok(Envelope {
         version,
-        sequence: Sequence(sequence),
-        recorded_at: Timestamp(recorded_at),
-        event_id,
+        sequence,
+        recorded_at,
+        event_id: decode_event_id(event_id)?,
         command_id,
         schema: FORMAT,
         event,
@@ -208,6 +240,23 @@ fn encode_event_id(out: &mut String, id: &EventId) {
     }
 }
 
+/// Whether `text` is a stored event id, without building it.
+fn check_event_id(text: &str) -> Result<(), String> {
+    match text.strip_prefix('~') {
+        Some(_) => decode_event_id(text).map(drop),
+        None if text.len() == 22 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
+            // The last digit carries two bits; the rest must be zero.
+            let last = text.bytes().last().and_then(|b| BASE64URL.iter().position(|&d| d == b)).unwrap_or(0);
+            if last & 0b1111 == 0 {
+                Ok(())
+            } else {
+                Err("the event id has stray bits".into())
+            }
+        }
+        None => Err("the event id is neither a short UUID nor marked with ~".into()),
+    }
+}
+
 fn decode_event_id(text: &str) -> Result<EventId, String> {
     if let Some(literal) = text.strip_prefix('~') {
         if uuid_bytes(literal).is_some() {
@@ -231,15 +280,15 @@ fn decode_event_id(text: &str) -> Result<EventId, String> {
             value = (value << 6) | digit;
         }
     }
-    let hex = format!("{value:032x}");
-    let uuid = format!(
-        "{}-{}-{}-{}-{}",
-        hex.get(0..8).unwrap_or_default(),
-        hex.get(8..12).unwrap_or_default(),
-        hex.get(12..16).unwrap_or_default(),
-        hex.get(16..20).unwrap_or_default(),
-        hex.get(20..32).unwrap_or_default()
-    );
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut uuid = String::with_capacity(36);
+    for nibble in 0..32u32 {
+        if matches!(nibble, 8 | 12 | 16 | 20) {
+            uuid.push('-');
+        }
+        let digit = (value >> (124 - 4 * nibble)) & 15;
+        uuid.push(char::from(HEX.get(usize::try_from(digit).unwrap_or(0)).copied().unwrap_or(b'0')));
+    }
     EventId::parse(&uuid).map_err(|e| e.to_string())
 }
 

@@ -20,7 +20,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::browser::{self, with_ledger, BrowserLedger};
-use crate::domain::{AccountId, Command, Event, Money, Owner, Version};
+use crate::domain::{AccountId, AccountState, Command, Event, Money, Owner, Version};
 use crate::ledger::{LedgerError, Overview};
 use crate::store::{CommandId, EventId, Sequence, StoreError, Timestamp};
 
@@ -219,12 +219,25 @@ fn parse_version(value: &JsValue) -> Result<u64, ApiError> {
 /// Runs a command on an account, like `POST /accounts/{id}`; resolves to the
 /// new state `{id, owner, balance, version}`. A Promise: in a tab that does
 /// not write, the command travels to the one that does (see coordination.rs).
+///
+/// In the tab that writes, the Promise is settled before this returns (no
+/// round through the task queue); elsewhere it waits for the writer.
 #[wasm_bindgen]
-pub async fn execute(id: JsValue, command: JsValue) -> ApiResult {
+pub fn execute(id: JsValue, command: JsValue) -> js_sys::Promise {
+    let settle = |result: ApiResult| match result {
+        Ok(value) => js_sys::Promise::resolve(&value),
+        Err(error) => js_sys::Promise::reject(&error),
+    };
+    let answer = |state: Result<AccountState, LedgerError>| respond(state.map_err(ApiError::Ledger).and_then(|s| to_js(&s)));
     let parsed = parse_id(&id).and_then(|id| Ok((id, parse_command(&command)?)));
-    let (id, (command, command_id)) = parsed.map_err(ApiError::into_js)?;
-    let state = browser::execute(id, command, command_id).await.map_err(ApiError::Ledger);
-    respond(state.and_then(|state| to_js(&state)))
+    let (id, (command, command_id)) = match parsed {
+        Ok(parsed) => parsed,
+        Err(error) => return settle(Err(error.into_js())),
+    };
+    if let Some(outcome) = browser::execute_here(&id, &command, command_id.as_ref()) {
+        return settle(answer(outcome));
+    }
+    wasm_bindgen_futures::future_to_promise(async move { answer(browser::execute(id, command, command_id).await) })
 }
 
 /// The account's state, like `GET /accounts/{id}`, or `null`.

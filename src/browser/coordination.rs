@@ -64,6 +64,33 @@ fn post(message: &Message) {
     });
 }
 
+thread_local! {
+    static ANNOUNCING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Tells this tab's listeners and the other tabs that the ledger changed:
+/// once for a burst of commands, as soon as the burst lets the event loop
+/// run (a script awaiting command after command would otherwise redraw the
+/// page and message every tab for each one).
+fn announce_change() {
+    if ANNOUNCING.with(|a| a.replace(true)) {
+        return;
+    }
+    let announce = Closure::once_into_js(|| {
+        ANNOUNCING.with(|a| a.set(false));
+        post(&Message::Changed);
+        notify_change();
+    });
+    let scheduled = web_sys::window().is_some_and(|window| {
+        window.set_timeout_with_callback_and_timeout_and_arguments_0(announce.unchecked_ref(), 0).is_ok()
+    });
+    if !scheduled {
+        ANNOUNCING.with(|a| a.set(false));
+        post(&Message::Changed);
+        notify_change();
+    }
+}
+
 async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {
@@ -155,8 +182,7 @@ fn receive(text: &str) {
             let changed = matches!(outcome, Ok(_) | Err(LedgerError::Store(StoreError::Full)));
             post(&Message::Answer { request, outcome });
             if changed {
-                post(&Message::Changed);
-                notify_change();
+                announce_change();
             }
         }
         Message::Answer { request, .. } => {
@@ -199,6 +225,24 @@ async fn answer(request: &str, timeout_ms: i32) -> Option<Result<AccountState, L
     }
 }
 
+/// Runs `command` here and now if this tab is known to be the one that
+/// writes; `None` otherwise (then [`execute`] finds the writer).
+pub fn execute_here(
+    id: &AccountId,
+    command: &Command,
+    command_id: Option<&CommandId>,
+) -> Option<Result<AccountState, LedgerError>> {
+    if role() != Role::Leader {
+        return None;
+    }
+    let outcome = with_ledger(|ledger| ledger.execute_once(id, command, command_id));
+    // A full storage changes what the storage meter says, too.
+    if matches!(outcome, Ok(_) | Err(LedgerError::Store(StoreError::Full))) {
+        announce_change();
+    }
+    Some(outcome)
+}
+
 /// Runs `command` on account `id` in the tab that writes, and returns the
 /// account's new state. A conflict with another tab never reaches the caller:
 /// the leader retries it; a lost leader means sending again, done once
@@ -224,8 +268,7 @@ pub async fn execute(
             let outcome = with_ledger(|ledger| ledger.execute_once(&id, &command, command_id.as_ref()));
             // A full storage changes what the storage meter says, too.
             if matches!(outcome, Ok(_) | Err(LedgerError::Store(StoreError::Full))) {
-                post(&Message::Changed);
-                notify_change();
+                announce_change();
             }
             return outcome;
         }

@@ -98,8 +98,9 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         command: &Command,
         command_id: Option<&CommandId>,
     ) -> Result<AccountState, LedgerError> {
+        let fresh = !self.cache.contains_key(id);
         let mut cached = self.checkout(id)?;
-        let result = self.execute_on(&mut cached, command, command_id);
+        let result = self.execute_on(&mut cached, fresh, command, command_id);
         if result.is_ok() {
             if let Some((known, _)) = &mut self.known {
                 known.insert(id.clone());
@@ -236,15 +237,27 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         self.known = None;
     }
 
+    /// Decides against the cached account and appends with its version as
+    /// the expected one. The cache is not read again first: if another writer
+    /// moved the stream, the append is a conflict, and then (or when the
+    /// rules refuse, in case news would change that) the account catches up
+    /// and the command is decided again. So a command reads its stream once
+    /// (the append's check), not twice. A just-loaded account (`fresh`)
+    /// catches up first.
     fn execute_on(
         &mut self,
         cached: &mut Cached,
+        fresh: bool,
         command: &Command,
         command_id: Option<&CommandId>,
     ) -> Result<AccountState, LedgerError> {
         let mut attempt = 1;
+        let mut caught_up = false;
         loop {
-            self.catch_up(cached)?;
+            if fresh && !caught_up {
+                self.catch_up(cached)?;
+                caught_up = true;
+            }
             // A command id must be looked up in the whole stream.
             if command_id.is_some_and(|c| cached.commands.get(c).is_none_or(|v| *v < cached.base)) {
                 self.complete(cached)?;
@@ -253,7 +266,16 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
                 return self.answer_again(cached, command, done);
             }
             let account = &cached.account;
-            let events = account.decide(command)?;
+            let events = match account.decide(command) {
+                Ok(events) => events,
+                Err(rejected) if caught_up => return Err(rejected.into()),
+                Err(_) => {
+                    self.catch_up(cached)?;
+                    caught_up = true;
+                    continue;
+                }
+            };
+            let account = &cached.account;
             let new_events = events
                 .into_iter()
                 .map(|event| NewEvent {
@@ -272,7 +294,11 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
                     let account = &cached.account;
                     return account.state().ok_or_else(|| DomainError::AccountNotFound { id: account.id().clone() }.into());
                 }
-                Err(StoreError::Conflict { .. }) if attempt < MAX_ATTEMPTS => attempt += 1,
+                Err(StoreError::Conflict { .. }) if attempt < MAX_ATTEMPTS => {
+                    attempt += 1;
+                    self.catch_up(cached)?;
+                    caught_up = true;
+                }
                 Err(error) => return Err(error.into()),
             }
         }

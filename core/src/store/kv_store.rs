@@ -194,6 +194,15 @@ impl<K: KeyValue> KvStore<K> {
         }
     }
 
+    /// Takes what was remembered of segment `key` decoded from `text` out of
+    /// the store's memory.
+    fn forget_decoded(&self, key: &str, text: &str) -> Option<(ChainHash, Rc<Vec<Envelope>>)> {
+        let mut decoded = self.decoded.try_borrow_mut().ok()?;
+        let at = decoded.iter().position(|d| d.key == key && d.text == text)?;
+        let entry = decoded.remove(at);
+        Some((entry.start, entry.events))
+    }
+
     /// What was remembered of segment `key` decoded from `text`, if anything.
     fn remembered(&self, key: &str, text: &str) -> Option<(ChainHash, Rc<Vec<Envelope>>)> {
         let decoded = self.decoded.try_borrow().ok()?;
@@ -314,16 +323,8 @@ impl<K: KeyValue> KvStore<K> {
             open.last = Some((envelope.recorded_at, envelope.sequence));
             open.len += 1;
         }
-        let last_key = self.keys.segment(stream, open.index);
-        // The open segment's events, if its old text was decoded lately:
-        // remembered with the new lines, so the next read needs no decode.
-        let known = match &open.old_text {
-            Some(old) => self.remembered(&last_key, old),
-            None => Some((open.end, Rc::new(Vec::new()))),
-        };
-        let new_in_last = envelopes.iter().filter(|e| segment_of(e.version) == open.index).cloned();
-        let known = known.map(|(start, events)| (start, events.iter().cloned().chain(new_in_last).collect::<Vec<_>>()));
-        texts.push((last_key, open.old_text, encode_segment(&hash, &open.body)));
+        let (last_index, last_start) = (open.index, open.end);
+        texts.push((self.keys.segment(stream, open.index), open.old_text, encode_segment(&hash, &open.body)));
         let mut written: Vec<(&str, Option<&str>)> = Vec::with_capacity(texts.len());
         for (key, old, new) in &texts {
             if let Err(error) = self.set(key, new) {
@@ -341,8 +342,18 @@ impl<K: KeyValue> KvStore<K> {
             }
             written.push((key, old.as_deref()));
         }
-        if let (Some((start, events)), Some((key, _, text))) = (known, texts.last()) {
-            self.remember(Decoded { key: key.clone(), text: text.clone(), start, events: Rc::new(events) });
+        // The open segment's events, if its old text was decoded lately, are
+        // remembered with the new lines: the next read needs no decode.
+        if let Some((key, old, text)) = texts.pop() {
+            let known = match old {
+                Some(old) => self.forget_decoded(&key, &old),
+                None => Some((last_start, Rc::new(Vec::new()))),
+            };
+            if let Some((start, mut events)) = known {
+                let new = envelopes.iter().filter(|e| segment_of(e.version) == last_index).cloned();
+                Rc::make_mut(&mut events).extend(new);
+                self.remember(Decoded { key, text, start, events });
+            }
         }
         Ok(envelopes)
     }

@@ -45,7 +45,9 @@ fn the_key_layout_is_a_segment_per_64_events_and_a_counter() {
     let store = filled(MemoryKv::new());
     let keys: Vec<String> = store.kv().entries().into_iter().map(|(k, _)| k).collect();
     assert_eq!(keys, ["ledger/v2/seg/acc-001/0", "ledger/v2/seg/acc-002/0", "ledger/v2/sequence"]);
-    assert_eq!(store.kv().get("ledger/v2/sequence").unwrap().as_deref(), Some("4"));
+    // The first append reserved sequence numbers up to 1 + 64: the counter
+    // moves once a block.
+    assert_eq!(store.kv().get("ledger/v2/sequence").unwrap().as_deref(), Some("65"));
     assert_eq!(
         store.kv().get("ledger/v2/seg/acc-001/0").unwrap().as_deref(),
         Some(concat!(
@@ -73,13 +75,37 @@ fn data_survives_a_new_store_instance() {
 }
 
 #[test]
-fn appending_rewrites_only_the_open_segment_and_the_counter() {
+fn appending_rewrites_only_the_open_segment() {
     let mut store = filled(MemoryKv::new());
     let before = store.kv().entries();
     store.append(&id("acc-001"), at(3), vec![new_event("a-4", 5, deposited("1.00"))]).unwrap();
     let after = store.kv().entries();
     let changed: Vec<&str> = after.iter().filter(|entry| !before.contains(entry)).map(|(k, _)| k.as_str()).collect();
-    assert_eq!(changed, ["ledger/v2/seg/acc-001/0", "ledger/v2/sequence"]);
+    assert_eq!(changed, ["ledger/v2/seg/acc-001/0"]);
+}
+
+#[test]
+fn two_writers_over_one_map_never_share_a_sequence_number() {
+    let shared = Rc::new(RefCell::new(MemoryKv::new()));
+    let mut one = KvStore::new(shared.clone(), "ledger");
+    let mut two = KvStore::new(shared.clone(), "ledger");
+    let (a, b) = (id("a"), id("b"));
+    one.append(&a, at(0), vec![new_event("a-0", 1, opened("A", "0"))]).unwrap();
+    two.append(&b, at(0), vec![new_event("b-0", 1, opened("B", "0"))]).unwrap();
+    for v in 1..200u64 {
+        one.append(&a, at(v), vec![new_event(&format!("a-{v}"), 1, deposited("1.00"))]).unwrap();
+        two.append(&b, at(v), vec![new_event(&format!("b-{v}"), 1, deposited("1.00"))]).unwrap();
+    }
+    let reader = KvStore::new(shared, "ledger");
+    let mut sequences: Vec<u64> =
+        [a, b].iter().flat_map(|s| reader.read(s, Version::EMPTY).unwrap()).map(|e| e.sequence.0).collect();
+    let count = sequences.len();
+    sequences.sort_unstable();
+    sequences.dedup();
+    assert_eq!(sequences.len(), count, "every sequence number is used once");
+    // Within a stream they increase.
+    let a_seq: Vec<u64> = reader.read(&id("a"), Version::EMPTY).unwrap().iter().map(|e| e.sequence.0).collect();
+    assert!(a_seq.windows(2).all(|w| w[0] < w[1]));
 }
 
 /// A store with one stream of `n` deposits after its opening, appended one by one.
@@ -206,7 +232,8 @@ fn foreign_keys_and_gaps_are_listed_as_damage_and_never_joined() {
 
 #[test]
 fn a_damaged_sequence_counter_blocks_writes_not_reads() {
-    let mut store = filled(MemoryKv::new());
+    // A store that opens the map afresh (a reload) reads the counter.
+    let mut store = KvStore::new(filled(MemoryKv::new()).kv().clone(), "ledger");
     damage(&mut store, "ledger/v2/sequence", "12abc");
     let result = store.append(&id("acc-002"), at(1), vec![new_event("b-2", 5, deposited("1.00"))]);
     assert!(matches!(result, Err(StoreError::Corrupt { ref key, .. }) if key == "ledger/v2/sequence"), "{result:?}");

@@ -70,6 +70,14 @@ fn on_storage_event(event: web_sys::StorageEvent) {
         let Ok(mut slot) = cell.try_borrow_mut() else { return };
         let Some(ledger) = slot.as_mut() else { return };
         ledger.store().kv().forget_usage();
+        let cleared = match event.key() {
+            None => true,
+            Some(key) => ledger.store().keys().classify(&key) == KeyKind::Sequence && event.new_value().is_none(),
+        };
+        if cleared {
+            // Storage was cleared: numbers reserved before may be handed out again.
+            ledger.store_mut().forget_reservation();
+        }
         let rescan = match event.key() {
             None => true,
             Some(key) => match ledger.store().keys().classify(&key) {

@@ -294,7 +294,7 @@ try {
       ? `${ms(naive.median)}${real.fits ? ` (×${fmt(naive.median / Math.max(real.median, 1e-9))})` : ''}`
       : `does not fit (holds ${fmt(naive.stored)})`;
     row(
-      `execute median at ${fmt(size)} events`,
+      `execute (the ledger in wasm: validated, stored, state returned) median at ${fmt(size)} events`,
       `≤ ${TARGET.executeMs} ms`,
       real.fits ? ms(real.median) : `does not fit (holds ${fmt(real.stored)})`,
       naiveText,

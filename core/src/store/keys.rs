@@ -3,7 +3,7 @@
 //! ```text
 //! {namespace}/v2/seg/{account id}/{n}     events 64n+1 ..= 64n+64 of the account (segment.rs)
 //! {namespace}/v2/snap/{account id}        the account's latest snapshot (snapshot.rs)
-//! {namespace}/v2/sequence                 the last global sequence number handed out
+//! {namespace}/v2/sequence                 the last global sequence number reserved
 //! {namespace}/v1/event/{account id}/{v}   format 1: one event record (legacy.rs), until migrated
 //! {namespace}/v1/sequence                 format 1's counter, until migrated
 //! ```

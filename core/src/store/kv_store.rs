@@ -17,8 +17,8 @@ use std::rc::Rc;
 /// The event store over a key-value map.
 ///
 /// Appending one event reads the stream's open segment and writes it back
-/// with one more line (and the sequence counter): at most 64 lines, whatever
-/// the length of the stream.
+/// with one more line (and, once every 64 events, the sequence counter): at
+/// most 64 lines, whatever the length of the stream.
 #[derive(Debug)]
 pub struct KvStore<K> {
     kv: K,
@@ -29,7 +29,13 @@ pub struct KvStore<K> {
     /// Segments decoded lately, with the text and start hash they were
     /// decoded from: reading one again costs a comparison, not a decode.
     decoded: RefCell<Vec<Decoded>>,
+    /// The last sequence number used and the last one reserved in the
+    /// counter by this store.
+    reserved: std::cell::Cell<Option<(u64, u64)>>,
 }
+
+/// How many sequence numbers an append reserves beyond its own needs.
+const SEQUENCE_BLOCK: u64 = 64;
 
 #[derive(Debug)]
 struct Decoded {
@@ -83,7 +89,13 @@ impl<K: KeyValue> KvStore<K> {
     /// A store whose keys start with `{namespace}/v2/` (and `/v1/` for
     /// format 1 data it finds).
     pub fn new(kv: K, namespace: &str) -> KvStore<K> {
-        KvStore { kv, keys: Keys::new(namespace), full_at: None, decoded: RefCell::new(Vec::new()) }
+        KvStore { kv, keys: Keys::new(namespace), full_at: None, decoded: RefCell::new(Vec::new()), reserved: Default::default() }
+    }
+
+    /// Forgets the block of sequence numbers this store reserved: for when
+    /// storage was cleared behind its back.
+    pub fn forget_reservation(&mut self) {
+        self.reserved.set(None);
     }
 
     pub fn kv(&self) -> &K {
@@ -302,13 +314,7 @@ impl<K: KeyValue> KvStore<K> {
 
     /// Writes `envelopes` (numbered from `expected + 1`, sequenced) after the
     /// stream's last event, computing their hashes: all or nothing.
-    fn write(
-        &mut self,
-        stream: &AccountId,
-        expected: Version,
-        mut envelopes: Vec<Envelope>,
-    ) -> Result<Vec<Envelope>, StoreError> {
-        let mut open = self.open(stream, expected)?;
+    fn write(&mut self, stream: &AccountId, mut open: Open, mut envelopes: Vec<Envelope>) -> Result<Vec<Envelope>, StoreError> {
         let mut texts: Vec<(String, Option<String>, String)> = Vec::new();
         let mut hash = open.end;
         for envelope in &mut envelopes {
@@ -467,7 +473,8 @@ impl<K: KeyValue> KvStore<K> {
                 return Ok(moved);
             }
             let count = u64::try_from(chunk.len()).unwrap_or(u64::MAX);
-            let written = self.write(stream, version, chunk)?;
+            let open = self.open(stream, version)?;
+            let written = self.write(stream, open, chunk)?;
             if written.last().map(|e| e.hash) != Some(previous) {
                 return Err(corrupt(&self.keys.segment(stream, segment_of(next)), "the migrated copy hashes differently"));
             }
@@ -609,16 +616,25 @@ impl<K: KeyValue> EventStore for KvStore<K> {
         }
         // Checks the stream ends at `expected` (a conflict otherwise) before
         // anything is written.
-        self.open(stream, expected)?;
+        let open = self.open(stream, expected)?;
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let (old_counter, first) = self.last_sequence()?;
         let count = u64::try_from(events.len()).unwrap_or(u64::MAX);
-        let last = first.checked_add(count).ok_or_else(|| corrupt(&self.keys.sequence(), "the sequence counter is exhausted"))?;
-        // Reserve the sequence numbers first: a crash after this point leaves
-        // a gap in the global order, never a duplicate.
-        self.set(&self.keys.sequence(), &last.to_string())?;
+        let exhausted = || corrupt(&self.keys.sequence(), "the sequence counter is exhausted");
+        // Sequence numbers come from a block reserved in the counter before
+        // any is used: a crash leaves a gap in the global order, never a
+        // duplicate, and the counter is written once a block, not once an
+        // append.
+        let (first, end, reserved_now) = match self.reserved.get() {
+            Some((used, end)) if used.checked_add(count).is_some_and(|last| last <= end) => (used, end, None),
+            _ => {
+                let (old_counter, last) = self.last_sequence()?;
+                let end = last.checked_add(count).and_then(|e| e.checked_add(SEQUENCE_BLOCK)).ok_or_else(exhausted)?;
+                self.set(&self.keys.sequence(), &end.to_string())?;
+                (last, end, Some(old_counter))
+            }
+        };
         let mut version = expected;
         let mut sequence = first;
         let envelopes = events
@@ -629,13 +645,25 @@ impl<K: KeyValue> EventStore for KvStore<K> {
                 event.into_envelope(version, Sequence(sequence))
             })
             .collect();
-        self.write(stream, expected, envelopes).inspect_err(|_| {
-            let key = self.keys.sequence();
-            let _ = match &old_counter {
-                Some(text) => self.kv.set(&key, text),
-                None => self.kv.remove(&key),
-            };
-        })
+        match self.write(stream, open, envelopes) {
+            Ok(stored) => {
+                self.reserved.set(Some((first + count, end)));
+                Ok(stored)
+            }
+            Err(error) => {
+                // Put back a counter moved for this append (nothing of it
+                // stays); numbers of an older block are simply used next time.
+                if let Some(old_counter) = reserved_now {
+                    self.reserved.set(None);
+                    let key = self.keys.sequence();
+                    let _ = match &old_counter {
+                        Some(text) => self.kv.set(&key, text),
+                        None => self.kv.remove(&key),
+                    };
+                }
+                Err(error)
+            }
+        }
     }
 
     fn streams(&self) -> Result<StreamList, StoreError> {

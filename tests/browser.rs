@@ -315,8 +315,9 @@ fn a_write_failing_halfway_leaves_nothing_after_a_reload() {
     let mut store = KvStore::new(FailingKv { inner: LocalStorageKv::open().unwrap(), writes_left: usize::MAX }, "test-half");
     store.append(&acc, at(0), vec![new_event("e-1", 1, opened("Alice", "1.00"))]).unwrap();
     let before = snapshot(&storage);
-    // The counter is written, the first record is not.
-    store.kv_mut().writes_left = 1;
+    // A store that must reserve sequence numbers first (as after a reload):
+    // the counter is written, the segment is not.
+    let mut store = KvStore::new(FailingKv { inner: LocalStorageKv::open().unwrap(), writes_left: 1 }, "test-half");
     let result = store.append(&acc, at(1), vec![new_event("e-2", 2, deposited("1.00")), new_event("e-3", 3, deposited("2.00"))]);
     assert!(matches!(result, Err(StoreError::Unavailable { .. })), "{result:?}");
     let reloaded = KvStore::new(LocalStorageKv::open().unwrap(), "test-half");

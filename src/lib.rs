@@ -6,7 +6,7 @@
 //! source, the JS API (`window.wasmBindings.*`) and the Leptos UI.
 #![forbid(unsafe_code)]
 
-pub use ledger_core::{clock, domain, ledger, store};
+pub use ledger_core::{clock, domain, export, ledger, store};
 
 #[cfg(all(target_arch = "wasm32", feature = "bench"))]
 pub mod bench;

@@ -7,5 +7,6 @@ mod text;
 
 pub mod clock;
 pub mod domain;
+pub mod export;
 pub mod ledger;
 pub mod store;

@@ -15,6 +15,8 @@ pub enum LedgerError {
     InvalidVersion { id: AccountId, requested: u64, current: Version },
     #[error("command id {command_id} was already used for another command on account {id}")]
     CommandIdReused { id: AccountId, command_id: CommandId },
+    #[error("this file can't be imported: line {line}: {reason}")]
+    InvalidImport { line: usize, reason: String },
 }
 
 impl LedgerError {
@@ -35,6 +37,7 @@ impl LedgerError {
             },
             LedgerError::InvalidVersion { .. } => "InvalidVersion",
             LedgerError::CommandIdReused { .. } => "InvalidCommand",
+            LedgerError::InvalidImport { .. } => "InvalidImport",
         }
     }
 }

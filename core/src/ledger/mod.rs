@@ -13,6 +13,7 @@
 
 mod cached;
 mod error;
+mod portable;
 mod status;
 mod wire;
 
@@ -20,6 +21,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use cached::Cached;
 pub use error::LedgerError;
+pub use portable::ImportReport;
 pub use status::StorageStatus;
 pub use wire::TabMessage;
 

@@ -134,6 +134,9 @@ fn encode_error(out: &mut Fields, error: &LedgerError) {
         LedgerError::CommandIdReused { id, command_id } => {
             out.push("CommandIdReused").push(id.as_str()).push(command_id.as_str())
         }
+        LedgerError::InvalidImport { line, reason } => {
+            out.push("InvalidImport").number(u64::try_from(*line).unwrap_or(u64::MAX)).text(reason)
+        }
     };
 }
 
@@ -164,6 +167,9 @@ fn decode_error(fields: &mut Reader<'_>) -> Option<LedgerError> {
             current: Version::new(fields.number()?),
         }),
         "CommandIdReused" => Some(LedgerError::CommandIdReused { id: fields.account()?, command_id: fields.command_id()? }),
+        "InvalidImport" => {
+            Some(LedgerError::InvalidImport { line: usize::try_from(fields.number()?).ok()?, reason: fields.text()? })
+        }
         _ => None,
     }
 }
@@ -265,6 +271,7 @@ mod tests {
             LedgerError::Store(StoreError::Unavailable { reason: String::new() }),
             LedgerError::InvalidVersion { id: id("a"), requested: u64::MAX, current: Version::new(1) },
             LedgerError::CommandIdReused { id: id("a"), command_id: cid("c-1") },
+            LedgerError::InvalidImport { line: 7, reason: "bad\nline".into() },
         ];
         let mut messages = vec![
             TabMessage::Changed,

@@ -48,7 +48,7 @@ pub fn write_event_json(out: &mut Vec<u8>, event: &Event) {
     out.push(b'}');
 }
 
-fn write_json_string(out: &mut Vec<u8>, text: &str) {
+pub fn write_json_string(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
     for &byte in text.as_bytes() {
         match byte {

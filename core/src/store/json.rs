@@ -2,6 +2,8 @@
 //! the app no longer writes JSON to storage, and serde_json's decoders were a
 //! large share of the download for this one use.
 
+use crate::domain::{Event, Money, Owner};
+
 /// A parsed JSON value. Numbers are kept as their text, for the caller to
 /// read exactly as it needs.
 #[derive(Clone, Debug, PartialEq)]
@@ -240,6 +242,81 @@ impl Parser<'_> {
                 }
                 _ => return Err("an unterminated string or a control character in it".into()),
             }
+        }
+    }
+}
+
+/// A JSON object's members, taken one by one; any left over is an unknown
+/// field.
+pub struct Fields(Vec<(String, Json)>);
+
+impl Fields {
+    pub fn of(json: Json) -> Result<Fields, String> {
+        match json {
+            Json::Object(members) => Ok(Fields(members)),
+            Json::Null | Json::Bool(_) | Json::Number(_) | Json::String(_) | Json::Array(_) => {
+                Err("not a JSON object".into())
+            }
+        }
+    }
+
+    pub fn take(&mut self, name: &str) -> Option<Json> {
+        let at = self.0.iter().position(|(n, _)| n == name)?;
+        Some(self.0.remove(at).1)
+    }
+
+    pub fn string(&mut self, name: &str) -> Result<String, String> {
+        match self.take(name) {
+            Some(Json::String(text)) => Ok(text),
+            Some(_) => Err(format!("`{name}` is not a string")),
+            None => Err(format!("missing field `{name}`")),
+        }
+    }
+
+    pub fn integer(&mut self, name: &str) -> Result<u64, String> {
+        match self.take(name) {
+            Some(Json::Number(text)) => text.parse().map_err(|_| format!("`{name}` is not a whole number")),
+            Some(_) => Err(format!("`{name}` is not a number")),
+            None => Err(format!("missing field `{name}`")),
+        }
+    }
+
+    pub fn money(&mut self, name: &str) -> Result<Money, String> {
+        match self.take(name) {
+            Some(Json::Number(text)) => {
+                let units: f64 = text.parse().map_err(|_| format!("`{name}` is not a number"))?;
+                Money::from_units_shown(units, |_| text.clone()).map_err(|e| e.to_string())
+            }
+            Some(_) => Err(format!("`{name}` is not a number")),
+            None => Err(format!("missing field `{name}`")),
+        }
+    }
+
+    /// An event object (`{"type":…}`) under `name`, as the original's JSON.
+    pub fn event(&mut self, name: &str) -> Result<Event, String> {
+        let mut fields = Fields::of(self.take(name).ok_or_else(|| format!("missing field `{name}`"))?)?;
+        let event = fields.event_here()?;
+        fields.done()?;
+        Ok(event)
+    }
+
+    /// These fields as an event object.
+    pub fn event_here(&mut self) -> Result<Event, String> {
+        Ok(match self.string("type")?.as_str() {
+            "AccountOpened" => {
+                let owner = Owner::parse(&self.string("owner")?).map_err(|e| e.to_string())?;
+                Event::AccountOpened { owner, initial_balance: self.money("initial_balance")? }
+            }
+            "MoneyDeposited" => Event::MoneyDeposited { amount: self.money("amount")? },
+            "MoneyWithdrawn" => Event::MoneyWithdrawn { amount: self.money("amount")? },
+            other => return Err(format!("unknown event type `{other}`")),
+        })
+    }
+
+    pub fn done(&self) -> Result<(), String> {
+        match self.0.first() {
+            Some((name, _)) => Err(format!("unknown field `{name}`")),
+            None => Ok(()),
         }
     }
 }

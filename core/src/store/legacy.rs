@@ -19,10 +19,10 @@
 
 use serde::Serialize;
 
-use super::json::Json;
+use super::json::{Fields, Json};
 
 use super::{ChainHash, CommandId, Envelope, EventId, Sequence, StoreError, Timestamp};
-use crate::domain::{Event, Money, Owner, Version};
+use crate::domain::{Event, Version};
 
 /// The schema version of format 1 records.
 pub const LEGACY_SCHEMA: u32 = 1;
@@ -90,71 +90,8 @@ fn read_record(record: &mut Fields) -> Result<Envelope, String> {
         Some(_) => return Err("command_id is not a string".into()),
     };
     let hash = ChainHash::parse_hex(&record.string("hash")?).ok_or("the hash is not 64 lowercase hex digits")?;
-    let mut fields = Fields::of(record.take("event").ok_or("missing field `event`")?)?;
-    let event = match fields.string("type")?.as_str() {
-        "AccountOpened" => {
-            let owner = Owner::parse(&fields.string("owner")?).map_err(|e| e.to_string())?;
-            Event::AccountOpened { owner, initial_balance: fields.money("initial_balance")? }
-        }
-        "MoneyDeposited" => Event::MoneyDeposited { amount: fields.money("amount")? },
-        "MoneyWithdrawn" => Event::MoneyWithdrawn { amount: fields.money("amount")? },
-        other => return Err(format!("unknown event type `{other}`")),
-    };
-    fields.done()?;
+    let event = record.event("event")?;
     record.done()?;
     Ok(Envelope { version, sequence, recorded_at, event_id, command_id, schema: LEGACY_SCHEMA, event, hash })
 }
 
-/// A JSON object's members, taken one by one; any left over is an unknown
-/// field.
-struct Fields(Vec<(String, Json)>);
-
-impl Fields {
-    fn of(json: Json) -> Result<Fields, String> {
-        match json {
-            Json::Object(members) => Ok(Fields(members)),
-            Json::Null | Json::Bool(_) | Json::Number(_) | Json::String(_) | Json::Array(_) => {
-                Err("not a JSON object".into())
-            }
-        }
-    }
-
-    fn take(&mut self, name: &str) -> Option<Json> {
-        let at = self.0.iter().position(|(n, _)| n == name)?;
-        Some(self.0.remove(at).1)
-    }
-
-    fn string(&mut self, name: &str) -> Result<String, String> {
-        match self.take(name) {
-            Some(Json::String(text)) => Ok(text),
-            Some(_) => Err(format!("`{name}` is not a string")),
-            None => Err(format!("missing field `{name}`")),
-        }
-    }
-
-    fn integer(&mut self, name: &str) -> Result<u64, String> {
-        match self.take(name) {
-            Some(Json::Number(text)) => text.parse().map_err(|_| format!("`{name}` is not a whole number")),
-            Some(_) => Err(format!("`{name}` is not a number")),
-            None => Err(format!("missing field `{name}`")),
-        }
-    }
-
-    fn money(&mut self, name: &str) -> Result<Money, String> {
-        match self.take(name) {
-            Some(Json::Number(text)) => {
-                let units: f64 = text.parse().map_err(|_| format!("`{name}` is not a number"))?;
-                Money::from_units_shown(units, |_| text.clone()).map_err(|e| e.to_string())
-            }
-            Some(_) => Err(format!("`{name}` is not a number")),
-            None => Err(format!("missing field `{name}`")),
-        }
-    }
-
-    fn done(&self) -> Result<(), String> {
-        match self.0.first() {
-            Some((name, _)) => Err(format!("unknown field `{name}`")),
-            None => Ok(()),
-        }
-    }
-}

@@ -71,6 +71,30 @@ impl EventStore for MemoryStore {
         format!("memory/{stream}/{version}")
     }
 
+    fn import(&mut self, batches: Vec<(AccountId, Version, Vec<Envelope>)>) -> Result<(), StoreError> {
+        for (stream, expected, envelopes) in &batches {
+            let actual = self.version_of(stream);
+            if *expected != actual {
+                return Err(StoreError::Conflict { stream: stream.clone(), expected: *expected, actual });
+            }
+            let mut previous = self.streams.get(stream).and_then(|e| e.last()).map_or(ChainHash::GENESIS, |e| e.hash);
+            let mut version = *expected;
+            for envelope in envelopes {
+                version = version.next();
+                if envelope.version != version || ChainHash::link(&previous, stream, envelope) != envelope.hash {
+                    let reason = format!("version {}: does not continue the stream", envelope.version);
+                    return Err(StoreError::Corrupt { key: self.location(stream, envelope.version), reason });
+                }
+                previous = envelope.hash;
+            }
+        }
+        for (stream, _, envelopes) in batches {
+            self.last_sequence = envelopes.iter().map(|e| e.sequence.0).fold(self.last_sequence, u64::max);
+            self.streams.entry(stream).or_default().extend(envelopes);
+        }
+        Ok(())
+    }
+
     fn snapshot(&self, stream: &AccountId) -> Result<Option<Snapshot>, StoreError> {
         let Some(snapshot) = self.snapshots.get(stream) else {
             return Ok(None);

@@ -4,7 +4,7 @@
 
 mod chain;
 mod envelope;
-mod json;
+pub(crate) mod json;
 mod keys;
 mod kv;
 mod kv_store;
@@ -16,7 +16,7 @@ mod naive;
 
 use crate::domain::{AccountId, ExpectedVersion, Version};
 
-pub use chain::ChainHash;
+pub use chain::{write_event_json, write_json_string, ChainHash};
 pub use legacy::{decode_record, encode_record, LEGACY_SCHEMA};
 pub use envelope::{CommandId, Envelope, EventId, EventIdError, NewEvent, Sequence, Timestamp};
 pub use keys::{KeyKind, Keys};
@@ -86,6 +86,14 @@ pub trait EventStore {
     ) -> Result<Vec<(crate::domain::Event, Option<CommandId>)>, StoreError> {
         let max = usize::try_from(until.get()).unwrap_or(usize::MAX);
         Ok(self.read_page(stream, Version::EMPTY, max)?.into_iter().map(|e| (e.event, e.command_id)).collect())
+    }
+
+    /// Appends events exported elsewhere (versions, sequences, times, ids
+    /// and hashes kept) to several streams: all or nothing. Each batch must
+    /// continue its stream exactly: at the expected version, and with hashes
+    /// that link to the stream's last one.
+    fn import(&mut self, _batches: Vec<(AccountId, Version, Vec<Envelope>)>) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable { reason: "this store cannot import".into() })
     }
 
     /// Keeps `snapshot` as the stream's latest, replacing the one before.

@@ -1,0 +1,68 @@
+//! A whole ledger as portable text (NDJSON), and reading one back with every
+//! check the store makes: the app's export and import, and the `verify`
+//! command-line tool, all use this one module.
+//!
+//! ```text
+//! {"format":"bank-ledger-export","version":1,"exported_at":…,"accounts":2,"events":5,"heads":{"acc-001":"…",…}}
+//! {"account":"acc-001","version":1,"sequence":1,"recorded_at":…,"event_id":"…","event":{…},"hash":"…"}
+//! …one line per event, each account's events in version order
+//! ```
+//!
+//! `command_id` is on an event line when the command had one. `hash` is the
+//! chain hash (store/chain.rs); `heads` holds each account's last hash.
+
+mod read;
+
+pub use read::{read_export, read_server_events, Export, ImportError};
+
+use crate::domain::AccountId;
+use crate::store::{write_event_json, write_json_string, Envelope, Timestamp};
+
+/// What the header's `format` says.
+pub const EXPORT_FORMAT: &str = "bank-ledger-export";
+/// The version of this layout.
+pub const EXPORT_VERSION: u64 = 1;
+
+/// The export of `streams` (each account's events, oldest first), taken at
+/// `exported_at`.
+pub fn write_export(exported_at: Timestamp, streams: &[(AccountId, Vec<Envelope>)]) -> String {
+    let mut out = Vec::new();
+    let events: usize = streams.iter().map(|(_, e)| e.len()).sum();
+    out.extend_from_slice(
+        format!(
+            "{{\"format\":\"{EXPORT_FORMAT}\",\"version\":{EXPORT_VERSION},\"exported_at\":{},\"accounts\":{},\"events\":{events},\"heads\":{{",
+            exported_at.0,
+            streams.len()
+        )
+        .as_bytes(),
+    );
+    for (n, (account, envelopes)) in streams.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        let head = envelopes.last().map(|e| e.hash).unwrap_or_default();
+        out.extend_from_slice(format!("\"{account}\":\"{head}\"").as_bytes());
+    }
+    out.extend_from_slice(b"}}\n");
+    for (account, envelopes) in streams {
+        for e in envelopes {
+            out.extend_from_slice(
+                format!(
+                    "{{\"account\":\"{account}\",\"version\":{},\"sequence\":{},\"recorded_at\":{},\"event_id\":",
+                    e.version, e.sequence.0, e.recorded_at.0
+                )
+                .as_bytes(),
+            );
+            write_json_string(&mut out, e.event_id.as_str());
+            if let Some(command_id) = &e.command_id {
+                out.extend_from_slice(b",\"command_id\":");
+                write_json_string(&mut out, command_id.as_str());
+            }
+            out.extend_from_slice(b",\"event\":");
+            write_event_json(&mut out, &e.event);
+            out.extend_from_slice(format!(",\"hash\":\"{}\"}}\n", e.hash).as_bytes());
+        }
+    }
+    // Every piece written is UTF-8: ids, decimals, and escaped text.
+    String::from_utf8(out).unwrap_or_default()
+}

@@ -1,0 +1,145 @@
+//! Reading an export back: every line parsed strictly, every account's
+//! versions contiguous from 1, every hash recomputed, every event one the
+//! rules allow (so no balance is ever negative), the header's counts and
+//! heads matching. Also the original server's bare array of events.
+
+use std::collections::BTreeMap;
+
+use super::{EXPORT_FORMAT, EXPORT_VERSION};
+use crate::domain::{AccountId, BankAccount, Event, Version};
+use crate::store::json::{Fields, Json};
+use crate::store::{ChainHash, CommandId, Envelope, EventId, Sequence, Timestamp, SCHEMA_VERSION};
+
+/// Why a file can't be imported: the line (from 1) and what is wrong there.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct ImportError {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// A checked export: each account's events, oldest first, and the line each
+/// came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Export {
+    pub exported_at: Timestamp,
+    pub streams: BTreeMap<AccountId, Vec<(usize, Envelope)>>,
+}
+
+fn at(line: usize) -> impl Fn(String) -> ImportError {
+    move |reason| ImportError { line, reason }
+}
+
+/// Reads and checks an export (see the module above).
+pub fn read_export(text: &str) -> Result<Export, ImportError> {
+    let mut lines = text.lines().enumerate().map(|(n, l)| (n + 1, l)).filter(|(_, l)| !l.trim().is_empty());
+    let (line, header) = lines.next().ok_or_else(|| at(1)("the file is empty".into()))?;
+    let header = Json::parse(header).map_err(|e| at(line)(format!("not JSON: {e}")))?;
+    let (exported_at, accounts, events, heads) = read_header(header).map_err(at(line))?;
+    let mut streams: BTreeMap<AccountId, Vec<(usize, Envelope)>> = BTreeMap::new();
+    let mut states: BTreeMap<AccountId, BankAccount> = BTreeMap::new();
+    let mut count = 0u64;
+    for (line, text) in lines {
+        let fail = at(line);
+        let json = Json::parse(text).map_err(|e| fail(format!("not JSON: {e}")))?;
+        let (account, mut envelope) = read_event_line(json).map_err(&fail)?;
+        let stream = streams.entry(account.clone()).or_default();
+        let state = states.entry(account.clone()).or_insert_with(|| BankAccount::new(account.clone()));
+        let expected = Version::new(u64::try_from(stream.len()).unwrap_or(u64::MAX) + 1);
+        if envelope.version != expected {
+            return Err(fail(format!("account {account}: version {} where {expected} was due", envelope.version)));
+        }
+        let previous = stream.last().map_or(ChainHash::GENESIS, |(_, e)| e.hash);
+        let stored = envelope.hash;
+        envelope.hash = ChainHash::link(&previous, &account, &envelope);
+        if envelope.hash != stored {
+            return Err(fail(format!("account {account} version {expected}: the hash does not match the event")));
+        }
+        state.check(&envelope.event).map_err(|rule| fail(format!("account {account} version {expected}: {rule}")))?;
+        state.apply(&envelope.event);
+        stream.push((line, envelope));
+        count += 1;
+    }
+    if u64::try_from(streams.len()).ok() != Some(accounts) || count != events {
+        return Err(at(1)(format!(
+            "the header says {accounts} accounts and {events} events; the file holds {} and {count}",
+            streams.len()
+        )));
+    }
+    for (account, events) in &streams {
+        let head = events.last().map(|(_, e)| e.hash);
+        if heads.get(account) != head.as_ref() {
+            return Err(at(1)(format!("the header's head hash for account {account} is not its last event's")));
+        }
+    }
+    Ok(Export { exported_at, streams })
+}
+
+type Header = (Timestamp, u64, u64, BTreeMap<AccountId, ChainHash>);
+
+fn read_header(json: Json) -> Result<Header, String> {
+    let mut header = Fields::of(json)?;
+    if header.string("format")? != EXPORT_FORMAT {
+        return Err(format!("not a ledger export (its format is not {EXPORT_FORMAT:?})"));
+    }
+    let version = header.integer("version")?;
+    if version != EXPORT_VERSION {
+        return Err(format!("export version {version} is not one this app reads"));
+    }
+    let exported_at = Timestamp(header.integer("exported_at")?);
+    let (accounts, events) = (header.integer("accounts")?, header.integer("events")?);
+    let mut heads = BTreeMap::new();
+    let Some(Json::Object(members)) = header.take("heads") else {
+        return Err("missing field `heads`".into());
+    };
+    for (account, hash) in members {
+        let account = AccountId::parse(&account).map_err(|e| e.to_string())?;
+        let Json::String(hash) = hash else { return Err("a head hash is not a string".into()) };
+        heads.insert(account, ChainHash::parse_hex(&hash).ok_or("a head hash is not 64 lowercase hex digits")?);
+    }
+    header.done()?;
+    Ok((exported_at, accounts, events, heads))
+}
+
+fn read_event_line(json: Json) -> Result<(AccountId, Envelope), String> {
+    let mut line = Fields::of(json)?;
+    let account = AccountId::parse(&line.string("account")?).map_err(|e| format!("account: {e}"))?;
+    let version = Version::new(line.integer("version")?);
+    let sequence = Sequence(line.integer("sequence")?);
+    let recorded_at = Timestamp(line.integer("recorded_at")?);
+    let event_id = EventId::parse(&line.string("event_id")?).map_err(|e| format!("event_id: {e}"))?;
+    let command_id = match line.take("command_id") {
+        None | Some(Json::Null) => None,
+        Some(Json::String(text)) => Some(CommandId::parse(&text).map_err(|e| format!("command_id: {e}"))?),
+        Some(_) => return Err("command_id is not a string".into()),
+    };
+    let event = line.event("event")?;
+    let hash = ChainHash::parse_hex(&line.string("hash")?).ok_or("the hash is not 64 lowercase hex digits")?;
+    line.done()?;
+    let envelope = Envelope { version, sequence, recorded_at, event_id, command_id, schema: SCHEMA_VERSION, event, hash };
+    Ok((account, envelope))
+}
+
+/// The original server's `GET /accounts/{id}/events` answer: a bare JSON
+/// array of events (`[{"type":"AccountOpened",…},…]`), checked against the
+/// rules from a new account.
+pub fn read_server_events(text: &str, account: &AccountId) -> Result<Vec<Event>, ImportError> {
+    let Json::Array(items) = Json::parse(text).map_err(|e| at(1)(format!("not JSON: {e}")))? else {
+        return Err(at(1)("not an array of events".into()));
+    };
+    let mut state = BankAccount::new(account.clone());
+    let mut events = Vec::with_capacity(items.len());
+    for (n, item) in items.into_iter().enumerate() {
+        let fail = |reason: String| ImportError { line: 1, reason: format!("event {}: {reason}", n + 1) };
+        let mut fields = Fields::of(item).map_err(fail)?;
+        let event = fields.event_here().map_err(fail)?;
+        fields.done().map_err(fail)?;
+        state.check(&event).map_err(|rule| fail(rule.to_string()))?;
+        state.apply(&event);
+        events.push(event);
+    }
+    if events.is_empty() {
+        return Err(at(1)("the array holds no events".into()));
+    }
+    Ok(events)
+}

@@ -1,0 +1,154 @@
+//! Export and import (merging by event id, all or nothing), the original
+//! server's event arrays, and the `verify` tool, natively.
+#![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+mod support;
+
+use bank_ledger::clock::{CountingIds, ManualClock};
+use bank_ledger::domain::AccountState;
+use bank_ledger::ledger::{ImportReport, Ledger, LedgerError};
+use bank_ledger::store::{Envelope, KvStore, MemoryKv};
+use support::*;
+
+fn cid(text: &str) -> bank_ledger::store::CommandId {
+    bank_ledger::store::CommandId::parse(text).unwrap()
+}
+
+type TestLedger = Ledger<KvStore<MemoryKv>, ManualClock, CountingIds>;
+
+fn ledger(ids: &str) -> TestLedger {
+    Ledger::new(KvStore::new(MemoryKv::new(), "ledger"), ManualClock::new(1_700_000_000_000), CountingIds::new(ids))
+}
+
+/// Two accounts, one with a command id on an event.
+fn filled() -> TestLedger {
+    let mut l = ledger("a");
+    l.execute(&id("acc-001"), &open("Alice \"A\" \\ Zoë", "1000.00")).unwrap();
+    l.execute(&id("acc-001"), &deposit("500.00")).unwrap();
+    l.execute_once(&id("acc-001"), &withdraw("0.05"), Some(&cid("w-1"))).unwrap();
+    l.execute(&id("acc-002"), &open("Bob", "0")).unwrap();
+    l
+}
+
+fn everything(l: &mut TestLedger) -> (Vec<AccountState>, Vec<Vec<Envelope>>) {
+    let states = l.accounts().unwrap().accounts.accounts;
+    let histories = states.iter().map(|s| l.history(&s.id).unwrap()).collect();
+    (states, histories)
+}
+
+fn invalid_line(result: Result<ImportReport, LedgerError>) -> (usize, String) {
+    match result {
+        Err(LedgerError::InvalidImport { line, reason }) => (line, reason),
+        other => panic!("expected InvalidImport, got {other:?}"),
+    }
+}
+
+#[test]
+fn export_then_import_into_an_empty_ledger_gives_the_same_ledger() {
+    let mut original = filled();
+    let file = original.export().unwrap();
+    assert_eq!(file.lines().count(), 1 + 4);
+    assert!(file.starts_with(r#"{"format":"bank-ledger-export","version":1,"exported_at":1700000000000,"accounts":2,"events":4,"heads":{"acc-001":""#));
+    let mut copy = ledger("b");
+    let report = copy.import(&file, None).unwrap();
+    assert_eq!(report, ImportReport { accounts: 2, events_added: 4, events_skipped: 0 });
+    assert_eq!(everything(&mut copy), everything(&mut original));
+    // A second import adds nothing, and the export is the same text.
+    assert_eq!(copy.import(&file, None).unwrap(), ImportReport { accounts: 2, events_added: 0, events_skipped: 4 });
+    assert_eq!(copy.export().unwrap(), file);
+    // The copy goes on: new events get new sequence numbers after the old.
+    let next = copy.execute(&id("acc-002"), &deposit("1.00")).unwrap();
+    assert_eq!(next.version.get(), 2);
+    assert!(copy.history(&id("acc-002")).unwrap()[1].sequence.0 > 4);
+}
+
+#[test]
+fn an_import_merges_what_is_new() {
+    let mut original = filled();
+    let early = original.export().unwrap();
+    original.execute(&id("acc-002"), &deposit("3.00")).unwrap();
+    original.execute(&id("acc-003"), &open("Cy", "1.00")).unwrap();
+    let later = original.export().unwrap();
+    let mut copy = ledger("b");
+    copy.import(&early, None).unwrap();
+    assert_eq!(copy.import(&later, None).unwrap(), ImportReport { accounts: 3, events_added: 2, events_skipped: 4 });
+    assert_eq!(everything(&mut copy), everything(&mut original));
+    // An older file into a newer ledger: nothing to add.
+    assert_eq!(copy.import(&early, None).unwrap().events_added, 0);
+}
+
+#[test]
+fn a_tampered_or_malformed_file_is_refused_whole_naming_the_line() {
+    let original = &mut filled();
+    let file = original.export().unwrap();
+    let cases = [
+        (file.replace(r#""amount":500.0"#, r#""amount":5000.0"#), 3, "hash"),
+        (file.replacen("\"version\":2", "\"version\":3", 1), 3, "version 3 where 2 was due"),
+        (file.replace(r#""events":4"#, r#""events":5"#), 1, "header"),
+        (file.lines().take(3).collect::<Vec<_>>().join("\n"), 1, "header"),
+        (file.replace("\"w-1\"", "\"w 1\""), 4, "command"),
+        (format!("{file}not json\n"), 6, "not JSON"),
+        ("{\"format\":\"something else\"}".to_owned(), 1, "not a ledger export"),
+        (String::new(), 1, "empty"),
+    ];
+    for (bad, line, words) in cases {
+        let mut target = ledger("b");
+        let before = target.store().kv().entries();
+        let (at, reason) = invalid_line(target.import(&bad, None));
+        assert_eq!(at, line, "{reason}");
+        assert!(reason.contains(words), "{reason}");
+        assert_eq!(target.store().kv().entries(), before, "nothing imported");
+    }
+}
+
+#[test]
+fn a_file_that_conflicts_with_local_history_is_refused_whole() {
+    let file = filled().export().unwrap();
+    let mut other = ledger("z");
+    other.execute(&id("acc-002"), &open("Bob", "0")).unwrap(); // same account, another event
+    let before = other.store().kv().entries();
+    let (line, reason) = invalid_line(other.import(&file, None));
+    assert_eq!(line, 5);
+    assert!(reason.contains("acc-002 version 1 conflicts"), "{reason}");
+    assert_eq!(other.store().kv().entries(), before, "acc-001 was not imported either");
+}
+
+#[test]
+fn the_original_servers_event_array_starts_a_new_account() {
+    let text = r#"[{"type":"AccountOpened","owner":"Alice","initial_balance":1000.0},
+                   {"type":"MoneyDeposited","amount":500.0},{"type":"MoneyWithdrawn","amount":200.0}]"#;
+    let mut l = ledger("s");
+    assert_eq!(invalid_line(l.import(text, None)).0, 1);
+    let report = l.import(text, Some(&id("acc-001"))).unwrap();
+    assert_eq!(report, ImportReport { accounts: 1, events_added: 3, events_skipped: 0 });
+    assert_eq!(l.account(&id("acc-001")).unwrap().unwrap().balance, money("1300.00"));
+    assert!(l.verify(&id("acc-001")).unwrap().ok);
+    // Not onto an existing account, and not a history the rules refuse.
+    assert!(invalid_line(l.import(text, Some(&id("acc-001")))).1.contains("already exists"));
+    let overdrawn = r#"[{"type":"AccountOpened","owner":"B","initial_balance":1.0},{"type":"MoneyWithdrawn","amount":2.0}]"#;
+    assert!(invalid_line(l.import(overdrawn, Some(&id("acc-002")))).1.contains("event 2"));
+    assert_eq!(l.account(&id("acc-002")).unwrap(), None);
+}
+
+#[test]
+fn the_verify_tool_passes_a_sound_export_and_fails_a_tampered_one() {
+    let dir = std::env::temp_dir().join(format!("ledger-verify-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = filled().export().unwrap();
+    let good = dir.join("good.ndjson");
+    let bad = dir.join("bad.ndjson");
+    std::fs::write(&good, &file).unwrap();
+    std::fs::write(&bad, file.replace(r#""amount":500.0"#, r#""amount":5000.0"#)).unwrap();
+    let run = |path: &std::path::Path| std::process::Command::new(env!("CARGO_BIN_EXE_verify")).arg(path).output().unwrap();
+    let ok = run(&good);
+    let out = String::from_utf8_lossy(&ok.stdout);
+    assert!(ok.status.success(), "{out}");
+    assert!(out.contains("ok  acc-001: 3 events, balance 1,499.95"), "{out}");
+    assert!(out.contains("2 accounts, 4 events, all sound"), "{out}");
+    let failed = run(&bad);
+    let out = String::from_utf8_lossy(&failed.stdout);
+    assert!(!failed.status.success());
+    assert!(out.contains("line 3") && out.contains("hash"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -64,6 +64,9 @@ impl ApiError {
         if let ApiError::Ledger(LedgerError::Store(StoreError::Corrupt { key, .. })) = &self {
             set("key", key.into());
         }
+        if let ApiError::Ledger(LedgerError::InvalidImport { line, .. }) = &self {
+            set("line", JsValue::from_f64(*line as f64));
+        }
         error.into()
     }
 }
@@ -238,6 +241,43 @@ pub fn execute(id: JsValue, command: JsValue) -> js_sys::Promise {
         return settle(answer(outcome));
     }
     wasm_bindgen_futures::future_to_promise(async move { answer(browser::execute(id, command, command_id).await) })
+}
+
+/// The whole ledger as NDJSON text: a header line (format, version,
+/// exported_at, counts, each account's head hash) and a line per event with
+/// its envelope and hash. See ARCHITECTURE.md.
+#[wasm_bindgen]
+pub fn export_ledger() -> ApiResult {
+    respond(with_ledger(|ledger| ledger.export()).map(|text| JsValue::from_str(&text)).map_err(ApiError::Ledger))
+}
+
+/// Imports an export (or, with `account`, the original server's
+/// `GET /accounts/{id}/events` array as that new account's history):
+/// `{accounts, events_added, events_skipped}`. All or nothing; a bad file is
+/// an `InvalidImport` error naming the line.
+#[wasm_bindgen]
+pub fn import_ledger(text: JsValue, account: JsValue) -> ApiResult {
+    respond((|| {
+        let text = text.as_string().ok_or_else(|| {
+            ApiError::Ledger(LedgerError::InvalidImport { line: 0, reason: format!("the file must be text, got {}", type_name(&text)) })
+        })?;
+        let account = match account.is_undefined() || account.is_null() {
+            true => None,
+            false => Some(parse_id(&account)?),
+        };
+        to_js(&browser::change_here(|ledger| ledger.import(&text, account.as_ref()))?)
+    })())
+}
+
+/// An account's statement as CSV: `date,type,amount,balance_after`, a row
+/// per event, dates in UTC.
+#[wasm_bindgen]
+pub fn statement_csv(id: JsValue) -> ApiResult {
+    respond((|| {
+        let id = parse_id(&id)?;
+        let history = with_ledger(|ledger| ledger.history(&id))?;
+        Ok(JsValue::from_str(&crate::export::statement_csv(&id, &history)))
+    })())
 }
 
 /// The account's state, like `GET /accounts/{id}`, or `null`.

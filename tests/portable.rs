@@ -152,3 +152,17 @@ fn the_verify_tool_passes_a_sound_export_and_fails_a_tampered_one() {
     assert!(out.contains("line 3") && out.contains("hash"), "{out}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_statement_has_a_row_per_event_with_the_balance_after() {
+    let l = filled();
+    let history = l.history(&id("acc-001")).unwrap();
+    let csv = bank_ledger::export::statement_csv(&id("acc-001"), &history);
+    assert_eq!(
+        csv,
+        "date,type,amount,balance_after\n\
+         2023-11-14T22:13:20Z,AccountOpened,1000.00,1000.00\n\
+         2023-11-14T22:13:20Z,MoneyDeposited,500.00,1500.00\n\
+         2023-11-14T22:13:20Z,MoneyWithdrawn,0.05,1499.95\n"
+    );
+}

@@ -225,6 +225,19 @@ async fn answer(request: &str, timeout_ms: i32) -> Option<Result<AccountState, L
     }
 }
 
+/// Runs `change` (an import) on the ledger, which only the writing tab may
+/// do; another tab is refused rather than forwarding a whole file.
+pub fn change_here<T>(change: impl FnOnce(&mut super::BrowserLedger) -> Result<T, LedgerError>) -> Result<T, LedgerError> {
+    with_ledger(|_| Ok(()))?;
+    if role() == Role::Follower {
+        let reason = "another tab of this ledger writes it: do this there, or close the other tabs".to_owned();
+        return Err(StoreError::Unavailable { reason }.into());
+    }
+    let outcome = with_ledger(change);
+    announce_change();
+    outcome
+}
+
 /// Runs `command` here and now if this tab is known to be the one that
 /// writes; `None` otherwise (then [`execute`] finds the writer).
 pub fn execute_here(

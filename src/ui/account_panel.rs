@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::amount_form::AmountForm;
 use super::balance_chart::BalanceChart;
 use super::format::money;
+use super::download::{download, today};
 use super::history_table::HistoryTable;
 use super::state::{selected, Selected, Ui};
 use super::time_travel::TimeTravel;
@@ -63,6 +64,7 @@ fn Account(ui: Ui, id: AccountId, account: Selected) -> impl IntoView {
         Some(Err(_)) => None,
     };
     let chart_label = format!("Balance of {id} over time");
+    let statement_id = id.clone();
 
     view! {
         <h2>{format!("Account {id}")}</h2>
@@ -83,6 +85,15 @@ fn Account(ui: Ui, id: AccountId, account: Selected) -> impl IntoView {
         </p>
         <TimeTravel ui current/>
         <BalanceChart balances marker=Signal::derive(move || ui.travel.get()) label=chart_label/>
-        <HistoryTable ui id upto balances/>
+        <HistoryTable ui id=id.clone() upto balances/>
+        <button type="button" class="quiet" on:click=move |_| {
+            let saved = with_ledger(|ledger| ledger.history(&statement_id)).map_err(|e| e.to_string()).and_then(|history| {
+                let csv = crate::export::statement_csv(&statement_id, &history);
+                download(&format!("statement-{statement_id}-{}.csv", today()), "text/csv", &csv)
+            });
+            if let Err(error) = saved {
+                ui.alert.set(Some(error));
+            }
+        }>"Statement (CSV)"</button>
     }
 }

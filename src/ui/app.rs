@@ -9,6 +9,7 @@ use super::alert::Alert;
 use super::open_account_form::OpenAccountForm;
 use super::state::{account_from_hash, Ui};
 use super::storage_meter::StorageMeter;
+use super::your_data::YourData;
 use crate::browser::on_change;
 
 fn current_hash() -> String {
@@ -41,6 +42,7 @@ pub fn App() -> impl IntoView {
             <div class="side">
                 <OpenAccountForm ui/>
                 <AccountsList ui/>
+                <YourData ui/>
             </div>
             <AccountPanel ui/>
         </main>

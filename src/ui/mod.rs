@@ -10,6 +10,7 @@ mod alert;
 mod amount_form;
 mod app;
 mod balance_chart;
+mod download;
 mod field;
 mod format;
 mod history_table;
@@ -17,5 +18,6 @@ mod open_account_form;
 mod state;
 mod storage_meter;
 mod time_travel;
+mod your_data;
 
 pub use app::App;

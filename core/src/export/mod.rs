@@ -12,8 +12,10 @@
 //! chain hash (store/chain.rs); `heads` holds each account's last hash.
 
 mod read;
+mod statement;
 
 pub use read::{read_export, read_server_events, Export, ImportError};
+pub use statement::{statement_csv, utc};
 
 use crate::domain::AccountId;
 use crate::store::{write_event_json, write_json_string, Envelope, Timestamp};

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::account_panel::AccountPanel;
 use super::accounts_list::AccountsList;
 use super::alert::Alert;
+use super::offline_badge::OfflineBadge;
 use super::open_account_form::OpenAccountForm;
 use super::state::{account_from_hash, Ui};
 use super::storage_meter::StorageMeter;
@@ -36,6 +37,7 @@ pub fn App() -> impl IntoView {
         <header class="masthead">
             <h1>"Ledger"</h1>
             <p class="muted">"Event-sourced bank accounts, kept in this browser."</p>
+            <OfflineBadge/>
         </header>
         <Alert ui/>
         <main class="layout">

@@ -14,6 +14,7 @@ mod download;
 mod field;
 mod format;
 mod history_table;
+mod offline_badge;
 mod open_account_form;
 mod state;
 mod storage_meter;

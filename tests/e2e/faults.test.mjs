@@ -92,7 +92,7 @@ test('10,000 hostile calls to every export, then a valid command works', async (
   const outcome = await page.evaluate(async () => {
     const api = window.wasmBindings;
     const codes = new Set(['InvalidCommand', 'InvalidAmount', 'InvalidAccountId', 'InvalidOwner', 'AccountNotFound',
-      'AccountAlreadyExists', 'InsufficientFunds', 'InvalidVersion']);
+      'AccountAlreadyExists', 'InsufficientFunds', 'InvalidVersion', 'InvalidImport']);
     let seed = 7;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
     const pick = (xs) => xs[Math.floor(rand() * xs.length)];
@@ -121,6 +121,10 @@ test('10,000 hostile calls to every export, then a valid command works', async (
       () => api.verify(value()),
       () => api.damaged(value()),
       () => api.storage_status(value()),
+      () => api.export_ledger(value()),
+      () => api.import_ledger(value(), value()),
+      () => api.import_ledger(pick(['[', '[]', '[{"type":"MoneyDeposited","amount":1}]', '{"format":"bank-ledger-export"}', '{}\n{}']), value()),
+      () => api.statement_csv(value()),
     ];
     const bad = [];
     let cases = 0;

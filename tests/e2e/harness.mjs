@@ -40,7 +40,16 @@ export async function serve(dir = resolve(import.meta.dirname, '../../dist')) {
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   const url = `http://127.0.0.1:${server.address().port}/`;
-  return { url, close: () => new Promise((ok) => server.close(ok)) };
+  // Closing also drops the browser's kept-alive connections, so a test can
+  // stop the server while its pages are open.
+  return {
+    url,
+    close: () =>
+      new Promise((ok) => {
+        server.close(ok);
+        server.closeAllConnections();
+      }),
+  };
 }
 
 export const CHROMIUM_ARGS = [

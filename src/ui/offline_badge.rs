@@ -1,0 +1,24 @@
+//! Whether the browser is online; a quiet note when it is not.
+
+use leptos::ev;
+use leptos::prelude::*;
+
+fn online_now() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
+#[component]
+pub fn OfflineBadge() -> impl IntoView {
+    let online = RwSignal::new(online_now());
+    let went_online = window_event_listener(ev::online, move |_| online.set(true));
+    let went_offline = window_event_listener(ev::offline, move |_| online.set(false));
+    on_cleanup(move || {
+        went_online.remove();
+        went_offline.remove();
+    });
+    view! {
+        <p class="offline" role="status" hidden=move || online.get()>
+            "Offline: everything still works, and stays in this browser."
+        </p>
+    }
+}

@@ -1,0 +1,76 @@
+// The service worker: the app works with the network off.
+//
+// - Install: fetch the page and everything it references (Trunk's hashed
+//   .js/.wasm/.css, the snippets, manifest, icons) into one cache.
+// - The page (a navigation): from the network when there is one, keeping the
+//   fresh copy, and then dropping cached files the new page no longer
+//   references: a new build replaces the old one. Offline: the cached page.
+// - Everything else of this origin: from the cache first (hashed names
+//   never change content), else the network, cached for next time.
+const CACHE = 'ledger-v1';
+const PAGE = '/';
+
+/** The same-origin files `html` references (href/src attributes). */
+function referenced(html) {
+  const urls = new Set([PAGE, '/manifest.webmanifest', '/icon-192.png', '/icon-512.png']);
+  for (const match of html.matchAll(/(?:href|src)="(\/[^"]*)"/g)) urls.add(match[1]);
+  return urls;
+}
+
+async function cachePage(response) {
+  const cache = await caches.open(CACHE);
+  const html = await response.clone().text();
+  const keep = referenced(html);
+  await cache.put(PAGE, response.clone());
+  await Promise.all(
+    [...keep].filter((url) => url !== PAGE).map(async (url) => {
+      if (!(await cache.match(url))) {
+        const file = await fetch(url);
+        if (file.ok) await cache.put(url, file);
+      }
+    }),
+  );
+  for (const request of await cache.keys()) {
+    if (!keep.has(new URL(request.url).pathname)) await cache.delete(request);
+  }
+}
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(fetch(PAGE).then((response) => cachePage(response)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((names) => Promise.all(names.filter((name) => name !== CACHE).map((name) => caches.delete(name))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (request.mode === 'navigate') {
+    event.respondWith(
+      fetch(request)
+        .then((response) => {
+          if (response.ok) event.waitUntil(cachePage(response.clone()));
+          return response;
+        })
+        .catch(async () => (await caches.match(PAGE)) ?? Response.error()),
+    );
+    return;
+  }
+  event.respondWith(
+    caches.match(url.pathname).then(
+      (cached) =>
+        cached ??
+        fetch(request).then(async (response) => {
+          if (response.ok) (await caches.open(CACHE)).put(url.pathname, response.clone());
+          return response;
+        }),
+    ),
+  );
+});

@@ -2,7 +2,16 @@
 // network off and its server gone; it says it is offline.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cp, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { launch, openApp, serve } from './harness.mjs';
+
+const cachedPaths = (page) =>
+  page.evaluate(async () => {
+    const cache = await caches.open('ledger-v1');
+    return (await cache.keys()).map((r) => new URL(r.url).pathname).sort();
+  });
 
 test('after one visit the app works with the network off and the server stopped', async () => {
   const server = await serve();
@@ -18,10 +27,7 @@ test('after one visit the app works with the network off and the server stopped'
     await page.evaluate(() => navigator.serviceWorker.ready);
     await page.reload();
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
-    const cached = await page.evaluate(async () => {
-      const cache = await caches.open('ledger-v1');
-      return (await cache.keys()).map((r) => new URL(r.url).pathname).sort();
-    });
+    const cached = await cachedPaths(page);
     assert.ok(cached.some((p) => p.endsWith('.wasm')), cached.join(' '));
     assert.ok(cached.includes('/') && cached.includes('/manifest.webmanifest'), cached.join(' '));
     assert.equal(await page.locator('.offline').isVisible(), false);
@@ -62,5 +68,44 @@ test('the page offers a manifest with icons, so the browser can install it', asy
   } finally {
     await browser.close();
     await server.close();
+  }
+});
+
+test('a new build replaces the cached one on the next visit online', async () => {
+  // A copy of the build, "deployed" again with a file under a new hashed name.
+  const dir = await mkdtemp(join(tmpdir(), 'ledger-deploy-'));
+  await cp(resolve(import.meta.dirname, '../../dist'), dir, { recursive: true });
+  const server = await serve(dir);
+  const browser = await launch();
+  try {
+    const context = await browser.newContext();
+    const page = await openApp(context, server.url);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload();
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    const css = (await readdir(dir)).find((name) => name.endsWith('.css'));
+    assert.ok((await cachedPaths(page)).includes(`/${css}`));
+
+    const renamed = css.replace('.css', '-next.css');
+    await rename(join(dir, css), join(dir, renamed));
+    const index = await readFile(join(dir, 'index.html'), 'utf8');
+    await writeFile(join(dir, 'index.html'), index.replaceAll(css, renamed).replace(/ integrity="[^"]*"/g, ''));
+    await page.reload();
+    await page.waitForFunction(() => window.wasmBindings?.execute !== undefined);
+    // The page's own fetch of the new file and the worker's trim both happen
+    // after the navigation: wait for the cache to settle.
+    let paths = [];
+    for (let i = 0; i < 50; i++) {
+      paths = await cachedPaths(page);
+      if (paths.includes(`/${renamed}`) && !paths.includes(`/${css}`)) break;
+      await page.waitForTimeout(100);
+    }
+    assert.ok(paths.includes(`/${renamed}`), paths.join(' '));
+    assert.ok(!paths.includes(`/${css}`), paths.join(' '));
+    await context.close();
+  } finally {
+    await browser.close();
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
   }
 });

@@ -1,0 +1,58 @@
+//! Writing an import's batches: all of them or none.
+
+use super::{corrupt, KvStore};
+use crate::domain::{AccountId, Version};
+use crate::store::segment::segment_of;
+use crate::store::{Envelope, KeyValue, StoreError};
+
+impl<K: KeyValue> KvStore<K> {
+    /// See [`EventStore::import`]: all batches or none.
+    pub(super) fn import_batches(&mut self, batches: Vec<(AccountId, Version, Vec<Envelope>)>) -> Result<(), StoreError> {
+        // What every key to be written holds now, to put back on any failure.
+        let mut saved: Vec<(String, Option<String>)> = Vec::new();
+        let mut last = 0;
+        for (stream, expected, envelopes) in &batches {
+            if self.has_legacy(stream, *expected)? {
+                self.migrate_stream(stream)?;
+            }
+            self.open(stream, *expected)?;
+            let count = u64::try_from(envelopes.len()).unwrap_or(u64::MAX);
+            for index in segment_of(expected.next())..=segment_of(Version::new(expected.get().saturating_add(count))) {
+                let key = self.keys.segment(stream, index);
+                let old = self.get(&key)?;
+                saved.push((key, old));
+            }
+            last = envelopes.iter().map(|e| e.sequence.0).fold(last, u64::max);
+        }
+        let counter = self.keys.sequence();
+        saved.push((counter.clone(), self.get(&counter)?));
+        let outcome = (|| {
+            for (stream, expected, envelopes) in &batches {
+                let open = self.open(stream, *expected)?;
+                let written = self.write(stream, open, envelopes.clone())?;
+                if written.iter().zip(envelopes).any(|(w, e)| w.hash != e.hash || w.version != e.version) {
+                    let reason = "the imported events do not continue the stream's hash chain".to_owned();
+                    return Err(corrupt(&self.keys.segment(stream, segment_of(expected.next())), reason));
+                }
+            }
+            // The global order goes on after every imported number.
+            let (_, counted) = self.last_sequence()?;
+            if last > counted {
+                self.set(&counter, &last.to_string())?;
+            }
+            self.reserved.set(None);
+            Ok(())
+        })();
+        if outcome.is_err() {
+            for (key, old) in saved {
+                // Putting back never needs more room than was taken.
+                let _ = match old {
+                    Some(text) => self.kv.set(&key, &text),
+                    None => self.kv.remove(&key),
+                };
+            }
+            self.reserved.set(None);
+        }
+        outcome
+    }
+}

@@ -1,0 +1,410 @@
+//! An [`EventStore`] over any [`KeyValue`] map, in format 2 (segment.rs)
+//! with the key layout of keys.rs. In the browser the map is localStorage;
+//! everything but get/set/remove/keys lives here, so all of it is tested
+//! natively. Format 1 records (legacy.rs) are read where they are still
+//! stored, and rewritten in format 2 by [`KvStore::migrate`] or by the first
+//! append to their stream.
+
+mod import;
+mod migration;
+mod read;
+mod scan;
+
+use read::Decoded;
+mod snapshots;
+
+use super::segment::{encode_line, encode_segment, first_of, segment_of, Segment, SEGMENT_LEN};
+use super::{
+    ChainHash, Envelope, EventStore, KeyValue, Keys, KvError, NewEvent, Sequence,
+    Snapshot, StoreError, StreamList, Timestamp,
+};
+use crate::domain::{AccountId, ExpectedVersion, Version};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// The event store over a key-value map.
+///
+/// Appending one event reads the stream's open segment and writes it back
+/// with one more line (and, once every 64 events, the sequence counter): at
+/// most 64 lines, whatever the length of the stream.
+#[derive(Debug)]
+pub struct KvStore<K> {
+    kv: K,
+    keys: Keys,
+    /// What the map held when a write last failed for want of room: the
+    /// real quota, where the map does not say.
+    full_at: Option<usize>,
+    /// Segments decoded lately, with the text and start hash they were
+    /// decoded from: reading one again costs a comparison, not a decode.
+    decoded: RefCell<Vec<Decoded>>,
+    /// The last sequence number used and the last one reserved in the
+    /// counter by this store.
+    reserved: std::cell::Cell<Option<(u64, u64)>>,
+}
+
+/// How many sequence numbers an append reserves beyond its own needs.
+const SEQUENCE_BLOCK: u64 = 64;
+
+
+
+/// How much of its quota the map uses, in UTF-16 code units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Usage {
+    pub used_units: usize,
+    pub quota_units: usize,
+}
+
+/// What [`KvStore::migrate`] rewrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Migration {
+    pub streams: u64,
+    pub events: u64,
+}
+
+fn kv_error(error: KvError) -> StoreError {
+    match error {
+        KvError::QuotaExceeded => StoreError::Full,
+        KvError::Unavailable(reason) => StoreError::Unavailable { reason },
+    }
+}
+
+fn corrupt(key: &str, reason: impl Into<String>) -> StoreError {
+    StoreError::Corrupt { key: key.to_owned(), reason: reason.into() }
+}
+
+/// The segment a stream is appended to: its index, stored text (if any) and
+/// what the next line needs.
+struct Open {
+    index: u64,
+    old_text: Option<String>,
+    body: String,
+    /// Events already in it.
+    len: u64,
+    end: ChainHash,
+    last: Option<(Timestamp, Sequence)>,
+}
+
+impl<K: KeyValue> KvStore<K> {
+    /// A store whose keys start with `{namespace}/v2/` (and `/v1/` for
+    /// format 1 data it finds).
+    pub fn new(kv: K, namespace: &str) -> KvStore<K> {
+        KvStore { kv, keys: Keys::new(namespace), full_at: None, decoded: RefCell::new(Vec::new()), reserved: Default::default() }
+    }
+
+    /// Forgets the block of sequence numbers this store reserved: for when
+    /// storage was cleared behind its back.
+    pub fn forget_reservation(&mut self) {
+        self.reserved.set(None);
+    }
+
+    pub fn kv(&self) -> &K {
+        &self.kv
+    }
+
+    pub fn kv_mut(&mut self) -> &mut K {
+        &mut self.kv
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// What the map uses of its quota. Without a known quota, the 5 MiB that
+    /// browsers give localStorage (5,242,880 units), or less once a write
+    /// has failed for want of room.
+    pub fn usage(&mut self) -> Result<Usage, StoreError> {
+        const BROWSER_QUOTA: usize = 5 * 1024 * 1024;
+        let used_units = self.kv.used_units().map_err(kv_error)?;
+        let quota = self.kv.quota_units().unwrap_or(BROWSER_QUOTA);
+        let quota_units = self.full_at.map_or(quota, |full| full.min(quota));
+        Ok(Usage { used_units, quota_units })
+    }
+
+    fn note_full(&mut self, error: &KvError) {
+        if *error == KvError::QuotaExceeded {
+            self.kv.recount();
+            self.full_at = self.kv.used_units().ok();
+        }
+    }
+
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.kv.get(key).map_err(kv_error)
+    }
+
+    fn set(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.kv.set(key, value).map_err(|error| {
+            self.note_full(&error);
+            kv_error(error)
+        })
+    }
+
+
+
+
+
+
+
+
+
+
+    /// How many events the stream holds, by walking its keys: for the rare
+    /// paths (a conflict, a migration).
+    fn length(&self, stream: &AccountId) -> Result<Version, StoreError> {
+        let mut index = 0;
+        let mut version = Version::EMPTY;
+        while let Some(text) = self.get(&self.keys.segment(stream, index))? {
+            let len = Segment::parse(&text).map_or(0, |s| s.len());
+            version = Version::new(first_of(index).get() - 1 + len);
+            if len < SEGMENT_LEN {
+                return Ok(version);
+            }
+            index += 1;
+        }
+        while self.get(&self.keys.legacy_event(stream, version.next()))?.is_some() {
+            version = version.next();
+        }
+        Ok(version)
+    }
+
+    fn conflict(&self, stream: &AccountId, expected: Version) -> StoreError {
+        match self.length(stream) {
+            Ok(actual) => StoreError::Conflict { stream: stream.clone(), expected, actual },
+            Err(error) => error,
+        }
+    }
+
+
+    /// The segment that version `expected + 1` goes into, if the stream
+    /// (in format 2) ends exactly at `expected`.
+    fn open(&self, stream: &AccountId, expected: Version) -> Result<Open, StoreError> {
+        let next = expected.next();
+        let index = segment_of(next);
+        let key = self.keys.segment(stream, index);
+        // Never write into a gap: a segment already stored past this one
+        // would silently join the stream.
+        let after = self.keys.segment(stream, index + 1);
+        if self.get(&after)?.is_some() {
+            return Err(match self.length(stream)? {
+                actual if actual != expected => StoreError::Conflict { stream: stream.clone(), expected, actual },
+                _ => corrupt(&after, "a segment is stored past a gap in the stream"),
+            });
+        }
+        let in_segment = next.get() - first_of(index).get();
+        let Some(text) = self.get(&key)? else {
+            if in_segment != 0 {
+                return Err(self.conflict(stream, expected));
+            }
+            let end = self.start_of(stream, index)?;
+            return Ok(Open { index, old_text: None, body: String::new(), len: 0, end, last: None });
+        };
+        let segment = Segment::parse(&text).map_err(|reason| corrupt(&key, reason))?;
+        if segment.len() != in_segment {
+            return Err(self.conflict(stream, expected));
+        }
+        let last = last_position(segment.body).map_err(|reason| corrupt(&key, reason))?;
+        Ok(Open { index, body: segment.body.to_owned(), len: segment.len(), end: segment.end, last, old_text: Some(text) })
+    }
+
+    /// Writes `envelopes` (numbered from `expected + 1`, sequenced) after the
+    /// stream's last event, computing their hashes: all or nothing.
+    fn write(&mut self, stream: &AccountId, mut open: Open, mut envelopes: Vec<Envelope>) -> Result<Vec<Envelope>, StoreError> {
+        let mut texts: Vec<(String, Option<String>, String)> = Vec::new();
+        let mut hash = open.end;
+        for envelope in &mut envelopes {
+            if open.len == SEGMENT_LEN {
+                let done = std::mem::take(&mut open.body);
+                texts.push((self.keys.segment(stream, open.index), open.old_text.take(), encode_segment(&hash, &done)));
+                open = Open { index: open.index + 1, old_text: None, body: String::new(), len: 0, end: hash, last: None };
+            }
+            envelope.hash = ChainHash::link(&hash, stream, envelope);
+            hash = envelope.hash;
+            encode_line(&mut open.body, envelope, open.last);
+            open.last = Some((envelope.recorded_at, envelope.sequence));
+            open.len += 1;
+        }
+        let (last_index, last_start) = (open.index, open.end);
+        texts.push((self.keys.segment(stream, open.index), open.old_text, encode_segment(&hash, &open.body)));
+        let mut written: Vec<(&str, Option<&str>)> = Vec::with_capacity(texts.len());
+        for (key, old, new) in &texts {
+            if let Err(error) = self.set(key, new) {
+                for (key, old) in written {
+                    // Restoring writes a value no longer than the one it
+                    // replaces; removing never needs room. A failure here means
+                    // storage went away; the error that got us here is the one
+                    // to report.
+                    let _ = match old {
+                        Some(old) => self.kv.set(key, old),
+                        None => self.kv.remove(key),
+                    };
+                }
+                return Err(error);
+            }
+            written.push((key, old.as_deref()));
+        }
+        // The open segment's events, if its old text was decoded lately, are
+        // remembered with the new lines: the next read needs no decode.
+        if let Some((key, old, text)) = texts.pop() {
+            let known = match old {
+                Some(old) => self.forget_decoded(&key, &old),
+                None => Some((last_start, Rc::new(Vec::new()))),
+            };
+            if let Some((start, mut events)) = known {
+                let new = envelopes.iter().filter(|e| segment_of(e.version) == last_index).cloned();
+                Rc::make_mut(&mut events).extend(new);
+                self.remember(Decoded { key, text, start, events });
+            }
+        }
+        Ok(envelopes)
+    }
+
+    fn read_counter(&self, key: &str) -> Result<(Option<String>, u64), StoreError> {
+        let Some(text) = self.get(key)? else {
+            return Ok((None, 0));
+        };
+        let canonical = text == "0" || (!text.starts_with('0') && text.bytes().all(|b| b.is_ascii_digit()));
+        match text.parse::<u64>() {
+            Ok(value) if canonical => Ok((Some(text), value)),
+            _ => Err(corrupt(key, "the sequence counter is not a whole number")),
+        }
+    }
+
+    /// The last sequence number handed out (format 1's counter counts until
+    /// migration removes it), and the stored counter text to restore.
+    fn last_sequence(&self) -> Result<(Option<String>, u64), StoreError> {
+        let (text, current) = self.read_counter(&self.keys.sequence())?;
+        let (_, legacy) = self.read_counter(&self.keys.legacy_sequence())?;
+        Ok((text, current.max(legacy)))
+    }
+
+
+
+
+}
+
+/// The time and sequence of a segment's last line, summing the deltas
+/// without decoding the events.
+fn last_position(body: &str) -> Result<Option<(Timestamp, Sequence)>, String> {
+    let mut position: Option<(i128, i128)> = None;
+    for line in body.split_terminator('\n') {
+        let mut fields = line.split(',').skip(1);
+        let mut number = || fields.next().and_then(|f| f.parse::<i128>().ok()).ok_or("a line's time or sequence is unreadable");
+        let (dt, ds) = (number()?, number()?);
+        position = Some(position.map_or((dt, ds), |(t, s)| (t + dt, s + ds)));
+    }
+    position
+        .map(|(t, s)| match (u64::try_from(t), u64::try_from(s)) {
+            (Ok(t), Ok(s)) => Ok((Timestamp(t), Sequence(s))),
+            _ => Err("a line's time or sequence is out of range".to_owned()),
+        })
+        .transpose()
+}
+
+impl<K: KeyValue> EventStore for KvStore<K> {
+    fn read(&self, stream: &AccountId, after: Version) -> Result<Vec<Envelope>, StoreError> {
+        self.read_page(stream, after, usize::MAX)
+    }
+
+
+    fn read_page(&self, stream: &AccountId, after: Version, max: usize) -> Result<Vec<Envelope>, StoreError> {
+        self.read_from(stream, after, max)
+    }
+
+    fn append(
+        &mut self,
+        stream: &AccountId,
+        ExpectedVersion(expected): ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<Envelope>, StoreError> {
+        if self.has_legacy(stream, expected)? {
+            self.migrate_stream(stream)?;
+        }
+        // Checks the stream ends at `expected` (a conflict otherwise) before
+        // anything is written.
+        let open = self.open(stream, expected)?;
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let count = u64::try_from(events.len()).unwrap_or(u64::MAX);
+        let exhausted = || corrupt(&self.keys.sequence(), "the sequence counter is exhausted");
+        // Sequence numbers come from a block reserved in the counter before
+        // any is used: a crash leaves a gap in the global order, never a
+        // duplicate, and the counter is written once a block, not once an
+        // append.
+        let (first, end, reserved_now) = match self.reserved.get() {
+            Some((used, end)) if used.checked_add(count).is_some_and(|last| last <= end) => (used, end, None),
+            _ => {
+                let (old_counter, last) = self.last_sequence()?;
+                let end = last.checked_add(count).and_then(|e| e.checked_add(SEQUENCE_BLOCK)).ok_or_else(exhausted)?;
+                self.set(&self.keys.sequence(), &end.to_string())?;
+                (last, end, Some(old_counter))
+            }
+        };
+        let mut version = expected;
+        let mut sequence = first;
+        let envelopes = events
+            .into_iter()
+            .map(|event| {
+                version = version.next();
+                sequence += 1;
+                event.into_envelope(version, Sequence(sequence))
+            })
+            .collect();
+        match self.write(stream, open, envelopes) {
+            Ok(stored) => {
+                self.reserved.set(Some((first + count, end)));
+                Ok(stored)
+            }
+            Err(error) => {
+                // Put back a counter moved for this append (nothing of it
+                // stays); numbers of an older block are simply used next time.
+                if let Some(old_counter) = reserved_now {
+                    self.reserved.set(None);
+                    let key = self.keys.sequence();
+                    let _ = match &old_counter {
+                        Some(text) => self.kv.set(&key, text),
+                        None => self.kv.remove(&key),
+                    };
+                }
+                Err(error)
+            }
+        }
+    }
+
+
+    fn streams(&self) -> Result<StreamList, StoreError> {
+        self.scan()
+    }
+
+    fn location(&self, stream: &AccountId, version: Version) -> String {
+        let key = self.keys.segment(stream, segment_of(version));
+        match self.kv.get(&key) {
+            Ok(None) if self.kv.get(&self.keys.legacy_event(stream, version)).is_ok_and(|v| v.is_some()) => {
+                self.keys.legacy_event(stream, version)
+            }
+            _ => key,
+        }
+    }
+
+
+
+
+    fn snapshot(&self, stream: &AccountId) -> Result<Option<Snapshot>, StoreError> {
+        self.checked_snapshot(stream)
+    }
+
+    fn read_behind_snapshot(
+        &self,
+        stream: &AccountId,
+        until: Version,
+    ) -> Result<Vec<(crate::domain::Event, Option<super::CommandId>)>, StoreError> {
+        self.events_behind(stream, until)
+    }
+
+    fn import(&mut self, batches: Vec<(AccountId, Version, Vec<Envelope>)>) -> Result<(), StoreError> {
+        self.import_batches(batches)
+    }
+
+    fn save_snapshot(&mut self, stream: &AccountId, snapshot: &Snapshot) -> Result<(), StoreError> {
+        self.set(&self.keys.snapshot(stream), &snapshot.encode())
+    }
+}

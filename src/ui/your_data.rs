@@ -12,11 +12,17 @@ use crate::browser::{change_here, with_ledger};
 pub fn YourData(ui: Ui) -> impl IntoView {
     let status = RwSignal::new(None::<String>);
     let export = move |_| {
-        let outcome = with_ledger(|ledger| ledger.export()).map_err(|e| e.to_string()).and_then(|text| {
-            download(&format!("ledger-{}.ndjson", today()), "application/x-ndjson", &text)
+        let exported = with_ledger(|ledger| Ok((ledger.export()?, ledger.accounts()?.damaged.len())));
+        let outcome = exported.map_err(|e| e.to_string()).and_then(|(text, damaged)| {
+            download(&format!("ledger-{}.ndjson", today()), "application/x-ndjson", &text).map(|()| damaged)
         });
         match outcome {
-            Ok(()) => status.set(Some("Exported every account to a file.".into())),
+            Ok(0) => status.set(Some("Exported every account to a file.".into())),
+            // Damaged data can't be vouched for: it stays out of the file,
+            // and the person is told, never silently.
+            Ok(damaged) => status.set(Some(format!(
+                "Exported every sound account. {damaged} damaged stored values were left out; the accounts list names them."
+            ))),
             Err(error) => ui.alert.set(Some(error)),
         }
     };

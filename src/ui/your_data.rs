@@ -5,12 +5,31 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::download::{download, today};
+use super::field::Field;
 use super::state::Ui;
 use crate::browser::{change_here, with_ledger};
+use crate::domain::AccountId;
+use crate::ledger::ImportReport;
 
 #[component]
 pub fn YourData(ui: Ui) -> impl IntoView {
     let status = RwSignal::new(None::<String>);
+    // A file from the original server (a bare array of events) waits here
+    // until the person names the new account it is the history of.
+    let pending = RwSignal::new(None::<String>);
+    let new_id = RwSignal::new(String::new());
+    let new_id_error = RwSignal::new(None::<String>);
+    let run = move |text: String, account: Option<AccountId>| match change_here(|ledger| ledger.import(&text, account.as_ref())) {
+        Ok(ImportReport { accounts, events_added, events_skipped }) => {
+            status.try_set(Some(format!(
+                "Imported {accounts} accounts: {events_added} new events, {events_skipped} already here."
+            )));
+            pending.try_set(None);
+            ui.alert.try_set(None);
+            ui.changed();
+        }
+        Err(error) => ui.reject(&error),
+    };
     let export = move |_| {
         let exported = with_ledger(|ledger| Ok((ledger.export()?, ledger.accounts()?.damaged.len())));
         let outcome = exported.map_err(|e| e.to_string()).and_then(|(text, damaged)| {
@@ -38,18 +57,11 @@ pub fn YourData(ui: Ui) -> impl IntoView {
                 ui.alert.try_set(Some("The file could not be read.".into()));
                 return;
             };
-            match change_here(|ledger| ledger.import(&text, None)) {
-                Ok(report) => {
-                    status.try_set(Some(format!(
-                        "Imported {} accounts: {} new events, {} already here.",
-                        report.accounts, report.events_added, report.events_skipped
-                    )));
-                    ui.alert.try_set(None);
-                    ui.changed();
-                }
-                Err(error) => {
-                    ui.reject(&error);
-                }
+            if text.trim_start().starts_with('[') {
+                status.try_set(None);
+                pending.try_set(Some(text));
+            } else {
+                run(text, None);
             }
         });
     };
@@ -64,6 +76,24 @@ pub fn YourData(ui: Ui) -> impl IntoView {
                     <input type="file" accept=".ndjson,.json,application/json" class="visually-hidden" on:change=import/>
                 </label>
             </div>
+            <form class="pending" hidden=move || pending.get().is_none() on:submit=move |ev| {
+                ev.prevent_default();
+                match AccountId::parse(new_id.get_untracked().trim()) {
+                    Ok(account) => {
+                        if let Some(text) = pending.get_untracked() {
+                            run(text, Some(account));
+                        }
+                    }
+                    Err(error) => new_id_error.set(Some(error.to_string())),
+                }
+            }>
+                <p>"This file is one account's events from the original server. Which new account is it?"</p>
+                <Field id="import-id" label="New account ID" value=new_id error=new_id_error placeholder="acc-001"/>
+                <div class="buttons">
+                    <button type="submit">"Import as a new account"</button>
+                    <button type="button" class="quiet" on:click=move |_| pending.set(None)>"Cancel"</button>
+                </div>
+            </form>
             <p class="muted" role="status">{move || status.get()}</p>
         </section>
     }

@@ -110,3 +110,20 @@ test('the buttons: Export downloads the export, Import reads a file, the stateme
   await fresh.close();
   await context.close();
 });
+
+test("the Import button takes the original server's events after asking for the account", async () => {
+  const context = await env.browser.newContext();
+  const page = await openApp(context, env.server.url);
+  const events = '[{"type":"AccountOpened","owner":"Alice","initial_balance":1000.0},{"type":"MoneyWithdrawn","amount":0.5}]';
+  await page.locator('input[type=file]').setInputFiles({ name: 'events.json', mimeType: 'application/json', buffer: Buffer.from(events) });
+  await page.getByText("This file is one account's events from the original server.").waitFor();
+  await page.getByLabel('New account ID').fill('old acc');
+  await page.getByRole('button', { name: 'Import as a new account' }).click();
+  await page.locator('#import-id-error').filter({ hasText: /ASCII letters/ }).waitFor();
+  await page.getByLabel('New account ID').fill('old-acc');
+  await page.getByRole('button', { name: 'Import as a new account' }).click();
+  await page.getByText('Imported 1 accounts: 2 new events, 0 already here.').waitFor();
+  assert.equal(await page.evaluate(() => window.wasmBindings.account('old-acc').balance), 999.5);
+  assert.equal(await page.getByText("This file is one account's events").isVisible(), false);
+  await context.close();
+});

@@ -76,7 +76,10 @@ pub fn YourData(ui: Ui) -> impl IntoView {
                     <input type="file" accept=".ndjson,.json,application/json" class="visually-hidden" on:change=import/>
                 </label>
             </div>
-            <form class="pending" hidden=move || pending.get().is_none() on:submit=move |ev| {
+            // Rendered only while a file waits, so its field is the page's only
+            // other "account ID" just then.
+            {move || pending.get().is_some().then(|| view! {
+            <form class="pending" on:submit=move |ev| {
                 ev.prevent_default();
                 match AccountId::parse(new_id.get_untracked().trim()) {
                     Ok(account) => {
@@ -94,6 +97,7 @@ pub fn YourData(ui: Ui) -> impl IntoView {
                     <button type="button" class="quiet" on:click=move |_| pending.set(None)>"Cancel"</button>
                 </div>
             </form>
+            })}
             <p class="muted" role="status">{move || status.get()}</p>
         </section>
     }

@@ -39,8 +39,7 @@ fn money(text: &str) -> Result<Money, JsError> {
 }
 
 fn now_ms() -> Result<f64, JsError> {
-    let performance =
-        web_sys::window().and_then(|w| w.performance()).ok_or_else(|| fail("performance.now is not available"))?;
+    let performance = web_sys::window().and_then(|w| w.performance()).ok_or_else(|| fail("performance.now is not available"))?;
     Ok(performance.now())
 }
 
@@ -70,9 +69,7 @@ impl Runner {
     fn execute(&mut self, id: &AccountId, command: &Command) -> Result<(), JsError> {
         match self {
             Runner::Real(ledger) => ledger.execute(id, command).map(drop).map_err(fail),
-            Runner::Naive(store, clock, ids) => {
-                execute_replaying(store, clock, ids, id, command).map(drop).map_err(fail)
-            }
+            Runner::Naive(store, clock, ids) => execute_replaying(store, clock, ids, id, command).map(drop).map_err(fail),
         }
     }
 
@@ -97,8 +94,7 @@ pub fn bench_seed(design: &str, account: &str, events: f64, with_command_ids: bo
     let id = parse_id(account)?;
     let mut runner = Runner::open(design)?;
     let (clock, mut ids) = (BrowserClock, RandomIds);
-    let opened =
-        Event::AccountOpened { owner: Owner::parse("Bench").map_err(fail)?, initial_balance: money("1000.00")? };
+    let opened = Event::AccountOpened { owner: Owner::parse("Bench").map_err(fail)?, initial_balance: money("1000.00")? };
     let deposited = Event::MoneyDeposited { amount: money("1.00")? };
     let target = events.max(0.0) as u64;
     let mut stored = 0u64;
@@ -129,13 +125,7 @@ pub fn bench_seed(design: &str, account: &str, events: f64, with_command_ids: bo
 /// `performance.now()` (coarse, so batches rather than single commands).
 /// Returns each batch's mean milliseconds per command.
 #[wasm_bindgen]
-pub fn bench_execute(
-    design: &str,
-    account: &str,
-    warmup: u32,
-    batches: u32,
-    per_batch: u32,
-) -> Result<Vec<f64>, JsError> {
+pub fn bench_execute(design: &str, account: &str, warmup: u32, batches: u32, per_batch: u32) -> Result<Vec<f64>, JsError> {
     let id = parse_id(account)?;
     let mut runner = Runner::open(design)?;
     let mut i = 0;

@@ -114,16 +114,15 @@ fn parse_id(value: &JsValue) -> Result<AccountId, ApiError> {
 
 fn parse_money(value: &JsValue, field: &str) -> Result<Money, ApiError> {
     let money = if let Some(number) = value.as_f64() {
-        Money::from_units_shown(number, |n| js_sys::Number::from(n).to_string_with_radix(10).map(String::from).unwrap_or_default())
+        Money::from_units_shown(number, |n| {
+            js_sys::Number::from(n).to_string_with_radix(10).map(String::from).unwrap_or_default()
+        })
     } else if let Some(text) = value.as_string() {
         Money::parse(&text)
     } else if value.is_undefined() {
         return Err(ApiError::InvalidCommand(format!("the command has no {field}")));
     } else {
-        return Err(ApiError::InvalidAmount(format!(
-            "{field} must be a number such as 12.34, got {}",
-            type_name(value)
-        )));
+        return Err(ApiError::InvalidAmount(format!("{field} must be a number such as 12.34, got {}", type_name(value))));
     };
     money.map_err(|e| ApiError::InvalidAmount(format!("{field}: {e}")))
 }
@@ -190,12 +189,8 @@ fn parse_command_fields(value: &JsValue) -> Result<Command, ApiError> {
             let owner = field(value, "owner")?;
             let owner = match owner.as_string() {
                 Some(text) => Owner::parse(&text).map_err(|e| ApiError::InvalidOwner(e.to_string()))?,
-                None if owner.is_undefined() => {
-                    return Err(ApiError::InvalidCommand("the command has no owner".into()))
-                }
-                None => {
-                    return Err(ApiError::InvalidOwner(format!("owner must be a string, got {}", type_name(&owner))))
-                }
+                None if owner.is_undefined() => return Err(ApiError::InvalidCommand("the command has no owner".into())),
+                None => return Err(ApiError::InvalidOwner(format!("owner must be a string, got {}", type_name(&owner)))),
             };
             let initial_balance = parse_money(&field(value, "initial_balance")?, "initial_balance")?;
             Ok(Command::OpenAccount { owner, initial_balance })
@@ -259,7 +254,10 @@ pub fn export_ledger() -> ApiResult {
 pub fn import_ledger(text: JsValue, account: JsValue) -> ApiResult {
     respond((|| {
         let text = text.as_string().ok_or_else(|| {
-            ApiError::Ledger(LedgerError::InvalidImport { line: 0, reason: format!("the file must be text, got {}", type_name(&text)) })
+            ApiError::Ledger(LedgerError::InvalidImport {
+                line: 0,
+                reason: format!("the file must be text, got {}", type_name(&text)),
+            })
         })?;
         let account = match account.is_undefined() || account.is_null() {
             true => None,

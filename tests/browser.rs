@@ -117,11 +117,7 @@ fn quota_exhaustion_gives_storage_full_with_nothing_partial() {
     let storage = storage();
     assert!(fill(&storage) > 0);
     let before = snapshot(&storage);
-    let result = store.append(
-        &acc,
-        at(1),
-        vec![new_event("a-2", 2, deposited("1.00")), new_event("a-3", 3, deposited("2.00"))],
-    );
+    let result = store.append(&acc, at(1), vec![new_event("a-2", 2, deposited("1.00")), new_event("a-3", 3, deposited("2.00"))]);
     let after = snapshot(&storage);
     storage.clear().unwrap();
     assert_eq!(result, Err(StoreError::Full));
@@ -165,7 +161,10 @@ async fn the_original_walkthrough_through_the_js_api() {
     for field in ["version", "sequence", "recorded_at", "event_id", "event"] {
         assert!(js_sys::Reflect::has(&first, &field.into()).unwrap(), "history has {field}");
     }
-    assert_eq!(json(&js_api::account_at(id.clone(), JsValue::from(1)).unwrap()), r#"{"id":"acc-001","owner":"Alice","balance":1000,"version":1}"#);
+    assert_eq!(
+        json(&js_api::account_at(id.clone(), JsValue::from(1)).unwrap()),
+        r#"{"id":"acc-001","owner":"Alice","balance":1000,"version":1}"#
+    );
     assert_eq!(json(&js_api::accounts().unwrap()), format!("[{expected}]"));
     assert!(js_api::account(acc("nobody")).unwrap().is_null());
     assert_eq!(json(&js_api::events(acc("nobody")).unwrap()), "[]");
@@ -254,8 +253,14 @@ async fn a_full_storage_through_the_js_api_is_storage_full_and_reads_still_work(
 async fn no_argument_of_any_type_makes_the_module_panic() {
     cleared();
     let codes = [
-        "InvalidCommand", "InvalidAmount", "InvalidAccountId", "InvalidOwner", "AccountNotFound",
-        "AccountAlreadyExists", "InsufficientFunds", "InvalidVersion",
+        "InvalidCommand",
+        "InvalidAmount",
+        "InvalidAccountId",
+        "InvalidOwner",
+        "AccountNotFound",
+        "AccountAlreadyExists",
+        "InsufficientFunds",
+        "InvalidVersion",
     ];
     let nested = js(&format!("{}1{}", "{\"a\":".repeat(500), "}".repeat(500)));
     let values = [
@@ -304,7 +309,8 @@ async fn no_argument_of_any_type_makes_the_module_panic() {
         assert_eq!(code(js_api::execute(acc("acc-1"), command).await), "InvalidCommand", "{hostile}");
     }
     // And the module still works.
-    let state = js_api::execute(acc("acc-1"), js(r#"{"type":"OpenAccount","owner":"A","initial_balance":"2.50"}"#)).await.unwrap();
+    let state =
+        js_api::execute(acc("acc-1"), js(r#"{"type":"OpenAccount","owner":"A","initial_balance":"2.50"}"#)).await.unwrap();
     assert_eq!(json(&state), r#"{"id":"acc-1","owner":"A","balance":2.5,"version":1}"#);
 }
 
@@ -324,7 +330,8 @@ fn a_write_failing_halfway_leaves_nothing_after_a_reload() {
     assert_eq!(reloaded.read(&acc, Version::EMPTY).unwrap().len(), 1);
     // The counter may keep its reservation (restoring it is a write too, and
     // this storage fails them all): a gap in the global order, no event.
-    let events = |entries: Vec<(String, String)>| entries.into_iter().filter(|(k, _)| !k.ends_with("/sequence")).collect::<Vec<_>>();
+    let events =
+        |entries: Vec<(String, String)>| entries.into_iter().filter(|(k, _)| !k.ends_with("/sequence")).collect::<Vec<_>>();
     assert!(events(snapshot(&storage)) == events(before), "the events are wholly absent");
 }
 
@@ -343,7 +350,8 @@ async fn verify_and_storage_status_through_the_js_api() {
     let field = |name: &str| js_sys::Reflect::get(&status, &name.into()).unwrap().as_f64().unwrap();
     assert_eq!(field("events"), 2.0);
     assert_eq!(field("quota_units"), 5_242_880.0);
-    let stored: f64 = snapshot(&storage()).iter().map(|(k, v)| (k.encode_utf16().count() + v.encode_utf16().count()) as f64).sum();
+    let stored: f64 =
+        snapshot(&storage()).iter().map(|(k, v)| (k.encode_utf16().count() + v.encode_utf16().count()) as f64).sum();
     assert_eq!(field("used_units"), stored, "used units count keys and values as the quota does");
     assert!(field("est_events_left") > 10_000.0);
 }

@@ -73,9 +73,7 @@ fn the_balance_cannot_overflow() {
         balance = balance.checked_add(amount).unwrap();
     }
     given(history.clone()).when(deposit("5.00")).then([deposited("5.00")]);
-    given(history)
-        .when(deposit("5.01"))
-        .then_err(DomainError::BalanceLimitExceeded { balance: full, amount: money("5.01") });
+    given(history).when(deposit("5.01")).then_err(DomainError::BalanceLimitExceeded { balance: full, amount: money("5.01") });
 }
 
 #[test]

@@ -39,10 +39,7 @@ fn format_1_reads_back_every_account() {
         vec![
             state("acc-001", "Alice", "1300.00", 3),
             state("acc-002", "Zoë <b>Ünïcode</b> 💶", "0.00", 4),
-            AccountState {
-                balance: Money::from_cents(100_000_000_010_500).unwrap(),
-                ..state("big_one", "Max", "0", 25)
-            },
+            AccountState { balance: Money::from_cents(100_000_000_010_500).unwrap(), ..state("big_one", "Max", "0", 25) },
         ]
     );
 }

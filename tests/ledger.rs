@@ -13,8 +13,7 @@ use bank_ledger::domain::projection::{balance_timeline, state_at};
 use bank_ledger::domain::{AccountId, AccountState, BankAccount, Command, DomainError, ExpectedVersion, Money, Version};
 use bank_ledger::ledger::{Ledger, LedgerError};
 use bank_ledger::store::{
-    CommandId, Envelope, EventStore, KeyValue, KvStore, MemoryKv, MemoryStore, NewEvent,
-    StoreError, StreamList,
+    CommandId, Envelope, EventStore, KeyValue, KvStore, MemoryKv, MemoryStore, NewEvent, StoreError, StreamList,
 };
 use proptest::prelude::*;
 use support::*;
@@ -162,7 +161,12 @@ impl EventStore for RacingStore {
     fn read(&self, stream: &AccountId, after: Version) -> Result<Vec<Envelope>, StoreError> {
         self.inner.read(stream, after)
     }
-    fn append(&mut self, stream: &AccountId, expected: ExpectedVersion, events: Vec<NewEvent>) -> Result<Vec<Envelope>, StoreError> {
+    fn append(
+        &mut self,
+        stream: &AccountId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<Envelope>, StoreError> {
         self.appends_tried += 1;
         if let Some((racer, event)) = self.races.pop() {
             let version = Version::new(self.inner.read(&racer, Version::EMPTY)?.len() as u64);
@@ -402,7 +406,12 @@ impl<S: EventStore> EventStore for Counting<S> {
         self.events_read.set(self.events_read.get() + events.len());
         Ok(events)
     }
-    fn append(&mut self, stream: &AccountId, expected: ExpectedVersion, events: Vec<NewEvent>) -> Result<Vec<Envelope>, StoreError> {
+    fn append(
+        &mut self,
+        stream: &AccountId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<Envelope>, StoreError> {
         self.inner.append(stream, expected, events)
     }
     fn streams(&self) -> Result<StreamList, StoreError> {
@@ -442,7 +451,11 @@ fn snapshotted() -> SharedKv {
 }
 
 fn reopen(shared: &SharedKv) -> Ledger<Counting<KvStore<SharedKv>>, ManualClock, CountingIds> {
-    let store = Counting { inner: KvStore::new(shared.clone(), "ledger"), events_read: Default::default(), behind_read: Default::default() };
+    let store = Counting {
+        inner: KvStore::new(shared.clone(), "ledger"),
+        events_read: Default::default(),
+        behind_read: Default::default(),
+    };
     ledger(store).with_snapshot_every(100)
 }
 

@@ -8,9 +8,7 @@ mod support;
 
 use bank_ledger::clock::{CountingIds, ManualClock};
 use bank_ledger::domain::{ExpectedVersion, Version};
-use bank_ledger::store::{
-    execute_replaying, EventStore, FailingKv, KeyValue, MemoryKv, MemoryStore, NaiveStore, StoreError,
-};
+use bank_ledger::store::{execute_replaying, EventStore, FailingKv, KeyValue, MemoryKv, MemoryStore, NaiveStore, StoreError};
 use support::*;
 
 mod naive_store {
@@ -43,7 +41,8 @@ fn damaged_data_is_corrupt_and_blocks_appends() {
     store.append(&a, at(0), vec![new_event("a-1", 1, opened("Alice", "10.00"))]).unwrap();
     for bad in ["[", "{}", r#"[{"version":2}]"#] {
         store.kv_mut().set("ledger/naive/acc-001", bad).unwrap();
-        let corrupt = |r: Result<Vec<_>, StoreError>| matches!(r, Err(StoreError::Corrupt { key, .. }) if key == "ledger/naive/acc-001");
+        let corrupt =
+            |r: Result<Vec<_>, StoreError>| matches!(r, Err(StoreError::Corrupt { key, .. }) if key == "ledger/naive/acc-001");
         assert!(corrupt(store.read(&a, Version::EMPTY)), "{bad}");
         assert!(corrupt(store.append(&a, at(1), vec![new_event("a-2", 2, deposited("1.00"))])), "{bad}");
     }
@@ -79,8 +78,7 @@ fn an_append_that_does_not_fit_stores_nothing() {
 fn replaying_gives_the_same_answers_as_the_ledger() {
     use bank_ledger::ledger::Ledger;
     let a = id("acc-001");
-    let commands =
-        [open("Alice", "100.00"), deposit("5.00"), withdraw("500.00"), withdraw("20.00"), open("Bob", "1.00")];
+    let commands = [open("Alice", "100.00"), deposit("5.00"), withdraw("500.00"), withdraw("20.00"), open("Bob", "1.00")];
     let mut ledger = Ledger::new(MemoryStore::new(), ManualClock::new(7), CountingIds::new("e"));
     let mut naive = NaiveStore::new(MemoryKv::new(), "ledger");
     let (clock, mut ids) = (ManualClock::new(7), CountingIds::new("e"));

@@ -49,7 +49,9 @@ fn export_then_import_into_an_empty_ledger_gives_the_same_ledger() {
     let mut original = filled();
     let file = original.export().unwrap();
     assert_eq!(file.lines().count(), 1 + 4);
-    assert!(file.starts_with(r#"{"format":"bank-ledger-export","version":1,"exported_at":1700000000000,"accounts":2,"events":4,"heads":{"acc-001":""#));
+    assert!(file.starts_with(
+        r#"{"format":"bank-ledger-export","version":1,"exported_at":1700000000000,"accounts":2,"events":4,"heads":{"acc-001":""#
+    ));
     let mut copy = ledger("b");
     let report = copy.import(&file, None).unwrap();
     assert_eq!(report, ImportReport { accounts: 2, events_added: 4, events_skipped: 0 });

@@ -9,9 +9,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use bank_ledger::domain::{ExpectedVersion, Version};
-use bank_ledger::store::{
-    decode_record, EventStore, KeyValue, KvStore, MemoryKv, MemoryStore, StoreError,
-};
+use bank_ledger::store::{decode_record, EventStore, KeyValue, KvStore, MemoryKv, MemoryStore, StoreError};
 use proptest::prelude::*;
 use support::*;
 

@@ -93,9 +93,8 @@ fn codec(c: &mut Criterion) {
     });
     let mut store = KvStore::new(MemoryKv::new(), "bench");
     seed(&mut store, &stream, 1000);
-    group.bench_function("read 1,000 events", |b| {
-        b.iter(|| assert_eq!(store.read(&stream, Version::EMPTY).unwrap().len(), 1000))
-    });
+    group
+        .bench_function("read 1,000 events", |b| b.iter(|| assert_eq!(store.read(&stream, Version::EMPTY).unwrap().len(), 1000)));
     group.finish();
 }
 

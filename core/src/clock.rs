@@ -43,8 +43,7 @@ pub struct CountingIds {
 impl CountingIds {
     /// Keeps at most 40 id-safe characters of `prefix`.
     pub fn new(prefix: &str) -> CountingIds {
-        let prefix: String =
-            prefix.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').take(40).collect();
+        let prefix: String = prefix.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').take(40).collect();
         CountingIds { prefix, next: 1 }
     }
 }

@@ -81,9 +81,8 @@ fn announce_change() {
         post(&Message::Changed);
         notify_change();
     });
-    let scheduled = web_sys::window().is_some_and(|window| {
-        window.set_timeout_with_callback_and_timeout_and_arguments_0(announce.unchecked_ref(), 0).is_ok()
-    });
+    let scheduled = web_sys::window()
+        .is_some_and(|window| window.set_timeout_with_callback_and_timeout_and_arguments_0(announce.unchecked_ref(), 0).is_ok());
     if !scheduled {
         ANNOUNCING.with(|a| a.set(false));
         post(&Message::Changed);
@@ -260,11 +259,7 @@ pub fn execute_here(
 /// account's new state. A conflict with another tab never reaches the caller:
 /// the leader retries it; a lost leader means sending again, done once
 /// thanks to the command id.
-pub async fn execute(
-    id: AccountId,
-    command: Command,
-    command_id: Option<CommandId>,
-) -> Result<AccountState, LedgerError> {
+pub async fn execute(id: AccountId, command: Command, command_id: Option<CommandId>) -> Result<AccountState, LedgerError> {
     // Opening the ledger starts the coordination; the role is known a moment later.
     with_ledger(|_| Ok(()))?;
     for _ in 0..200 {

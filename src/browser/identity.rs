@@ -58,9 +58,8 @@ pub fn new_command_id() -> CommandId {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let bytes = random_bytes();
     let bits = bytes.iter().take(12).fold(0u128, |bits, &b| (bits << 8) | u128::from(b));
-    let id: String = (0..16u32)
-        .map(|i| char::from(ALPHABET.get(((bits >> (90 - 6 * i)) & 63) as usize).copied().unwrap_or(b'A')))
-        .collect();
+    let id: String =
+        (0..16u32).map(|i| char::from(ALPHABET.get(((bits >> (90 - 6 * i)) & 63) as usize).copied().unwrap_or(b'A'))).collect();
     // 16 characters of the id alphabet: always a valid command id.
     CommandId::parse(&id).unwrap_or_else(|_| unreachable!("{id} is a valid command id"))
 }

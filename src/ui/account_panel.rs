@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use super::amount_form::AmountForm;
 use super::balance_chart::BalanceChart;
-use super::format::money;
 use super::download::{download, today};
+use super::format::money;
 use super::history_table::HistoryTable;
 use super::state::{selected, Selected, Ui};
 use super::time_travel::TimeTravel;

@@ -4,8 +4,8 @@
 //! `app.rs` wires the page together; each other file is one component, named
 //! for what it shows.
 
-mod accounts_list;
 mod account_panel;
+mod accounts_list;
 mod alert;
 mod amount_form;
 mod app;

@@ -86,7 +86,12 @@ pub fn versions_are_contiguous_per_stream_and_sequences_unique(store: &mut impl 
         let events = store.read(stream, Version::EMPTY).unwrap();
         let mut previous = ChainHash::GENESIS;
         for event in &events {
-            assert_eq!(event.hash, ChainHash::link(&previous, stream, event), "{stream} v{} links to the one before", event.version);
+            assert_eq!(
+                event.hash,
+                ChainHash::link(&previous, stream, event),
+                "{stream} v{} links to the one before",
+                event.version
+            );
             previous = event.hash;
         }
         assert_eq!(events.iter().map(|e| e.version.get()).collect::<Vec<_>>(), (1..=len).collect::<Vec<_>>());

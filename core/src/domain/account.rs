@@ -57,9 +57,7 @@ impl BankAccount {
             (Command::OpenAccount { owner, initial_balance }, None) => {
                 Ok(vec![Event::AccountOpened { owner: owner.clone(), initial_balance: *initial_balance }])
             }
-            (Command::Deposit { .. } | Command::Withdraw { .. }, None) => {
-                Err(DomainError::AccountNotFound { id: id() })
-            }
+            (Command::Deposit { .. } | Command::Withdraw { .. }, None) => Err(DomainError::AccountNotFound { id: id() }),
             (Command::Deposit { amount }, Some(_)) => {
                 if amount.is_zero() {
                     return Err(DomainError::ZeroAmount);

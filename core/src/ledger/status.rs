@@ -35,11 +35,6 @@ impl<K: KeyValue, C: Clock, G: IdGenerator> Ledger<KvStore<K>, C, G> {
         let used_units = u64::try_from(usage.used_units).unwrap_or(u64::MAX);
         let quota_units = u64::try_from(usage.quota_units).unwrap_or(u64::MAX);
         let per_event = used_units.checked_div(events).unwrap_or(TYPICAL_EVENT_UNITS).max(1);
-        Ok(StorageStatus {
-            used_units,
-            quota_units,
-            events,
-            est_events_left: quota_units.saturating_sub(used_units) / per_event,
-        })
+        Ok(StorageStatus { used_units, quota_units, events, est_events_left: quota_units.saturating_sub(used_units) / per_event })
     }
 }

@@ -39,9 +39,7 @@ impl TabMessage {
             TabMessage::Command { request, account, command, command_id } => {
                 out.push("C").push(request.as_str()).push(account.as_str()).push(command_id.as_str());
                 match command {
-                    Command::OpenAccount { owner, initial_balance } => {
-                        out.push("O").cents(*initial_balance).text(owner.as_str())
-                    }
+                    Command::OpenAccount { owner, initial_balance } => out.push("O").cents(*initial_balance).text(owner.as_str()),
                     Command::Deposit { amount } => out.push("D").cents(*amount),
                     Command::Withdraw { amount } => out.push("W").cents(*amount),
                 };
@@ -147,12 +145,8 @@ fn decode_error(fields: &mut Reader<'_>) -> Option<LedgerError> {
         "ZeroAmount" => domain(DomainError::ZeroAmount),
         "AccountNotFound" => domain(DomainError::AccountNotFound { id: fields.account()? }),
         "AccountAlreadyExists" => domain(DomainError::AccountAlreadyExists { id: fields.account()? }),
-        "InsufficientFunds" => {
-            domain(DomainError::InsufficientFunds { balance: fields.money()?, requested: fields.money()? })
-        }
-        "BalanceLimitExceeded" => {
-            domain(DomainError::BalanceLimitExceeded { balance: fields.money()?, amount: fields.money()? })
-        }
+        "InsufficientFunds" => domain(DomainError::InsufficientFunds { balance: fields.money()?, requested: fields.money()? }),
+        "BalanceLimitExceeded" => domain(DomainError::BalanceLimitExceeded { balance: fields.money()?, amount: fields.money()? }),
         "Conflict" => store(StoreError::Conflict {
             stream: fields.account()?,
             expected: Version::new(fields.number()?),
@@ -273,11 +267,8 @@ mod tests {
             LedgerError::CommandIdReused { id: id("a"), command_id: cid("c-1") },
             LedgerError::InvalidImport { line: 7, reason: "bad\nline".into() },
         ];
-        let mut messages = vec![
-            TabMessage::Changed,
-            TabMessage::Leader,
-            TabMessage::Answer { request: cid("r"), outcome: Ok(state) },
-        ];
+        let mut messages =
+            vec![TabMessage::Changed, TabMessage::Leader, TabMessage::Answer { request: cid("r"), outcome: Ok(state) }];
         for command in [
             Command::OpenAccount { owner, initial_balance: cents(0) },
             Command::Deposit { amount: cents(1) },
@@ -293,7 +284,8 @@ mod tests {
 
     #[test]
     fn anything_else_is_not_a_message() {
-        for bad in ["", "X", "N\n", "C\nr\nacc\nc\nD\n01", "C\nr\na b\nc\nD\n1", "A\nr\nerr\nNope", "A\nr\nerr\nCorrupt\n\\x\ny"] {
+        for bad in ["", "X", "N\n", "C\nr\nacc\nc\nD\n01", "C\nr\na b\nc\nD\n1", "A\nr\nerr\nNope", "A\nr\nerr\nCorrupt\n\\x\ny"]
+        {
             assert_eq!(TabMessage::decode(bad), None, "{bad:?}");
         }
     }

@@ -28,9 +28,7 @@ use crate::domain::{AccountId, Event, Money};
 /// this runs for every event read or written.
 pub fn write_event_json(out: &mut Vec<u8>, event: &Event) {
     let (kind, owner, field, amount) = match event {
-        Event::AccountOpened { owner, initial_balance } => {
-            ("AccountOpened", Some(owner), "initial_balance", *initial_balance)
-        }
+        Event::AccountOpened { owner, initial_balance } => ("AccountOpened", Some(owner), "initial_balance", *initial_balance),
         Event::MoneyDeposited { amount } => ("MoneyDeposited", None, "amount", *amount),
         Event::MoneyWithdrawn { amount } => ("MoneyWithdrawn", None, "amount", *amount),
     };

@@ -17,8 +17,7 @@ pub struct EventIdError;
 
 impl EventId {
     pub fn parse(text: &str) -> Result<EventId, EventIdError> {
-        let valid = (1..=64).contains(&text.len())
-            && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let valid = (1..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if valid {
             Ok(EventId(text.to_owned()))
         } else {

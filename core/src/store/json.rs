@@ -254,9 +254,7 @@ impl Fields {
     pub fn of(json: Json) -> Result<Fields, String> {
         match json {
             Json::Object(members) => Ok(Fields(members)),
-            Json::Null | Json::Bool(_) | Json::Number(_) | Json::String(_) | Json::Array(_) => {
-                Err("not a JSON object".into())
-            }
+            Json::Null | Json::Bool(_) | Json::Number(_) | Json::String(_) | Json::Array(_) => Err("not a JSON object".into()),
         }
     }
 
@@ -336,7 +334,21 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_json() {
-        for bad in ["", "{", "{\"a\":1,}", "{\"a\":1,\"a\":2}", "01", "1.", "-", "\"\\x\"", "\"\\ud800\"", "[1 2]", "{}x", "\"a\u{1}\"", &"[".repeat(100)] {
+        for bad in [
+            "",
+            "{",
+            "{\"a\":1,}",
+            "{\"a\":1,\"a\":2}",
+            "01",
+            "1.",
+            "-",
+            "\"\\x\"",
+            "\"\\ud800\"",
+            "[1 2]",
+            "{}x",
+            "\"a\u{1}\"",
+            &"[".repeat(100),
+        ] {
             assert!(Json::parse(bad).is_err(), "{bad:?}");
         }
     }

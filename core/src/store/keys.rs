@@ -22,11 +22,19 @@ pub struct Keys {
 /// What a key is, for this store.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyKind {
-    Segment { stream: AccountId, index: u64 },
-    Snapshot { stream: AccountId },
+    Segment {
+        stream: AccountId,
+        index: u64,
+    },
+    Snapshot {
+        stream: AccountId,
+    },
     Sequence,
     /// A format 1 record, not migrated yet.
-    LegacyEvent { stream: AccountId, version: Version },
+    LegacyEvent {
+        stream: AccountId,
+        version: Version,
+    },
     LegacySequence,
     /// Under this store's roots, but not a key it writes: foreign or damaged.
     Unknown,

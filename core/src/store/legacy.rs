@@ -94,4 +94,3 @@ fn read_record(record: &mut Fields) -> Result<Envelope, String> {
     record.done()?;
     Ok(Envelope { version, sequence, recorded_at, event_id, command_id, schema: LEGACY_SCHEMA, event, hash })
 }
-

@@ -10,18 +10,18 @@ mod kv;
 mod kv_store;
 mod legacy;
 mod memory;
+mod naive;
 pub mod segment;
 mod snapshot;
-mod naive;
 
 use crate::domain::{AccountId, ExpectedVersion, Version};
 
 pub use chain::{write_event_json, write_json_string, ChainHash};
-pub use legacy::{decode_record, encode_record, LEGACY_SCHEMA};
 pub use envelope::{CommandId, Envelope, EventId, EventIdError, NewEvent, Sequence, Timestamp};
 pub use keys::{KeyKind, Keys};
 pub use kv::{units, FailingKv, KeyValue, KvError, MemoryKv};
 pub use kv_store::{KvStore, Migration, Usage};
+pub use legacy::{decode_record, encode_record, LEGACY_SCHEMA};
 pub use memory::MemoryStore;
 pub use snapshot::Snapshot;
 

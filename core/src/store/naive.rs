@@ -16,8 +16,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ChainHash, CommandId, Damage, Envelope, EventId, EventStore, KeyValue, KvError, NewEvent, Sequence, StoreError,
-    StreamList, Timestamp, SCHEMA_VERSION,
+    ChainHash, CommandId, Damage, Envelope, EventId, EventStore, KeyValue, KvError, NewEvent, Sequence, StoreError, StreamList,
+    Timestamp, SCHEMA_VERSION,
 };
 use crate::clock::{Clock, IdGenerator};
 use crate::domain::{AccountId, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, Version};
@@ -110,10 +110,8 @@ impl<K: KeyValue> NaiveStore<K> {
         let Some(text) = self.kv.get(&key).map_err(kv_error)? else {
             return Ok(Vec::new());
         };
-        let records: Vec<Record> = serde_json::from_str(&text).map_err(|error| StoreError::Corrupt {
-            key: key.clone(),
-            reason: format!("not a stream array: {error}"),
-        })?;
+        let records: Vec<Record> = serde_json::from_str(&text)
+            .map_err(|error| StoreError::Corrupt { key: key.clone(), reason: format!("not a stream array: {error}") })?;
         let mut expected = Version::EMPTY;
         for record in &records {
             expected = expected.next();

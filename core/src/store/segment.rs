@@ -103,8 +103,7 @@ impl<'a> Segment<'a> {
         let mut hash = previous;
         for line in self.body.split_terminator('\n') {
             let before = envelopes.last().map(|e| (e.recorded_at, e.sequence));
-            let mut envelope =
-                decode_line(line, version, before).map_err(|reason| format!("version {version}: {reason}"))?;
+            let mut envelope = decode_line(line, version, before).map_err(|reason| format!("version {version}: {reason}"))?;
             hash = ChainHash::link(&hash, stream, &envelope);
             envelope.hash = hash;
             envelopes.push(envelope);
@@ -367,7 +366,11 @@ mod tests {
 
     #[test]
     fn uuids_take_22_characters_and_come_back_the_same() {
-        for id in ["f1d3b633-ebe9-446a-ae42-02570d4df985", "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"] {
+        for id in [
+            "f1d3b633-ebe9-446a-ae42-02570d4df985",
+            "00000000-0000-0000-0000-000000000000",
+            "ffffffff-ffff-ffff-ffff-ffffffffffff",
+        ] {
             let mut out = String::new();
             encode_event_id(&mut out, &EventId::parse(id).unwrap_or_else(|e| unreachable!("{e}")));
             assert_eq!(out.len(), 22, "{out}");
@@ -375,7 +378,10 @@ mod tests {
         }
         // Upper case is not the canonical form: kept as written.
         let mut out = String::new();
-        encode_event_id(&mut out, &EventId::parse("F1D3B633-EBE9-446A-AE42-02570D4DF985").unwrap_or_else(|e| unreachable!("{e}")));
+        encode_event_id(
+            &mut out,
+            &EventId::parse("F1D3B633-EBE9-446A-AE42-02570D4DF985").unwrap_or_else(|e| unreachable!("{e}")),
+        );
         assert!(out.starts_with('~'));
     }
 
@@ -386,7 +392,13 @@ mod tests {
             initial_balance: cents(100_000),
         };
         let first = envelope("f1d3b633-ebe9-446a-ae42-02570d4df985", 1_795_710_465_616, 7, Some("open-1"), opened);
-        let second = envelope("385f823e-1ff1-4715-9475-223632e186f0", 1_795_710_465_618, 9, None, Event::MoneyDeposited { amount: cents(50_000) });
+        let second = envelope(
+            "385f823e-1ff1-4715-9475-223632e186f0",
+            1_795_710_465_618,
+            9,
+            None,
+            Event::MoneyDeposited { amount: cents(50_000) },
+        );
         let third = envelope("evt-3", 1_795_710_465_500, 10, None, Event::MoneyWithdrawn { amount: cents(1) });
         let mut body = String::new();
         encode_line(&mut body, &first, None);
@@ -435,7 +447,16 @@ mod tests {
 
     #[test]
     fn numbers_must_be_canonical() {
-        for (text, value) in [("0", Some(0)), ("-5", Some(-5)), ("12", Some(12)), ("012", None), ("-0", None), ("+1", None), ("", None), ("1e3", None)] {
+        for (text, value) in [
+            ("0", Some(0)),
+            ("-5", Some(-5)),
+            ("12", Some(12)),
+            ("012", None),
+            ("-0", None),
+            ("+1", None),
+            ("", None),
+            ("1e3", None),
+        ] {
             assert_eq!(parse_delta(text), value, "{text}");
         }
     }

@@ -37,11 +37,7 @@ impl<K: KeyValue> KvStore<K> {
                     legacy.insert(stream);
                 }
                 KeyKind::LegacySequence => counter = true,
-                KeyKind::Segment { .. }
-                | KeyKind::Snapshot { .. }
-                | KeyKind::Sequence
-                | KeyKind::Unknown
-                | KeyKind::NotOurs => {}
+                KeyKind::Segment { .. } | KeyKind::Snapshot { .. } | KeyKind::Sequence | KeyKind::Unknown | KeyKind::NotOurs => {}
             }
         }
         let mut report = Migration::default();

@@ -15,8 +15,7 @@ mod snapshots;
 
 use super::segment::{encode_line, encode_segment, first_of, segment_of, Segment, SEGMENT_LEN};
 use super::{
-    ChainHash, Envelope, EventStore, KeyValue, Keys, KvError, NewEvent, Sequence,
-    Snapshot, StoreError, StreamList, Timestamp,
+    ChainHash, Envelope, EventStore, KeyValue, Keys, KvError, NewEvent, Sequence, Snapshot, StoreError, StreamList, Timestamp,
 };
 use crate::domain::{AccountId, ExpectedVersion, Version};
 use std::cell::RefCell;
@@ -44,8 +43,6 @@ pub struct KvStore<K> {
 
 /// How many sequence numbers an append reserves beyond its own needs.
 const SEQUENCE_BLOCK: u64 = 64;
-
-
 
 /// How much of its quota the map uses, in UTF-16 code units.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,15 +135,6 @@ impl<K: KeyValue> KvStore<K> {
         })
     }
 
-
-
-
-
-
-
-
-
-
     /// How many events the stream holds, by walking its keys: for the rare
     /// paths (a conflict, a migration).
     fn length(&self, stream: &AccountId) -> Result<Version, StoreError> {
@@ -172,7 +160,6 @@ impl<K: KeyValue> KvStore<K> {
             Err(error) => error,
         }
     }
-
 
     /// The segment that version `expected + 1` goes into, if the stream
     /// (in format 2) ends exactly at `expected`.
@@ -275,10 +262,6 @@ impl<K: KeyValue> KvStore<K> {
         let (_, legacy) = self.read_counter(&self.keys.legacy_sequence())?;
         Ok((text, current.max(legacy)))
     }
-
-
-
-
 }
 
 /// The time and sequence of a segment's last line, summing the deltas
@@ -303,7 +286,6 @@ impl<K: KeyValue> EventStore for KvStore<K> {
     fn read(&self, stream: &AccountId, after: Version) -> Result<Vec<Envelope>, StoreError> {
         self.read_page(stream, after, usize::MAX)
     }
-
 
     fn read_page(&self, stream: &AccountId, after: Version, max: usize) -> Result<Vec<Envelope>, StoreError> {
         self.read_from(stream, after, max)
@@ -370,7 +352,6 @@ impl<K: KeyValue> EventStore for KvStore<K> {
         }
     }
 
-
     fn streams(&self) -> Result<StreamList, StoreError> {
         self.scan()
     }
@@ -384,9 +365,6 @@ impl<K: KeyValue> EventStore for KvStore<K> {
             _ => key,
         }
     }
-
-
-
 
     fn snapshot(&self, stream: &AccountId) -> Result<Option<Snapshot>, StoreError> {
         self.checked_snapshot(stream)

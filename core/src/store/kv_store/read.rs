@@ -105,7 +105,12 @@ impl<K: KeyValue> KvStore<K> {
 
     /// The format 1 record of `version`, upcast, its stored hash checked
     /// against `previous`.
-    pub(super) fn legacy(&self, stream: &AccountId, version: Version, previous: &ChainHash) -> Result<Option<Envelope>, StoreError> {
+    pub(super) fn legacy(
+        &self,
+        stream: &AccountId,
+        version: Version,
+        previous: &ChainHash,
+    ) -> Result<Option<Envelope>, StoreError> {
         let key = self.keys.legacy_event(stream, version);
         let Some(text) = self.get(&key)? else {
             return Ok(None);

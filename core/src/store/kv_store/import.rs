@@ -35,11 +35,13 @@ impl<K: KeyValue> KvStore<K> {
                     return Err(corrupt(&self.keys.segment(stream, segment_of(expected.next())), reason));
                 }
             }
-            // The global order goes on after every imported number.
+            // The global order goes on after every imported number, and the
+            // counter moves even when none is higher: a block another store
+            // reserved before this import is then given up (see `append`),
+            // so no number it holds can follow an imported one.
             let (_, counted) = self.last_sequence()?;
-            if last > counted {
-                self.set(&counter, &last.to_string())?;
-            }
+            let next = counted.max(last).checked_add(1).ok_or_else(|| corrupt(&counter, "the sequence counter is exhausted"))?;
+            self.set(&counter, &next.to_string())?;
             self.reserved.set(None);
             Ok(())
         })();

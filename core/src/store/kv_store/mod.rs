@@ -79,6 +79,9 @@ struct Open {
     len: u64,
     end: ChainHash,
     last: Option<(Timestamp, Sequence)>,
+    /// The stream's last sequence number (0 for a new stream): the next
+    /// event's must be greater, whatever the counter says.
+    floor: u64,
 }
 
 impl<K: KeyValue> KvStore<K> {
@@ -181,15 +184,22 @@ impl<K: KeyValue> KvStore<K> {
             if in_segment != 0 {
                 return Err(self.conflict(stream, expected));
             }
-            let end = self.start_of(stream, index)?;
-            return Ok(Open { index, old_text: None, body: String::new(), len: 0, end, last: None });
+            let (end, floor) = match index.checked_sub(1) {
+                None => (ChainHash::GENESIS, 0),
+                Some(before) => self.with_full(stream, before, |segment| {
+                    let last = last_position(segment.body)?;
+                    Ok((segment.end, last.map_or(0, |(_, sequence)| sequence.0)))
+                })?,
+            };
+            return Ok(Open { index, old_text: None, body: String::new(), len: 0, end, last: None, floor });
         };
         let segment = Segment::parse(&text).map_err(|reason| corrupt(&key, reason))?;
         if segment.len() != in_segment {
             return Err(self.conflict(stream, expected));
         }
         let last = last_position(segment.body).map_err(|reason| corrupt(&key, reason))?;
-        Ok(Open { index, body: segment.body.to_owned(), len: segment.len(), end: segment.end, last, old_text: Some(text) })
+        let floor = last.map_or(0, |(_, sequence)| sequence.0);
+        Ok(Open { index, body: segment.body.to_owned(), len: segment.len(), end: segment.end, last, old_text: Some(text), floor })
     }
 
     /// Writes `envelopes` (numbered from `expected + 1`, sequenced) after the
@@ -201,7 +211,8 @@ impl<K: KeyValue> KvStore<K> {
             if open.len == SEGMENT_LEN {
                 let done = std::mem::take(&mut open.body);
                 texts.push((self.keys.segment(stream, open.index), open.old_text.take(), encode_segment(&hash, &done)));
-                open = Open { index: open.index + 1, old_text: None, body: String::new(), len: 0, end: hash, last: None };
+                open =
+                    Open { index: open.index + 1, old_text: None, body: String::new(), len: 0, end: hash, last: None, floor: 0 };
             }
             envelope.hash = ChainHash::link(&hash, stream, envelope);
             hash = envelope.hash;
@@ -311,11 +322,18 @@ impl<K: KeyValue> EventStore for KvStore<K> {
         // Sequence numbers come from a block reserved in the counter before
         // any is used: a crash leaves a gap in the global order, never a
         // duplicate, and the counter is written once a block, not once an
-        // append.
+        // append. A block is used only while the counter still ends at it:
+        // once another writer (a tab, an import) has moved the counter, the
+        // numbers after it may be theirs. And whatever the counter says, a
+        // stream's numbers only ever grow.
+        let (old_counter, counter) = self.last_sequence()?;
+        let floor = open.floor;
         let (first, end, reserved_now) = match self.reserved.get() {
-            Some((used, end)) if used.checked_add(count).is_some_and(|last| last <= end) => (used, end, None),
+            Some((used, end)) if counter == end && used.max(floor).checked_add(count).is_some_and(|last| last <= end) => {
+                (used.max(floor), end, None)
+            }
             _ => {
-                let (old_counter, last) = self.last_sequence()?;
+                let last = counter.max(floor);
                 let end = last.checked_add(count).and_then(|e| e.checked_add(SEQUENCE_BLOCK)).ok_or_else(exhausted)?;
                 self.set(&self.keys.sequence(), &end.to_string())?;
                 (last, end, Some(old_counter))

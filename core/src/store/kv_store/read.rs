@@ -24,13 +24,23 @@ impl<K: KeyValue> KvStore<K> {
     /// The end hash of segment `index` (the hash a segment after it starts
     /// from), checking that it is full.
     pub(super) fn end_of_full(&self, stream: &AccountId, index: u64) -> Result<ChainHash, StoreError> {
+        self.with_full(stream, index, |segment| Ok(segment.end))
+    }
+
+    /// Runs `f` on segment `index`, checking that it is stored, sound and full.
+    pub(super) fn with_full<T>(
+        &self,
+        stream: &AccountId,
+        index: u64,
+        f: impl FnOnce(&Segment<'_>) -> Result<T, String>,
+    ) -> Result<T, StoreError> {
         let key = self.keys.segment(stream, index);
         let text = self.get(&key)?.ok_or_else(|| corrupt(&key, "a segment before this one is missing"))?;
         let segment = Segment::parse(&text).map_err(|reason| corrupt(&key, reason))?;
         if segment.len() != SEGMENT_LEN {
             return Err(corrupt(&key, format!("the segment holds {} events, not {SEGMENT_LEN}", segment.len())));
         }
-        Ok(segment.end)
+        f(&segment).map_err(|reason| corrupt(&key, reason))
     }
 
     /// The hash segment `index` starts from.

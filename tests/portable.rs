@@ -104,6 +104,79 @@ fn a_tampered_or_malformed_file_is_refused_whole_naming_the_line() {
     }
 }
 
+/// An export whose events have the given sequence numbers, every hash
+/// recomputed, so only the numbers can be wrong.
+fn with_sequences(sequences: &[u64]) -> String {
+    use bank_ledger::store::{ChainHash, EventId, Sequence, Timestamp};
+    let acc = id("acc-001");
+    let mut previous = ChainHash::GENESIS;
+    let mut envelopes = Vec::new();
+    for (n, &sequence) in sequences.iter().enumerate() {
+        let event = if n == 0 { opened("Ann", "1.00") } else { deposited("1.00") };
+        let mut envelope = Envelope {
+            version: bank_ledger::domain::Version::new(n as u64 + 1),
+            sequence: Sequence(sequence),
+            recorded_at: Timestamp(1_700_000_000_000),
+            event_id: EventId::parse(&format!("e-{n}")).unwrap(),
+            command_id: None,
+            schema: 2,
+            event,
+            hash: ChainHash::GENESIS,
+        };
+        envelope.hash = ChainHash::link(&previous, &acc, &envelope);
+        previous = envelope.hash;
+        envelopes.push(envelope);
+    }
+    bank_ledger::export::write_export(Timestamp(1), &[(acc, envelopes)])
+}
+
+#[test]
+fn sequences_must_start_at_1_rise_within_an_account_and_stay_below_2_pow_53() {
+    const MAX: u64 = 1 << 53;
+    let cases: [(&[u64], usize, &str); 5] = [
+        (&[0, 1], 2, "sequence"),
+        (&[5, 3], 3, "does not rise"),
+        (&[5, 5], 3, "does not rise"),
+        (&[1, MAX + 1], 3, "2^53"),
+        (&[1, u64::MAX], 3, "2^53"),
+    ];
+    for (sequences, line, words) in cases {
+        let file = with_sequences(sequences);
+        let mut target = ledger("b");
+        target.execute(&id("other"), &open("Ot", "1.00")).unwrap();
+        let before = target.store().kv().entries();
+        let (at, reason) = invalid_line(target.import(&file, None));
+        assert_eq!((at, words), (line, words), "{sequences:?}: {reason}");
+        assert!(reason.contains(words), "{sequences:?}: {reason}");
+        assert_eq!(target.store().kv().entries(), before, "nothing imported");
+        assert!(bank_ledger::export::read_export(&file).is_err(), "the verify tool refuses it too");
+    }
+    // The largest allowed number imports, and commands still run after it.
+    let mut target = ledger("b");
+    target.import(&with_sequences(&[7, MAX]), None).unwrap();
+    target.execute(&id("acc-001"), &deposit("1.00")).unwrap();
+    target.execute(&id("other"), &open("Ot", "1.00")).unwrap();
+    assert!(target.history(&id("acc-001")).unwrap()[2].sequence.0 > MAX);
+}
+
+#[test]
+fn a_store_import_that_would_not_read_back_is_undone() {
+    use bank_ledger::domain::Version;
+    use bank_ledger::store::{EventStore, Sequence};
+    let mut source = ledger("a");
+    source.execute(&id("acc-001"), &open("Ann", "1.00")).unwrap();
+    source.execute(&id("acc-001"), &deposit("1.00")).unwrap();
+    let mut events = source.history(&id("acc-001")).unwrap();
+    // Numbers that do not rise: the codec would write a segment that can't
+    // be read. The store checks what it wrote and puts everything back.
+    events[1].sequence = Sequence(events[0].sequence.0);
+    events[1].hash = bank_ledger::store::ChainHash::link(&events[0].hash, &id("acc-001"), &events[1]);
+    let mut target = KvStore::new(MemoryKv::new(), "ledger");
+    let before = target.kv().entries();
+    assert!(target.import(vec![(id("acc-001"), Version::EMPTY, events)]).is_err());
+    assert_eq!(target.kv().entries(), before);
+}
+
 #[test]
 fn a_file_that_conflicts_with_local_history_is_refused_whole() {
     let file = filled().export().unwrap();

@@ -49,6 +49,9 @@ pub fn read_export(text: &str) -> Result<Export, ImportError> {
         if envelope.version != expected {
             return Err(fail(format!("account {account}: version {} where {expected} was due", envelope.version)));
         }
+        let before = stream.last().map(|(_, e)| e.sequence.0);
+        check_sequence(envelope.sequence.0, before)
+            .map_err(|reason| fail(format!("account {account} version {expected}: {reason}")))?;
         let previous = stream.last().map_or(ChainHash::GENESIS, |(_, e)| e.hash);
         let stored = envelope.hash;
         envelope.hash = ChainHash::link(&previous, &account, &envelope);
@@ -73,6 +76,21 @@ pub fn read_export(text: &str) -> Result<Export, ImportError> {
         }
     }
     Ok(Export { exported_at, streams })
+}
+
+/// A sequence number is at least 1, at most [`Sequence::MAX_IMPORTED`], and
+/// greater than the one before it in its account.
+fn check_sequence(sequence: u64, before: Option<u64>) -> Result<(), String> {
+    if sequence == 0 {
+        return Err("sequence 0: sequence numbers start at 1".into());
+    }
+    if sequence > Sequence::MAX_IMPORTED {
+        return Err(format!("sequence {sequence} is past 2^53, the largest this ledger accepts"));
+    }
+    match before {
+        Some(before) if sequence <= before => Err(format!("sequence {sequence} does not rise after {before}")),
+        _ => Ok(()),
+    }
 }
 
 type Header = (Timestamp, u64, u64, BTreeMap<AccountId, ChainHash>);

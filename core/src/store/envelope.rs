@@ -52,6 +52,13 @@ pub struct Timestamp(pub u64);
 #[serde(transparent)]
 pub struct Sequence(pub u64);
 
+impl Sequence {
+    /// The largest number an import may bring (2^53, the largest integer a
+    /// JS number holds exactly): far enough from `u64::MAX` that the counter
+    /// can never run out after it.
+    pub const MAX_IMPORTED: u64 = 1 << 53;
+}
+
 /// An event to append, with the id and time the caller gave it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewEvent {

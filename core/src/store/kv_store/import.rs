@@ -3,7 +3,7 @@
 use super::{corrupt, KvStore};
 use crate::domain::{AccountId, Version};
 use crate::store::segment::segment_of;
-use crate::store::{Envelope, KeyValue, StoreError};
+use crate::store::{Envelope, EventStore, KeyValue, StoreError};
 
 impl<K: KeyValue> KvStore<K> {
     /// See [`EventStore::import`]: all batches or none.
@@ -32,6 +32,21 @@ impl<K: KeyValue> KvStore<K> {
                 let written = self.write(stream, open, envelopes.clone())?;
                 if written.iter().zip(envelopes).any(|(w, e)| w.hash != e.hash || w.version != e.version) {
                     let reason = "the imported events do not continue the stream's hash chain".to_owned();
+                    return Err(corrupt(&self.keys.segment(stream, segment_of(expected.next())), reason));
+                }
+            }
+            // What was written must read back as it was given, decoded from
+            // the stored text (not what this store remembers writing): an
+            // import never leaves a stream that can't be read.
+            self.decoded.borrow_mut().clear();
+            for (stream, expected, envelopes) in &batches {
+                let back = self.read(stream, *expected)?;
+                let same = |(b, e): (&Envelope, &Envelope)| {
+                    (b.version, b.sequence, b.recorded_at, &b.event_id, &b.command_id, &b.event, b.hash)
+                        == (e.version, e.sequence, e.recorded_at, &e.event_id, &e.command_id, &e.event, e.hash)
+                };
+                if back.len() != envelopes.len() || !back.iter().zip(envelopes).all(same) {
+                    let reason = "the imported events did not read back as they were given".to_owned();
                     return Err(corrupt(&self.keys.segment(stream, segment_of(expected.next())), reason));
                 }
             }

@@ -241,3 +241,42 @@ fn a_statement_has_a_row_per_event_with_the_balance_after() {
          2023-11-14T22:13:20Z,MoneyWithdrawn,0.05,1499.95\n"
     );
 }
+
+/// Files of about 5 MB built to be slow to read: one object of ~400,000
+/// members (a duplicate at its end), the same as an event line, nesting
+/// 2,500,000 deep, a 5 MB string. Each is refused, naming its line, and
+/// storage is untouched. (The duplicate-name check was quadratic: the first
+/// of these took hours.)
+#[test]
+fn hostile_files_are_refused_in_linear_time() {
+    const SIZE: usize = 5 * 1024 * 1024;
+    let members = |prefix: &str| {
+        let mut text = String::with_capacity(SIZE + 64);
+        let mut n = 0;
+        while text.len() < SIZE {
+            text.push_str(&format!("\"{prefix}{n}\":\"x\","));
+            n += 1;
+        }
+        text.push_str(&format!("\"{prefix}0\":\"x\""));
+        text
+    };
+    let header = format!(
+        r#"{{"format":"bank-ledger-export","version":1,"exported_at":1,"accounts":1,"events":1,"heads":{{"a":"{}"}}}}"#,
+        "0".repeat(64)
+    );
+    let cases = [
+        (format!("{{\"format\":\"bank-ledger-export\",\"heads\":{{{}}}}}", members("acc-")), 1, "duplicate"),
+        (format!("{header}\n{{{}}}", members("f")), 2, "duplicate"),
+        (format!("{header}\n{}{}", "[".repeat(SIZE / 2), "]".repeat(SIZE / 2)), 2, "nested"),
+        (format!("{header}\n{{\"account\":\"{}\"}}", "a".repeat(SIZE)), 2, "account"),
+    ];
+    for (file, line, words) in cases {
+        assert!(file.len() >= SIZE);
+        let mut target = filled();
+        let before = target.store().kv().entries();
+        let (at, reason) = invalid_line(target.import(&file, None));
+        assert_eq!(at, line, "{reason}");
+        assert!(reason.contains(words), "{reason}");
+        assert_eq!(target.store().kv().entries(), before);
+    }
+}

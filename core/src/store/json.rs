@@ -2,6 +2,8 @@
 //! the app no longer writes JSON to storage, and serde_json's decoders were a
 //! large share of the download for this one use.
 
+use std::collections::HashSet;
+
 use crate::domain::{Event, Money, Owner};
 
 /// A parsed JSON value. Numbers are kept as their text, for the caller to
@@ -92,13 +94,16 @@ impl Parser<'_> {
             self.at += 1;
             return Ok(Json::Object(members));
         }
+        // Names seen, for the duplicate check: a set, so an object of many
+        // members costs linear time (a hostile file can have 100,000s).
+        let mut names: HashSet<String> = HashSet::new();
         loop {
             self.space();
             if self.peek() != Some(b'"') {
                 return Err(format!("expected a name at byte {}", self.at));
             }
             let name = self.string()?;
-            if members.iter().any(|(n, _)| *n == name) {
+            if !names.insert(name.clone()) {
                 return Err(format!("duplicate field `{name}`"));
             }
             self.expect(b':')?;

@@ -280,3 +280,22 @@ fn hostile_files_are_refused_in_linear_time() {
         assert_eq!(target.store().kv().entries(), before);
     }
 }
+
+/// An owner an earlier version accepted (here one ending in U+202E, which
+/// new names may no longer hold) still reads, takes commands, exports and
+/// imports: a stricter rule never makes stored data unreadable.
+#[test]
+fn a_stored_owner_that_new_names_may_not_have_still_reads() {
+    use bank_ledger::domain::{Event, ExpectedVersion, Owner, Version};
+    use bank_ledger::store::EventStore;
+    let name = "Eve\u{202e}";
+    assert!(Owner::parse(name).is_err(), "new names refuse it");
+    let event = Event::AccountOpened { owner: Owner::from_stored(name).unwrap(), initial_balance: money("10.00") };
+    let mut l = ledger("a");
+    l.store_mut().append(&id("acc-001"), ExpectedVersion(Version::EMPTY), vec![new_event("e-1", 1, event)]).unwrap();
+    assert_eq!(l.execute(&id("acc-001"), &deposit("1.00")).unwrap().owner.as_str(), name);
+    assert!(l.verify(&id("acc-001")).unwrap().ok);
+    let mut copy = ledger("b");
+    copy.import(&l.export().unwrap(), None).unwrap();
+    assert_eq!(everything(&mut copy), everything(&mut l));
+}

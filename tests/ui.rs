@@ -267,3 +267,47 @@ async fn the_accounts_list_totals_and_selects() {
     assert_eq!(page.text(".summary .owner"), "Ann");
     assert_eq!(link.get_attribute("aria-current").as_deref(), Some("page"));
 }
+
+/// The left edge of character `at` of text node `node`, as laid out.
+fn x_of(node: &web_sys::Node, at: u32) -> f64 {
+    let range = document().create_range().unwrap();
+    range.set_start(node, at).unwrap();
+    range.set_end(node, at + 1).unwrap();
+    range.get_bounding_client_rect().left()
+}
+
+#[wasm_bindgen_test]
+async fn an_owner_with_a_direction_override_cannot_reorder_the_history_line() {
+    use bank_ledger::domain::{Event, ExpectedVersion, Money, Owner, Version};
+    use bank_ledger::store::{EventId, EventStore, KvStore, NewEvent, Timestamp};
+    // New names may not hold U+202E, but an earlier version stored one.
+    let page = open_page("").await;
+    let owner = "Eve\u{202e}";
+    let event =
+        Event::AccountOpened { owner: Owner::from_stored(owner).unwrap(), initial_balance: Money::from_cents(1000).unwrap() };
+    let new = NewEvent { event_id: EventId::parse("e-1").unwrap(), recorded_at: Timestamp(1), command_id: None, event };
+    let mut store = KvStore::new(LocalStorageKv::open().unwrap(), "ledger");
+    store.append(&bank_ledger::domain::AccountId::parse("rlo").unwrap(), ExpectedVersion(Version::EMPTY), vec![new]).unwrap();
+    bank_ledger::browser::with_ledger(|ledger| {
+        ledger.rescan();
+        Ok(())
+    })
+    .unwrap();
+    bank_ledger::browser::notify_change();
+    web_sys::window().unwrap().location().set_hash("#/accounts/rlo").unwrap();
+    settle().await;
+    assert_eq!(page.text(".summary .owner bdi"), owner);
+    assert_eq!(page.text(".accounts tbody bdi"), owner);
+    let cell = page.find(".history tbody tr:first-child td.wrap").unwrap();
+    assert_eq!(cell.text_content().unwrap(), format!("Opened for {owner} with 10.00"));
+    assert_eq!(cell.query_selector("bdi").unwrap().unwrap().text_content().unwrap(), owner);
+    // As laid out: "10.00" still reads left to right after the name.
+    let nodes = cell.child_nodes();
+    let amount = (0..nodes.length())
+        .filter_map(|i| nodes.item(i))
+        .find(|n| n.node_type() == web_sys::Node::TEXT_NODE && n.text_content().unwrap_or_default().contains("10.00"))
+        .expect("the amount's text");
+    let at = u32::try_from(amount.text_content().unwrap().find("10.00").unwrap()).unwrap();
+    assert!(x_of(&amount, at) < x_of(&amount, at + 4), "the amount reads left to right");
+    assert!(x_of(&amount, 0) > cell.query_selector("bdi").unwrap().unwrap().get_bounding_client_rect().left());
+}

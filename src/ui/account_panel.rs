@@ -71,7 +71,7 @@ fn Account(ui: Ui, id: AccountId, account: Selected) -> impl IntoView {
         {move || match shown() {
             Some(s) => view! {
                 <dl class="summary">
-                    <div><dt>"Owner"</dt><dd class="owner">{s.owner.to_string()}</dd></div>
+                    <div><dt>"Owner"</dt><dd class="owner"><bdi>{s.owner.to_string()}</bdi></dd></div>
                     <div><dt>"Balance"</dt><dd class="balance">{money(s.balance)}</dd></div>
                     <div><dt>"Version"</dt><dd class="version">{s.version.get()}</dd></div>
                 </dl>

@@ -46,7 +46,7 @@ pub fn AccountsList(ui: Ui) -> impl IntoView {
                                                             {account.id.to_string()}
                                                         </a>
                                                     </td>
-                                                    <td class="wrap">{account.owner.to_string()}</td>
+                                                    <td class="wrap"><bdi>{account.owner.to_string()}</bdi></td>
                                                     <td class="num">{money(account.balance)}</td>
                                                 </tr>
                                             }

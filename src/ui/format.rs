@@ -1,5 +1,6 @@
 //! How values read on screen.
 
+use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
 use crate::domain::{Event, Money};
@@ -25,13 +26,16 @@ pub fn time(at: Timestamp) -> String {
     )
 }
 
-/// What happened, in words: `Deposited 500.00`.
-pub fn event(event: &Event) -> String {
+/// What happened, in words: `Deposited 500.00`. An owner's name is isolated
+/// in `<bdi>`, so no name (whatever direction controls an earlier version
+/// let it hold) can reorder the words around it.
+pub fn event(event: &Event) -> AnyView {
     match event {
         Event::AccountOpened { owner, initial_balance } => {
-            format!("Opened for {owner} with {}", money(*initial_balance))
+            let rest = format!(" with {}", money(*initial_balance));
+            view! { "Opened for " <bdi>{owner.to_string()}</bdi> {rest} }.into_any()
         }
-        Event::MoneyDeposited { amount } => format!("Deposited {}", money(*amount)),
-        Event::MoneyWithdrawn { amount } => format!("Withdrew {}", money(*amount)),
+        Event::MoneyDeposited { amount } => format!("Deposited {}", money(*amount)).into_any(),
+        Event::MoneyWithdrawn { amount } => format!("Withdrew {}", money(*amount)).into_any(),
     }
 }

@@ -89,7 +89,7 @@ impl TabMessage {
                 let outcome = match fields.next()? {
                     "ok" => {
                         let id = fields.account()?;
-                        let owner = Owner::parse(&fields.text()?).ok()?;
+                        let owner = Owner::from_stored(&fields.text()?).ok()?;
                         Ok(AccountState { id, owner, balance: fields.money()?, version: Version::new(fields.number()?) })
                     }
                     "err" => Err(decode_error(&mut fields)?),

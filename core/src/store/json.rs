@@ -307,7 +307,7 @@ impl Fields {
     pub fn event_here(&mut self) -> Result<Event, String> {
         Ok(match self.string("type")?.as_str() {
             "AccountOpened" => {
-                let owner = Owner::parse(&self.string("owner")?).map_err(|e| e.to_string())?;
+                let owner = Owner::from_stored(&self.string("owner")?).map_err(|e| e.to_string())?;
                 Event::AccountOpened { owner, initial_balance: self.money("initial_balance")? }
             }
             "MoneyDeposited" => Event::MoneyDeposited { amount: self.money("amount")? },

@@ -171,7 +171,7 @@ fn parse_line(line: &str, before: Option<(Timestamp, Sequence)>) -> Result<Line<
     let amount = cents.and_then(Money::from_cents).ok_or("the amount is not a whole number of cents in range")?;
     let event = match kind {
         'O' => {
-            let owner = Owner::parse(next("owner")?).map_err(|e| e.to_string())?;
+            let owner = Owner::from_stored(next("owner")?).map_err(|e| e.to_string())?;
             Event::AccountOpened { owner, initial_balance: amount }
         }
         'D' => Event::MoneyDeposited { amount },

@@ -29,6 +29,9 @@ pub(super) struct Cached {
     pub(super) head: ChainHash,
     /// The version of the latest snapshot stored (or loaded).
     pub(super) snapshot_at: Version,
+    /// The snapshot this was loaded from, until the events behind it have
+    /// been read: they must make exactly this.
+    pub(super) loaded_from: Option<Snapshot>,
 }
 
 /// A snapshot's payload, schema 1: a line each for the schema, the balance
@@ -44,7 +47,7 @@ fn decode_payload(text: &str) -> Option<(Money, Owner, HashMap<CommandId, Versio
     let cents = lines.next()?;
     let canonical = cents == "0" || (!cents.starts_with('0') && cents.bytes().all(|b| b.is_ascii_digit()));
     let balance = Money::from_cents(canonical.then(|| cents.parse().ok()).flatten()?)?;
-    let owner = Owner::parse(lines.next()?).ok()?;
+    let owner = Owner::from_stored(lines.next()?).ok()?;
     let mut commands = HashMap::new();
     for line in lines {
         let (command, version) = line.split_once(' ')?;
@@ -63,6 +66,7 @@ impl Cached {
             commands: HashMap::new(),
             head: ChainHash::GENESIS,
             snapshot_at: Version::EMPTY,
+            loaded_from: None,
         }
     }
 
@@ -82,6 +86,7 @@ impl Cached {
             commands,
             head: snapshot.head,
             snapshot_at: snapshot.version,
+            loaded_from: Some(snapshot.clone()),
         })
     }
 
@@ -130,7 +135,7 @@ impl Cached {
         }
         self.balances.extend(later.balances);
         self.commands.extend(later.commands);
-        Some(Cached { account: later.account, head: later.head, snapshot_at: later.snapshot_at, ..self })
+        Some(Cached { account: later.account, head: later.head, snapshot_at: later.snapshot_at, loaded_from: None, ..self })
     }
 
     /// The balance after each event, oldest first, from `base + 1`.

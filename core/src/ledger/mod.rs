@@ -44,6 +44,9 @@ pub struct Verification {
     /// How many events were checked and found sound.
     pub checked: u64,
     pub first_bad_version: Option<Version>,
+    /// The version of a stored snapshot that is not what the events make
+    /// (its payload was changed): the events may be sound, the shortcut is not.
+    pub bad_snapshot: Option<Version>,
 }
 
 /// Every healthy account, and every piece of stored data that is not.
@@ -63,12 +66,14 @@ pub struct Ledger<S, C, G> {
     /// The streams known to exist and the damage seen by the last scan of
     /// the store; `None` until the first scan, or after [`Ledger::rescan`].
     known: Option<(BTreeSet<AccountId>, Vec<Damage>)>,
+    /// Snapshots found not to match their events and replaced, this session.
+    replaced: Vec<Damage>,
     snapshot_every: u64,
 }
 
 impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
     pub fn new(store: S, clock: C, ids: G) -> Self {
-        Ledger { store, clock, ids, cache: HashMap::new(), known: None, snapshot_every: SNAPSHOT_EVERY }
+        Ledger { store, clock, ids, cache: HashMap::new(), known: None, replaced: Vec::new(), snapshot_every: SNAPSHOT_EVERY }
     }
 
     /// Snapshots every `events` events of an account (at least 1).
@@ -134,34 +139,67 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
 
     /// Makes `cached` reach back to the first event (after a load from a
     /// snapshot): for the whole timeline, time travel before the snapshot,
-    /// and command ids older than the snapshot's recent ones.
+    /// command ids older than the snapshot's recent ones, and before the
+    /// first command it decides.
     ///
-    /// The events behind the snapshot are read without recomputing their
-    /// hashes (the snapshot was checked against the chain and every segment
-    /// it covers against its checksum as it loaded), but each is checked
-    /// against the rules, and their fold must arrive at the snapshot's state.
-    fn complete(&self, cached: &mut Cached) -> Result<(), LedgerError> {
+    /// The events behind the snapshot are read as any load reads them (every
+    /// hash recomputed, every rule checked), and must make exactly the
+    /// snapshot's payload. `Ok(false)` when they do not: the snapshot was
+    /// changed, and nothing of it is kept (see [`Ledger::vouch`]).
+    fn complete(&self, cached: &mut Cached) -> Result<bool, LedgerError> {
+        const PAGE: usize = 1024;
         if cached.is_complete() {
+            return Ok(true);
+        }
+        let id = cached.account.id().clone();
+        let base = cached.base;
+        let mut earlier = Cached::new(&id);
+        while earlier.account.version() < base {
+            let left = usize::try_from(base.get() - earlier.account.version().get()).unwrap_or(PAGE).min(PAGE);
+            let page = self.store.read_page(&id, earlier.account.version(), left)?;
+            let Some(first) = page.first() else {
+                let reason = format!("events are missing: the snapshot has seen version {base}");
+                return Err(StoreError::Corrupt { key: self.store.location(&id, base), reason }.into());
+            };
+            self.joins(&earlier, first)?;
+            self.replay(&mut earlier, &page)?;
+        }
+        if earlier.snapshot() != cached.loaded_from {
+            return Ok(false);
+        }
+        match earlier.join(cached.clone()) {
+            Some(whole) => *cached = whole,
+            None => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Makes `cached` complete (see [`Ledger::complete`]); if its snapshot
+    /// turns out not to be what the events make, loads the account from its
+    /// events instead, replaces the snapshot with a sound one and reports
+    /// the old one as damage. Nothing derived from a snapshot decides a
+    /// command, or is verified, before this has run.
+    fn vouch(&mut self, cached: &mut Cached) -> Result<(), LedgerError> {
+        if self.complete(cached)? {
             return Ok(());
         }
         let id = cached.account.id().clone();
-        let mut earlier = Cached::new(&id);
-        for (n, (event, command_id)) in self.store.read_behind_snapshot(&id, cached.base)?.iter().enumerate() {
-            let version = Version::new(u64::try_from(n).unwrap_or(u64::MAX) + 1);
-            if let Err(rule) = earlier.account.check(event) {
-                let reason = format!("version {version}: this event breaks the account's rules: {rule}");
-                return Err(StoreError::Corrupt { key: self.store.location(&id, version), reason }.into());
-            }
-            earlier.apply_event(event, command_id.as_ref());
-        }
-        let base = cached.base;
-        match earlier.join(cached.clone()) {
-            Some(whole) => *cached = whole,
-            None => {
-                let reason = format!("the snapshot at version {base} does not match the events before it");
-                return Err(StoreError::Corrupt { key: self.store.location(&id, base), reason }.into());
+        let forged = cached.base;
+        *cached = Cached::new(&id);
+        self.catch_up(cached)?;
+        if let Some(snapshot) = cached.snapshot() {
+            // A snapshot is only a shortcut: when it can't be stored, the
+            // bad one stays ignored at every load (it fails this check again).
+            if self.store.save_snapshot(&id, &snapshot).is_ok() {
+                cached.snapshot_at = snapshot.version;
             }
         }
+        let key = self.store.snapshot_key(&id).unwrap_or_else(|| id.to_string());
+        let reason = format!(
+            "the snapshot at version {forged} is not what account {id}'s events make (it was changed); it was replaced by one made from the events"
+        );
+        self.replaced.retain(|d| d.key != key);
+        self.replaced.push(Damage { key, reason });
         Ok(())
     }
 
@@ -179,7 +217,9 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
     /// The state after the first `version` events (time travel); `None` for
     /// version 0, before the account was opened.
     pub fn account_at(&mut self, id: &AccountId, version: u64) -> Result<Option<AccountState>, LedgerError> {
-        let complete = self.cache.get(id).is_some_and(|c| version < c.base.get());
+        // Before a snapshot the account was loaded from, the timeline must
+        // reach back to the first event.
+        let complete = self.with_current(id, |cached| version < cached.base.get())?;
         let read = |cached: &Cached| {
             let current = cached.account.version();
             if version > current.get() {
@@ -217,6 +257,7 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
                 Err(error) => return Err(error),
             }
         }
+        damaged.extend(self.replaced.iter().cloned());
         damaged.sort_by(|a, b| a.key.cmp(&b.key));
         damaged.dedup();
         Ok(Overview { accounts: AccountsOverview::new(states), damaged })
@@ -260,10 +301,9 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
                 self.catch_up(cached)?;
                 caught_up = true;
             }
-            // A command id must be looked up in the whole stream.
-            if command_id.is_some_and(|c| cached.commands.get(c).is_none_or(|v| *v < cached.base)) {
-                self.complete(cached)?;
-            }
+            // A command is decided on events, never on a snapshot alone (and
+            // a command id is looked up in the whole stream).
+            self.vouch(cached)?;
             if let Some(done) = command_id.and_then(|c| cached.commands.get(c).map(|v| (c, *v))) {
                 return self.answer_again(cached, command, done);
             }
@@ -336,7 +376,7 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
     /// first event.
     fn with_complete<T>(&mut self, id: &AccountId, f: impl FnOnce(&Cached) -> T) -> Result<T, LedgerError> {
         let mut cached = self.checkout(id)?;
-        let result = self.catch_up(&mut cached).and_then(|()| self.complete(&mut cached)).map(|()| f(&cached));
+        let result = self.catch_up(&mut cached).and_then(|()| self.vouch(&mut cached)).map(|()| f(&cached));
         self.keep(cached);
         result
     }
@@ -356,19 +396,21 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         let Some(first) = new.first() else {
             return Ok(());
         };
-        // The store checks the links between the events it reads; this one
-        // joins them to what the cache has seen.
-        if ChainHash::link(&cached.head, &id, first) != first.hash {
-            return Err(StoreError::Corrupt {
-                key: self.store.location(&id, first.version),
-                reason: format!("version {}: the hash chain is broken, an event before it was changed", first.version),
-            }
-            .into());
-        }
+        self.joins(cached, first)?;
         let mut next = cached.clone();
         self.replay(&mut next, &new)?;
         *cached = next;
         Ok(())
+    }
+
+    /// The store checks the links between the events it reads; this checks
+    /// that `first` joins them to what `cached` has seen.
+    fn joins(&self, cached: &Cached, first: &Envelope) -> Result<(), LedgerError> {
+        if ChainHash::link(&cached.head, cached.account.id(), first) == first.hash {
+            return Ok(());
+        }
+        let reason = format!("version {}: the hash chain is broken, an event before it was changed", first.version);
+        Err(StoreError::Corrupt { key: self.store.location(cached.account.id(), first.version), reason }.into())
     }
 
     /// Applies `envelopes` (whose hash links the store has checked) to
@@ -396,26 +438,38 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
     /// not which line.
     pub fn verify(&self, id: &AccountId) -> Result<Verification, LedgerError> {
         const PAGE: usize = 64;
+        // A snapshot the store would hand out must be what the events make
+        // at its version. One that fails the store's own checks is ignored
+        // by every load anyway (and replaced by the next).
+        let snapshot = self.store.snapshot(id).ok().flatten();
+        let mut bad_snapshot = None;
         let mut cached = Cached::new(id);
-        let bad = |version: Version, checked: Version| {
-            Ok(Verification { ok: false, checked: checked.get(), first_bad_version: Some(version) })
+        let bad = |version: Version, checked: Version, bad_snapshot| {
+            Ok(Verification { ok: false, checked: checked.get(), first_bad_version: Some(version), bad_snapshot })
         };
         loop {
             let checked = cached.account.version();
             let page = match self.store.read_page(id, checked, PAGE) {
                 Ok(page) => page,
-                Err(StoreError::Corrupt { .. }) => return bad(checked.next(), checked),
+                Err(StoreError::Corrupt { .. }) => return bad(checked.next(), checked, bad_snapshot),
                 Err(error) => return Err(error.into()),
             };
             if page.is_empty() {
-                return Ok(Verification { ok: true, checked: checked.get(), first_bad_version: None });
+                let ok = bad_snapshot.is_none();
+                return Ok(Verification { ok, checked: checked.get(), first_bad_version: None, bad_snapshot });
             }
             if page.first().is_some_and(|first| ChainHash::link(&cached.head, id, first) != first.hash) {
-                return bad(checked.next(), checked);
+                return bad(checked.next(), checked, bad_snapshot);
             }
             for envelope in &page {
                 if self.replay(&mut cached, std::slice::from_ref(envelope)).is_err() {
-                    return bad(envelope.version, cached.account.version());
+                    return bad(envelope.version, cached.account.version(), bad_snapshot);
+                }
+                if let Some(snapshot) = snapshot.as_ref().filter(|s| s.version == envelope.version) {
+                    let made = cached.snapshot();
+                    if made.as_ref().map(|m| (&m.payload, m.head)) != Some((&snapshot.payload, snapshot.head)) {
+                        bad_snapshot = Some(snapshot.version);
+                    }
                 }
             }
         }

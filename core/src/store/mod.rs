@@ -74,18 +74,10 @@ pub trait EventStore {
         Ok(None)
     }
 
-    /// The events of versions 1 to `until` (with their command ids), to
-    /// rebuild the timeline behind a snapshot that [`EventStore::snapshot`]
-    /// has just vouched for. A store may skip recomputing their hashes (the
-    /// snapshot's head was checked against the chain, and every segment it
-    /// covers against its checksum); everything else is checked as in a read.
-    fn read_behind_snapshot(
-        &self,
-        stream: &AccountId,
-        until: Version,
-    ) -> Result<Vec<(crate::domain::Event, Option<CommandId>)>, StoreError> {
-        let max = usize::try_from(until.get()).unwrap_or(usize::MAX);
-        Ok(self.read_page(stream, Version::EMPTY, max)?.into_iter().map(|e| (e.event, e.command_id)).collect())
+    /// The storage key of the stream's snapshot, where the store keeps
+    /// snapshots: for reports that must name it.
+    fn snapshot_key(&self, _stream: &AccountId) -> Option<String> {
+        None
     }
 
     /// Appends events exported elsewhere (versions, sequences, times, ids

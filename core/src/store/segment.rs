@@ -76,24 +76,6 @@ impl<'a> Segment<'a> {
         self.body.is_empty()
     }
 
-    /// Decodes every event's content without its chain hash: for the
-    /// timeline behind a snapshot that was just checked (see
-    /// `EventStore::read_behind_snapshot`).
-    pub fn decode_unhashed(&self, first: Version) -> Result<Vec<(Event, Option<CommandId>)>, String> {
-        let mut out = Vec::with_capacity(usize::try_from(self.len()).unwrap_or(0));
-        let mut version = first;
-        let mut before = None;
-        for line in self.body.split_terminator('\n') {
-            let fail = |reason: String| format!("version {version}: {reason}");
-            let line = parse_line(line, before).map_err(fail)?;
-            check_event_id(line.event_id).map_err(fail)?;
-            before = Some((line.recorded_at, line.sequence));
-            out.push((line.event, line.command_id));
-            version = version.next();
-        }
-        Ok(out)
-    }
-
     /// Decodes every event, computing each one's chain hash from `previous`
     /// (the end hash of the segment before, genesis for the first); the
     /// last must come out as the stored end hash.
@@ -236,23 +218,6 @@ fn encode_event_id(out: &mut String, id: &EventId) {
             out.push('~');
             out.push_str(id.as_str());
         }
-    }
-}
-
-/// Whether `text` is a stored event id, without building it.
-fn check_event_id(text: &str) -> Result<(), String> {
-    match text.strip_prefix('~') {
-        Some(_) => decode_event_id(text).map(drop),
-        None if text.len() == 22 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
-            // The last digit carries two bits; the rest must be zero.
-            let last = text.bytes().last().and_then(|b| BASE64URL.iter().position(|&d| d == b)).unwrap_or(0);
-            if last & 0b1111 == 0 {
-                Ok(())
-            } else {
-                Err("the event id has stray bits".into())
-            }
-        }
-        None => Err("the event id is neither a short UUID nor marked with ~".into()),
     }
 }
 

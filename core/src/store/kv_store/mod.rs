@@ -388,12 +388,8 @@ impl<K: KeyValue> EventStore for KvStore<K> {
         self.checked_snapshot(stream)
     }
 
-    fn read_behind_snapshot(
-        &self,
-        stream: &AccountId,
-        until: Version,
-    ) -> Result<Vec<(crate::domain::Event, Option<super::CommandId>)>, StoreError> {
-        self.events_behind(stream, until)
+    fn snapshot_key(&self, stream: &AccountId) -> Option<String> {
+        Some(self.keys.snapshot(stream))
     }
 
     fn import(&mut self, batches: Vec<(AccountId, Version, Vec<Envelope>)>) -> Result<(), StoreError> {

@@ -140,3 +140,46 @@ fn a_snapshot_never_hides_an_edit_that_skipped_the_chain() {
     assert!(matches!(outcome, Err(LedgerError::Store(bank_ledger::store::StoreError::Corrupt { .. }))), "{outcome:?}");
     assert_eq!(kv.borrow().entries(), before, "nothing written");
 }
+
+#[test]
+fn vouching_in_idle_time_finds_a_forged_snapshot_before_any_command() {
+    let kv = filled();
+    let mut sound = ledger(&kv);
+    sound.accounts().unwrap();
+    assert_eq!(sound.vouch_one(), Some((id("acc"), false)), "a sound snapshot: nothing found");
+    forge(&kv, richer);
+    let mut l = ledger(&kv);
+    // A load from the snapshot shows what it says, until it is vouched for.
+    assert_eq!(l.accounts().unwrap().accounts.accounts[0].balance, money("10000.00"));
+    assert_eq!(l.vouch_one(), Some((id("acc"), true)));
+    assert_eq!(l.vouch_one(), None, "every cached account is vouched for");
+    let overview = l.accounts().unwrap();
+    assert_eq!(overview.accounts.accounts[0].balance, money("13.00"));
+    assert_eq!(overview.damaged.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(), [SNAP]);
+}
+
+#[test]
+fn damage_found_behind_a_snapshot_keeps_the_account_damaged() {
+    // 70 events: segment 0 is full and wholly behind the snapshot at 68, so
+    // a load checks only its checksum. Its opening balance is raised with
+    // the checksum recomputed, and the snapshot forged to agree.
+    let kv = Shared::default();
+    let mut l = ledger(&kv);
+    l.execute(&id("acc"), &open("Ann", "10.00")).unwrap();
+    for _ in 1..70 {
+        l.execute(&id("acc"), &deposit("1.00")).unwrap();
+    }
+    let key = "ledger/v2/seg/acc/0";
+    let text = kv.borrow().get(key).unwrap().unwrap();
+    let segment = bank_ledger::store::segment::Segment::parse(&text).unwrap();
+    let body = segment.body.replacen(",1000,Ann\n", ",2000,Ann\n", 1);
+    kv.borrow_mut().set(key, &bank_ledger::store::segment::encode_segment(&segment.end, &body)).unwrap();
+    forge(&kv, |payload| payload.replacen("\n7700\n", "\n8700\n", 1));
+    let mut l = ledger(&kv);
+    assert_eq!(l.accounts().unwrap().damaged, vec![], "the load from the snapshot sees nothing wrong");
+    assert_eq!(l.vouch_one(), Some((id("acc"), true)));
+    let overview = l.accounts().unwrap();
+    assert!(overview.accounts.accounts.is_empty(), "{overview:?}");
+    assert_eq!(overview.damaged.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(), [key]);
+    assert_eq!(l.vouch_one(), None);
+}

@@ -52,12 +52,14 @@ pub fn on_change(listener: impl Fn() + 'static) {
     });
 }
 
-/// Tells every listener that the ledger changed.
+/// Tells every listener that the ledger changed (they re-read it, which may
+/// load accounts from snapshots: those are vouched for when idle).
 pub fn notify_change() {
     let listeners = LISTENERS.with(|listeners| listeners.try_borrow().map(|l| l.clone()).unwrap_or_default());
     for listener in listeners {
         listener();
     }
+    vouch_when_idle();
 }
 
 /// Another tab wrote to localStorage. Its new events are read on the next
@@ -125,6 +127,38 @@ fn listen_to_other_tabs() {
     }
 }
 
+thread_local! {
+    static VOUCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Vouches, one account per idle moment, for the accounts loaded from a
+/// snapshot (`Ledger::vouch_one`), and shows what that finds: a forged
+/// snapshot is named and replaced soon after a load, not at the account's
+/// next command. Scheduled after every change; runs once at a time.
+pub fn vouch_when_idle() {
+    if VOUCHING.with(|v| v.replace(true)) {
+        return;
+    }
+    let step = Closure::once_into_js(|| {
+        VOUCHING.with(|v| v.set(false));
+        let vouched = LEDGER.with(|cell| cell.try_borrow_mut().ok()?.as_mut()?.vouch_one());
+        match vouched {
+            Some((_, true)) => notify_change(),
+            Some((_, false)) => vouch_when_idle(),
+            None => {}
+        }
+    });
+    let Some(window) = web_sys::window() else { return };
+    let idle = js_sys::Reflect::get(&window, &"requestIdleCallback".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let scheduled = match idle {
+        Some(request) => request.call1(&window, &step).is_ok(),
+        None => window.set_timeout_with_callback_and_timeout_and_arguments_0(step.unchecked_ref(), 50).is_ok(),
+    };
+    if !scheduled {
+        VOUCHING.with(|v| v.set(false));
+    }
+}
+
 /// Runs `f` with the page's one ledger, opening it on first use.
 pub fn with_ledger<T>(f: impl FnOnce(&mut BrowserLedger) -> Result<T, LedgerError>) -> Result<T, LedgerError> {
     LEDGER.with(|cell| {
@@ -137,6 +171,7 @@ pub fn with_ledger<T>(f: impl FnOnce(&mut BrowserLedger) -> Result<T, LedgerErro
             *slot = Some(open_ledger(NAMESPACE)?);
             listen_to_other_tabs();
             coordination::start();
+            vouch_when_idle();
         }
         match slot.as_mut() {
             Some(ledger) => f(ledger),

@@ -41,9 +41,60 @@ test('a changed stored value is detected on load, named, left as it is; other ac
     return { code, verify: api.verify('hurt'), fine: await api.execute('fine', { type: 'Deposit', amount: 1 }) };
   });
   assert.equal(outcome.code, 'StorageCorrupt');
-  assert.deepEqual(outcome.verify, { ok: false, checked: 0, first_bad_version: 1 });
+  assert.deepEqual(outcome.verify, { ok: false, checked: 0, first_bad_version: 1, bad_snapshot: null });
   assert.equal(outcome.fine.version, 2);
   assert.equal((await snapshot(page))[key], tampered, 'the damaged value is left exactly as it is');
+  await context.close();
+});
+
+test('a snapshot whose balance was forged (checksum and all) is named and replaced soon after a load, and decides nothing', async () => {
+  const context = await env.browser.newContext();
+  const page = await openApp(context, env.server.url);
+  await page.evaluate(async () => {
+    const api = window.wasmBindings;
+    await api.execute('forge', { type: 'OpenAccount', owner: 'Forge', initial_balance: 10 });
+    for (let i = 0; i < 259; i++) await api.execute('forge', { type: 'Deposit', amount: 0.01 });
+  });
+  const key = 'ledger/v2/snap/forge';
+  const segments = () => page.evaluate(() => Object.entries(localStorage).filter(([k]) => k.includes('/seg/')).sort());
+  const events = await segments();
+  // The snapshot's payload: schema, balance in cents, owner, recent command
+  // ids. The balance is raised and the checksum recomputed (its algorithm is
+  // in docs), so the snapshot still reads.
+  await page.evaluate((key) => {
+    const text = localStorage.getItem(key);
+    const covered = text.slice(text.indexOf(' ', 2) + 1).replace(/^([^\n]*\n1\n)\d+\n/, '$11000000\n');
+    const bytes = new TextEncoder().encode(covered);
+    const K = 0x9e3779b97f4a7c15n;
+    const M = (1n << 64n) - 1n;
+    let h = BigInt(bytes.length);
+    const step = (w) => { h = ((((h << 5n) | (h >> 59n)) & M) ^ w) * K & M; };
+    let i = 0;
+    for (; i + 8 <= bytes.length; i += 8) {
+      let w = 0n;
+      for (let b = 7; b >= 0; b--) w = (w << 8n) | BigInt(bytes[i + b]);
+      step(w);
+    }
+    let w = 0n;
+    for (let b = bytes.length - 1; b >= i; b--) w = (w << 8n) | BigInt(bytes[b]);
+    step(w);
+    const sum = (h ^ (h >> 32n)).toString(16).padStart(16, '0');
+    localStorage.setItem(key, `2 ${sum} ${covered}`);
+  }, key);
+  await page.reload();
+  // Soon after the load, with no command sent, the page has read what is
+  // behind the snapshot, named the forged snapshot and replaced it.
+  await page.locator('.accounts .damaged').filter({ hasText: key }).waitFor({ timeout: 5000 });
+  assert.match(await page.locator('.accounts tbody').textContent(), /12\.59/);
+  const damaged = await page.evaluate(() => window.wasmBindings.damaged());
+  assert.deepEqual(damaged.map((d) => d.key), [key]);
+  const code = await page.evaluate(() =>
+    window.wasmBindings.execute('forge', { type: 'Withdraw', amount: 5000 }).then(() => 'stored', (e) => e.code),
+  );
+  assert.equal(code, 'InsufficientFunds');
+  assert.deepEqual(await segments(), events, 'the events are byte-identical');
+  const verified = await page.evaluate(() => window.wasmBindings.verify('forge'));
+  assert.deepEqual(verified, { ok: true, checked: 260, first_bad_version: null, bad_snapshot: null });
   await context.close();
 });
 

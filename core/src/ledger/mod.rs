@@ -15,6 +15,8 @@ mod cached;
 mod error;
 mod portable;
 mod status;
+mod verify;
+mod vouch;
 mod wire;
 
 use std::collections::{BTreeSet, HashMap};
@@ -68,12 +70,24 @@ pub struct Ledger<S, C, G> {
     known: Option<(BTreeSet<AccountId>, Vec<Damage>)>,
     /// Snapshots found not to match their events and replaced, this session.
     replaced: Vec<Damage>,
+    /// Accounts whose events behind their snapshot turned out damaged: not
+    /// served from the snapshot again until storage changes (`forget`).
+    unsound: HashMap<AccountId, StoreError>,
     snapshot_every: u64,
 }
 
 impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
     pub fn new(store: S, clock: C, ids: G) -> Self {
-        Ledger { store, clock, ids, cache: HashMap::new(), known: None, replaced: Vec::new(), snapshot_every: SNAPSHOT_EVERY }
+        Ledger {
+            store,
+            clock,
+            ids,
+            cache: HashMap::new(),
+            known: None,
+            replaced: Vec::new(),
+            unsound: HashMap::new(),
+            snapshot_every: SNAPSHOT_EVERY,
+        }
     }
 
     /// Snapshots every `events` events of an account (at least 1).
@@ -137,72 +151,6 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         Ok(history)
     }
 
-    /// Makes `cached` reach back to the first event (after a load from a
-    /// snapshot): for the whole timeline, time travel before the snapshot,
-    /// command ids older than the snapshot's recent ones, and before the
-    /// first command it decides.
-    ///
-    /// The events behind the snapshot are read as any load reads them (every
-    /// hash recomputed, every rule checked), and must make exactly the
-    /// snapshot's payload. `Ok(false)` when they do not: the snapshot was
-    /// changed, and nothing of it is kept (see [`Ledger::vouch`]).
-    fn complete(&self, cached: &mut Cached) -> Result<bool, LedgerError> {
-        const PAGE: usize = 1024;
-        if cached.is_complete() {
-            return Ok(true);
-        }
-        let id = cached.account.id().clone();
-        let base = cached.base;
-        let mut earlier = Cached::new(&id);
-        while earlier.account.version() < base {
-            let left = usize::try_from(base.get() - earlier.account.version().get()).unwrap_or(PAGE).min(PAGE);
-            let page = self.store.read_page(&id, earlier.account.version(), left)?;
-            let Some(first) = page.first() else {
-                let reason = format!("events are missing: the snapshot has seen version {base}");
-                return Err(StoreError::Corrupt { key: self.store.location(&id, base), reason }.into());
-            };
-            self.joins(&earlier, first)?;
-            self.replay(&mut earlier, &page)?;
-        }
-        if earlier.snapshot() != cached.loaded_from {
-            return Ok(false);
-        }
-        match earlier.join(cached.clone()) {
-            Some(whole) => *cached = whole,
-            None => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    /// Makes `cached` complete (see [`Ledger::complete`]); if its snapshot
-    /// turns out not to be what the events make, loads the account from its
-    /// events instead, replaces the snapshot with a sound one and reports
-    /// the old one as damage. Nothing derived from a snapshot decides a
-    /// command, or is verified, before this has run.
-    fn vouch(&mut self, cached: &mut Cached) -> Result<(), LedgerError> {
-        if self.complete(cached)? {
-            return Ok(());
-        }
-        let id = cached.account.id().clone();
-        let forged = cached.base;
-        *cached = Cached::new(&id);
-        self.catch_up(cached)?;
-        if let Some(snapshot) = cached.snapshot() {
-            // A snapshot is only a shortcut: when it can't be stored, the
-            // bad one stays ignored at every load (it fails this check again).
-            if self.store.save_snapshot(&id, &snapshot).is_ok() {
-                cached.snapshot_at = snapshot.version;
-            }
-        }
-        let key = self.store.snapshot_key(&id).unwrap_or_else(|| id.to_string());
-        let reason = format!(
-            "the snapshot at version {forged} is not what account {id}'s events make (it was changed); it was replaced by one made from the events"
-        );
-        self.replaced.retain(|d| d.key != key);
-        self.replaced.push(Damage { key, reason });
-        Ok(())
-    }
-
     /// At most `max` envelopes after version `after`: one page of history,
     /// read without touching the rest of the stream.
     pub fn history_page(&self, id: &AccountId, after: Version, max: usize) -> Result<Vec<Envelope>, LedgerError> {
@@ -257,7 +205,7 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
                 Err(error) => return Err(error),
             }
         }
-        damaged.extend(self.replaced.iter().cloned());
+        damaged.extend(self.found_damage());
         damaged.sort_by(|a, b| a.key.cmp(&b.key));
         damaged.dedup();
         Ok(Overview { accounts: AccountsOverview::new(states), damaged })
@@ -267,11 +215,13 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
     pub fn forget(&mut self) {
         self.cache.clear();
         self.known = None;
+        self.unsound.clear();
     }
 
     /// Forgets one account's cached state: it is loaded and checked afresh.
     pub fn forget_stream(&mut self, id: &AccountId) {
         self.cache.remove(id);
+        self.unsound.remove(id);
     }
 
     /// Forgets which streams exist, so the next [`Ledger::accounts`] scans
@@ -431,54 +381,13 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         Ok(())
     }
 
-    /// Checks the whole stored stream of `id` from the first event: every
-    /// record readable, every hash linking to the one before, every event one
-    /// the rules allow. Snapshots play no part. A damaged segment is reported
-    /// at its first version: the chain shows that something in it changed,
-    /// not which line.
-    pub fn verify(&self, id: &AccountId) -> Result<Verification, LedgerError> {
-        const PAGE: usize = 64;
-        // A snapshot the store would hand out must be what the events make
-        // at its version. One that fails the store's own checks is ignored
-        // by every load anyway (and replaced by the next).
-        let snapshot = self.store.snapshot(id).ok().flatten();
-        let mut bad_snapshot = None;
-        let mut cached = Cached::new(id);
-        let bad = |version: Version, checked: Version, bad_snapshot| {
-            Ok(Verification { ok: false, checked: checked.get(), first_bad_version: Some(version), bad_snapshot })
-        };
-        loop {
-            let checked = cached.account.version();
-            let page = match self.store.read_page(id, checked, PAGE) {
-                Ok(page) => page,
-                Err(StoreError::Corrupt { .. }) => return bad(checked.next(), checked, bad_snapshot),
-                Err(error) => return Err(error.into()),
-            };
-            if page.is_empty() {
-                let ok = bad_snapshot.is_none();
-                return Ok(Verification { ok, checked: checked.get(), first_bad_version: None, bad_snapshot });
-            }
-            if page.first().is_some_and(|first| ChainHash::link(&cached.head, id, first) != first.hash) {
-                return bad(checked.next(), checked, bad_snapshot);
-            }
-            for envelope in &page {
-                if self.replay(&mut cached, std::slice::from_ref(envelope)).is_err() {
-                    return bad(envelope.version, cached.account.version(), bad_snapshot);
-                }
-                if let Some(snapshot) = snapshot.as_ref().filter(|s| s.version == envelope.version) {
-                    let made = cached.snapshot();
-                    if made.as_ref().map(|m| (&m.payload, m.head)) != Some((&snapshot.payload, snapshot.head)) {
-                        bad_snapshot = Some(snapshot.version);
-                    }
-                }
-            }
-        }
-    }
-
     /// Takes the cached account out of the cache, or loads it: from its
     /// latest snapshot and the events after it when the store has a sound
     /// one, from the first event otherwise.
     fn checkout(&mut self, id: &AccountId) -> Result<Cached, LedgerError> {
+        if let Some(error) = self.unsound.get(id) {
+            return Err(error.clone().into());
+        }
         if let Some(cached) = self.cache.remove(id) {
             return Ok(cached);
         }

@@ -3,8 +3,10 @@
 // - Install: fetch the page and everything it references (Trunk's hashed
 //   .js/.wasm/.css, the snippets, manifest, icons) into one cache.
 // - The page (a navigation): from the network when there is one, keeping the
-//   fresh copy, and then dropping cached files the new page no longer
-//   references: a new build replaces the old one. Offline: the cached page.
+//   fresh copy once every file it references is cached, and then dropping
+//   cached files the new page no longer references: a new build replaces
+//   the old one, and a build with a file missing never does. Offline: the
+//   cached page.
 // - Everything else of this origin: from the cache first (hashed names
 //   never change content), else the network, cached for next time.
 const CACHE = 'ledger-v1';
@@ -17,19 +19,27 @@ function referenced(html) {
   return urls;
 }
 
+/**
+ * Keeps `response` (a fresh copy of the page) and every file it references,
+ * then drops cached files it no longer references. Every file the new page
+ * needs is fetched before anything is stored: a build with a file missing
+ * (a deploy half done, a server error) leaves the cached build as it was,
+ * complete, for the next offline load.
+ */
 async function cachePage(response) {
   const cache = await caches.open(CACHE);
   const html = await response.clone().text();
   const keep = referenced(html);
-  await cache.put(PAGE, response.clone());
-  await Promise.all(
+  const fetched = await Promise.all(
     [...keep].filter((url) => url !== PAGE).map(async (url) => {
-      if (!(await cache.match(url))) {
-        const file = await fetch(url);
-        if (file.ok) await cache.put(url, file);
-      }
+      if (await cache.match(url)) return null;
+      const file = await fetch(url);
+      if (!file.ok) throw new Error(`${url} could not be fetched (${file.status}); the cached build stays`);
+      return [url, file];
     }),
   );
+  for (const entry of fetched) if (entry) await cache.put(entry[0], entry[1]);
+  await cache.put(PAGE, response.clone());
   for (const request of await cache.keys()) {
     if (!keep.has(new URL(request.url).pathname)) await cache.delete(request);
   }

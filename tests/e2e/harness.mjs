@@ -33,7 +33,12 @@ export async function serve(dir = resolve(import.meta.dirname, '../../dist')) {
       res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
       res.end(body);
     } catch {
-      // A single-page app: unknown paths get the page.
+      // A missing file is a 404, as on any static host; other unknown
+      // paths get the page.
+      if (extname(path)) {
+        res.writeHead(404).end();
+        return;
+      }
       const body = await readFile(join(root, 'index.html'));
       res.writeHead(200, { 'content-type': TYPES['.html'] }).end(body);
     }

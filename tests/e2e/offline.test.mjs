@@ -109,3 +109,44 @@ test('a new build replaces the cached one on the next visit online', async () =>
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a new build with a file missing never replaces the complete cached one', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ledger-deploy-'));
+  await cp(resolve(import.meta.dirname, '../../dist'), dir, { recursive: true });
+  const server = await serve(dir);
+  const browser = await launch();
+  try {
+    const context = await browser.newContext();
+    const page = await openApp(context, server.url);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload();
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    const before = await cachedPaths(page);
+    const css = (await readdir(dir)).find((name) => name.endsWith('.css'));
+
+    // A deploy that references a stylesheet it never uploaded.
+    const index = await readFile(join(dir, 'index.html'), 'utf8');
+    await writeFile(join(dir, 'index.html'), index.replaceAll(css, css.replace('.css', '-missing.css')).replace(/ integrity="[^"]*"/g, ''));
+    await page.reload();
+    await page.waitForFunction(() => window.wasmBindings?.execute !== undefined);
+    // Give the worker time to try (and fail) to cache the new build.
+    await page.waitForTimeout(500);
+    assert.deepEqual(await cachedPaths(page), before, 'the cache still holds the complete build');
+
+    await server.close();
+    await context.setOffline(true);
+    await page.reload();
+    await page.waitForFunction(() => window.wasmBindings?.execute !== undefined, null, { timeout: 15000 });
+    const state = await page.evaluate(() =>
+      window.wasmBindings.execute('acc-9', { type: 'OpenAccount', owner: 'Ora', initial_balance: 1 }),
+    );
+    assert.equal(state.balance, 1);
+    const styled = await page.evaluate(() => [...document.styleSheets].some((s) => s.href?.endsWith('.css') && s.cssRules.length > 0));
+    assert.ok(styled, 'the cached stylesheet applies offline');
+    await context.close();
+  } finally {
+    await browser.close();
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

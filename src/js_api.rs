@@ -67,6 +67,9 @@ impl ApiError {
         if let ApiError::Ledger(LedgerError::InvalidImport { line, .. }) = &self {
             set("line", JsValue::from_f64(*line as f64));
         }
+        if let ApiError::Ledger(LedgerError::OutcomeUnknown { command_id, .. }) = &self {
+            set("command_id", command_id.as_str().into());
+        }
         error.into()
     }
 }

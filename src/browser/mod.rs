@@ -12,7 +12,7 @@ use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-pub use coordination::{change_here, execute, execute_here};
+pub use coordination::{change_here, execute, execute_here, other_build};
 pub use identity::{new_command_id, BrowserClock, RandomIds};
 pub use local_storage::LocalStorageKv;
 
@@ -26,15 +26,11 @@ pub const NAMESPACE: &str = "ledger";
 pub type BrowserLedger = Ledger<KvStore<LocalStorageKv>, BrowserClock, RandomIds>;
 
 /// A ledger over this page's localStorage, with its keys under `namespace`.
-/// Data still in format 1 is rewritten in format 2 first; what can't be
-/// (a damaged stream, a full storage) stays readable as it is.
+/// Data still in format 1 is read as it is; the tab that writes rewrites it
+/// in format 2 when it takes the lead (coordination.rs).
 pub fn open_ledger(namespace: &str) -> Result<BrowserLedger, StoreError> {
     let kv = LocalStorageKv::open()?;
-    let mut store = KvStore::new(kv, namespace);
-    if let Err(error) = store.migrate() {
-        web_sys::console::warn_1(&format!("format 1 data was not migrated yet: {error}").into());
-    }
-    Ok(Ledger::new(store, BrowserClock, RandomIds))
+    Ok(Ledger::new(KvStore::new(kv, namespace), BrowserClock, RandomIds))
 }
 
 thread_local! {

@@ -6,8 +6,10 @@ use super::field::Field;
 use super::state::Ui;
 use leptos::task::spawn_local;
 
-use crate::browser::execute;
-use crate::domain::{AccountId, Command, Money};
+use crate::browser::{execute, new_command_id};
+use crate::domain::{AccountId, Command, DomainError, Money};
+use crate::ledger::LedgerError;
+use crate::store::CommandId;
 
 #[derive(Clone, Copy)]
 enum Action {
@@ -20,6 +22,10 @@ enum Action {
 pub fn AmountForm(ui: Ui, id: AccountId, #[prop(into)] disabled: Signal<bool>) -> impl IntoView {
     let amount = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    // A command whose outcome is unknown (the writing tab did not answer),
+    // with its id: the same command sent again reuses the id, so a retry is
+    // done at most once.
+    let unsure = StoredValue::new(None::<(Command, CommandId)>);
 
     // A click while the last command is on its way does nothing (the
     // buttons are disabled), so a double click is one command.
@@ -34,10 +40,15 @@ pub fn AmountForm(ui: Ui, id: AccountId, #[prop(into)] disabled: Signal<bool>) -
             Action::Deposit => Command::Deposit { amount: value },
             Action::Withdraw => Command::Withdraw { amount: value },
         };
+        let command_id = match unsure.get_value() {
+            Some((before, command_id)) if before == command => command_id,
+            _ => new_command_id(),
+        };
         busy.set(true);
         spawn_local(async move {
-            let outcome = execute(id, command, None).await;
+            let outcome = execute(id, command.clone(), Some(command_id.clone())).await;
             busy.try_set(false);
+            unsure.try_set_value(None);
             match outcome {
                 Ok(_) => {
                     amount.try_set(String::new());
@@ -46,8 +57,18 @@ pub fn AmountForm(ui: Ui, id: AccountId, #[prop(into)] disabled: Signal<bool>) -
                 }
                 // An amount the account's rules refuse (zero, past the maximum
                 // balance) belongs at the field too; other rejections are alerts.
-                Err(problem) if problem.code() == "InvalidAmount" => {
+                Err(LedgerError::Domain(problem @ (DomainError::ZeroAmount | DomainError::BalanceLimitExceeded { .. }))) => {
                     error.try_set(Some(problem.to_string()));
+                }
+                Err(LedgerError::OutcomeUnknown { .. }) => {
+                    let verb = match action {
+                        Action::Deposit => "Deposit",
+                        Action::Withdraw => "Withdraw",
+                    };
+                    unsure.try_set_value(Some((command, command_id)));
+                    ui.alert.try_set(Some(format!(
+                        "No answer from the tab that writes the ledger: this may or may not have been done. Click {verb} again to retry; it is done at most once."
+                    )));
                 }
                 Err(problem) => ui.reject(&problem),
             }

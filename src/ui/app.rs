@@ -8,6 +8,7 @@ use super::accounts_list::AccountsList;
 use super::alert::Alert;
 use super::offline_badge::OfflineBadge;
 use super::open_account_form::OpenAccountForm;
+use super::other_build::OtherBuildNote;
 use super::state::{account_from_hash, Ui};
 use super::storage_meter::StorageMeter;
 use super::your_data::YourData;
@@ -38,6 +39,7 @@ pub fn App() -> impl IntoView {
             <h1>"Ledger"</h1>
             <p class="muted">"Event-sourced bank accounts, kept in this browser."</p>
             <OfflineBadge/>
+            <OtherBuildNote ui/>
         </header>
         <Alert ui/>
         <main class="layout">

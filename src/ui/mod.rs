@@ -16,6 +16,7 @@ mod format;
 mod history_table;
 mod offline_badge;
 mod open_account_form;
+mod other_build;
 mod state;
 mod storage_meter;
 mod time_travel;

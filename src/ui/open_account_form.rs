@@ -6,8 +6,10 @@ use super::field::Field;
 use super::state::Ui;
 use leptos::task::spawn_local;
 
-use crate::browser::execute;
+use crate::browser::{execute, new_command_id};
 use crate::domain::{AccountId, Command, Money, Owner};
+use crate::ledger::LedgerError;
+use crate::store::CommandId;
 
 #[component]
 pub fn OpenAccountForm(ui: Ui) -> impl IntoView {
@@ -18,6 +20,9 @@ pub fn OpenAccountForm(ui: Ui) -> impl IntoView {
     let owner_error = RwSignal::new(None::<String>);
     let balance_error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // As in the amount form: an account opening whose outcome is unknown is
+    // retried under the same command id, so it is done at most once.
+    let unsure = StoredValue::new(None::<(AccountId, Command, CommandId)>);
 
     let submit = move || {
         let parsed_id = AccountId::parse(id.get_untracked().trim());
@@ -32,11 +37,22 @@ pub fn OpenAccountForm(ui: Ui) -> impl IntoView {
             return;
         };
         let command = Command::OpenAccount { owner: owner_name, initial_balance };
+        let command_id = match unsure.get_value() {
+            Some((before, same, command_id)) if before == account && same == command => command_id,
+            _ => new_command_id(),
+        };
         busy.set(true);
         spawn_local(async move {
-            let outcome = execute(account.clone(), command, None).await;
+            let outcome = execute(account.clone(), command.clone(), Some(command_id.clone())).await;
             busy.try_set(false);
+            unsure.try_set_value(None);
             match outcome {
+                Err(LedgerError::OutcomeUnknown { .. }) => {
+                    unsure.try_set_value(Some((account, command, command_id)));
+                    ui.alert.try_set(Some(
+                        "No answer from the tab that writes the ledger: the account may or may not have been opened. Click Open account again to retry; it is done at most once.".to_owned(),
+                    ));
+                }
                 Ok(_) => {
                     id.try_set(String::new());
                     owner.try_set(String::new());

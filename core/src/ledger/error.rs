@@ -17,6 +17,13 @@ pub enum LedgerError {
     CommandIdReused { id: AccountId, command_id: CommandId },
     #[error("this file can't be imported: line {line}: {reason}")]
     InvalidImport { line: usize, reason: String },
+    /// The tab that writes the ledger did not answer in time: the command
+    /// may have been stored or not. Sending it again with the same command
+    /// id is safe: it is done at most once.
+    #[error(
+        "no answer from the tab that writes the ledger: command {command_id} on account {id} may or may not have been done; send it again with the same command id (it is done at most once)"
+    )]
+    OutcomeUnknown { id: AccountId, command_id: CommandId },
 }
 
 impl LedgerError {
@@ -38,6 +45,7 @@ impl LedgerError {
             LedgerError::InvalidVersion { .. } => "InvalidVersion",
             LedgerError::CommandIdReused { .. } => "InvalidCommand",
             LedgerError::InvalidImport { .. } => "InvalidImport",
+            LedgerError::OutcomeUnknown { .. } => "OutcomeUnknown",
         }
     }
 }

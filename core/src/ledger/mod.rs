@@ -25,7 +25,7 @@ use cached::Cached;
 pub use error::LedgerError;
 pub use portable::ImportReport;
 pub use status::StorageStatus;
-pub use wire::TabMessage;
+pub use wire::{Heard, TabMessage, PROTOCOL};
 
 use crate::clock::{Clock, IdGenerator};
 use crate::domain::projection::AccountsOverview;

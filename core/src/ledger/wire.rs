@@ -5,15 +5,23 @@
 //! variant cost more download than the whole of this file.
 //!
 //! ```text
-//! C {request} {account} {command id} {command}        a command, for the writing tab
-//! A {request} ok {account} {owner} {cents} {version}  its answer: the state
-//! A {request} err {error}                              or why not
-//! N                                                    something changed: re-read
-//! L                                                    a new writing tab: resend
+//! {protocol} C {request} {account} {command id} {command}   a command, for the writing tab
+//! {protocol} A {request} ok {account} {owner} {cents} {version}  its answer: the state
+//! {protocol} A {request} err {error}                         or why not
+//! {protocol} N                                               something changed: re-read
+//! {protocol} L                                               a new writing tab: resend
+//! {protocol} U {their protocol}                              the writing tab got a message it can't read
 //! ```
 //! (each space above is a newline). A command is `O {cents} {owner}`,
 //! `D {cents}` or `W {cents}`; an error is its [`LedgerError::code`]-like
 //! variant name and its fields.
+//!
+//! Two rules hold for every version, past and future, so that tabs of two
+//! builds open side by side can tell each other apart: the first line is the
+//! protocol number ([`PROTOCOL`]; protocol 1 had no such line, and began with
+//! its kind), and the next is the kind, where `C` is a follower's command and
+//! every other kind comes from the writing tab. A format change that keeps
+//! the number breaks `a_format_change_needs_a_new_protocol_number` below.
 
 use super::LedgerError;
 use crate::domain::{AccountId, AccountState, Command, DomainError, Money, Owner, Version};
@@ -30,11 +38,27 @@ pub enum TabMessage {
     Changed,
     /// A new writing tab: resend what is waiting.
     Leader,
+    /// The writing tab got a message of `protocol`, which it does not speak.
+    Unspoken { protocol: u32 },
+}
+
+/// The version of the text form below. Change it whenever the form changes.
+pub const PROTOCOL: u32 = 2;
+
+/// What a tab heard on the channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Heard {
+    /// A message of this tab's protocol.
+    Message(TabMessage),
+    /// A message of another protocol: a tab of another build is open.
+    /// `from_writer` says whether the writing tab sent it (anything but a
+    /// follower's command).
+    OtherProtocol { protocol: u32, from_writer: bool },
 }
 
 impl TabMessage {
     pub fn encode(&self) -> String {
-        let mut out = Fields(Vec::new());
+        let mut out = Fields(vec![PROTOCOL.to_string()]);
         match self {
             TabMessage::Command { request, account, command, command_id } => {
                 out.push("C").push(request.as_str()).push(account.as_str()).push(command_id.as_str());
@@ -63,13 +87,38 @@ impl TabMessage {
             TabMessage::Leader => {
                 out.push("L");
             }
+            TabMessage::Unspoken { protocol } => {
+                out.push("U").number(u64::from(*protocol));
+            }
         }
         out.0.join("\n")
+    }
+
+    /// What `text` is: a message of this protocol, one of another, or
+    /// (`None`) nothing a tab of any version sends.
+    pub fn hear(text: &str) -> Option<Heard> {
+        let mut lines = text.split('\n');
+        let first = lines.next()?;
+        let (protocol, kind) = match first {
+            // Protocol 1 had no number: its first line was the kind.
+            "C" | "A" | "N" | "L" => (1, first),
+            _ => {
+                let canonical = !first.is_empty() && !first.starts_with('0') && first.bytes().all(|b| b.is_ascii_digit());
+                (canonical.then(|| first.parse().ok()).flatten()?, lines.next()?)
+            }
+        };
+        if protocol != PROTOCOL {
+            return Some(Heard::OtherProtocol { protocol, from_writer: kind != "C" });
+        }
+        TabMessage::decode(text).map(Heard::Message)
     }
 
     /// `None` for anything that is not a message this version writes.
     pub fn decode(text: &str) -> Option<TabMessage> {
         let mut fields = Reader(text.split('\n'));
+        if fields.number()? != u64::from(PROTOCOL) {
+            return None;
+        }
         let message = match fields.next()? {
             "C" => {
                 let (request, account, command_id) = (fields.command_id()?, fields.account()?, fields.command_id()?);
@@ -99,6 +148,7 @@ impl TabMessage {
             }
             "N" => TabMessage::Changed,
             "L" => TabMessage::Leader,
+            "U" => TabMessage::Unspoken { protocol: u32::try_from(fields.number()?).ok()? },
             _ => return None,
         };
         fields.0.next().is_none().then_some(message)
@@ -135,6 +185,7 @@ fn encode_error(out: &mut Fields, error: &LedgerError) {
         LedgerError::InvalidImport { line, reason } => {
             out.push("InvalidImport").number(u64::try_from(*line).unwrap_or(u64::MAX)).text(reason)
         }
+        LedgerError::OutcomeUnknown { id, command_id } => out.push("OutcomeUnknown").push(id.as_str()).push(command_id.as_str()),
     };
 }
 
@@ -164,6 +215,7 @@ fn decode_error(fields: &mut Reader<'_>) -> Option<LedgerError> {
         "InvalidImport" => {
             Some(LedgerError::InvalidImport { line: usize::try_from(fields.number()?).ok()?, reason: fields.text()? })
         }
+        "OutcomeUnknown" => Some(LedgerError::OutcomeUnknown { id: fields.account()?, command_id: fields.command_id()? }),
         _ => None,
     }
 }
@@ -249,8 +301,7 @@ mod tests {
         Money::from_cents(c).unwrap_or_else(|| unreachable!())
     }
 
-    #[test]
-    fn every_message_comes_back_the_same() {
+    fn every_message() -> Vec<TabMessage> {
         let owner = Owner::parse("Zoë \\ <b>\\n</b>").unwrap_or_else(|e| unreachable!("{e}"));
         let state = AccountState { id: id("acc"), owner: owner.clone(), balance: cents(12_345), version: Version::new(7) };
         let errors = [
@@ -266,9 +317,14 @@ mod tests {
             LedgerError::InvalidVersion { id: id("a"), requested: u64::MAX, current: Version::new(1) },
             LedgerError::CommandIdReused { id: id("a"), command_id: cid("c-1") },
             LedgerError::InvalidImport { line: 7, reason: "bad\nline".into() },
+            LedgerError::OutcomeUnknown { id: id("a"), command_id: cid("c-9") },
         ];
-        let mut messages =
-            vec![TabMessage::Changed, TabMessage::Leader, TabMessage::Answer { request: cid("r"), outcome: Ok(state) }];
+        let mut messages = vec![
+            TabMessage::Changed,
+            TabMessage::Leader,
+            TabMessage::Unspoken { protocol: 7 },
+            TabMessage::Answer { request: cid("r"), outcome: Ok(state) },
+        ];
         for command in [
             Command::OpenAccount { owner, initial_balance: cents(0) },
             Command::Deposit { amount: cents(1) },
@@ -277,15 +333,56 @@ mod tests {
             messages.push(TabMessage::Command { request: cid("r"), account: id("acc"), command, command_id: cid("c") });
         }
         messages.extend(errors.into_iter().map(|e| TabMessage::Answer { request: cid("r"), outcome: Err(e) }));
-        for message in messages {
+        messages
+    }
+
+    #[test]
+    fn every_message_comes_back_the_same() {
+        for message in every_message() {
             assert_eq!(TabMessage::decode(&message.encode()), Some(message.clone()), "{:?}", message.encode());
+            assert_eq!(TabMessage::hear(&message.encode()), Some(Heard::Message(message.clone())));
+        }
+    }
+
+    /// The text of every kind of message, as of each protocol number: a
+    /// change to the form that keeps [`PROTOCOL`] fails here. Give the new
+    /// form a new number, and add its row.
+    #[test]
+    fn a_format_change_needs_a_new_protocol_number() {
+        const FORMS: [(u32, u64); 1] = [(2, 0x39b4_24f6_ee40_c93f)];
+        let text: String = every_message().iter().map(|m| m.encode() + "\n\n").collect();
+        let fingerprint = crate::store::segment::checksum(&text);
+        let known = FORMS.iter().find(|(protocol, _)| *protocol == PROTOCOL).map(|(_, f)| *f);
+        assert_eq!(known, Some(fingerprint), "protocol {PROTOCOL}'s form is {fingerprint:#018x}: a new form needs a new number");
+    }
+
+    #[test]
+    fn messages_of_other_protocols_are_told_apart() {
+        let heard = |text: &str| TabMessage::hear(text);
+        // Protocol 1, from the builds before this one: no number.
+        assert_eq!(heard("N"), Some(Heard::OtherProtocol { protocol: 1, from_writer: true }));
+        assert_eq!(heard("C\nr\nacc\nc\nD\n100"), Some(Heard::OtherProtocol { protocol: 1, from_writer: false }));
+        // A later protocol, whatever its body.
+        assert_eq!(heard("3\nC\nanything"), Some(Heard::OtherProtocol { protocol: 3, from_writer: false }));
+        assert_eq!(heard("3\nZ"), Some(Heard::OtherProtocol { protocol: 3, from_writer: true }));
+        for noise in ["", "{\"type\":\"x\"}", "03\nN", "2", "x\nN"] {
+            assert_eq!(heard(noise), None, "{noise:?}");
         }
     }
 
     #[test]
     fn anything_else_is_not_a_message() {
-        for bad in ["", "X", "N\n", "C\nr\nacc\nc\nD\n01", "C\nr\na b\nc\nD\n1", "A\nr\nerr\nNope", "A\nr\nerr\nCorrupt\n\\x\ny"]
-        {
+        for bad in [
+            "",
+            "2\nX",
+            "2\nN\n",
+            "N",
+            "2\nC\nr\nacc\nc\nD\n01",
+            "2\nC\nr\na b\nc\nD\n1",
+            "2\nA\nr\nerr\nNope",
+            "2\nA\nr\nerr\nCorrupt\n\\x\ny",
+            "2\nU\n-1",
+        ] {
             assert_eq!(TabMessage::decode(bad), None, "{bad:?}");
         }
     }

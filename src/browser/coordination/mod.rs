@@ -4,16 +4,26 @@
 //! copy that learns of other tabs' writes a little later. Two tabs that both
 //! write can therefore both decide against the same stale version and one
 //! overwrites the other. So exactly one tab writes: the one holding the Web
-//! Lock `ledger-writer` (the *leader*). Its copy of localStorage is always
-//! current, because nobody else writes. Every other tab (a *follower*) sends
-//! its commands to the leader over the BroadcastChannel `ledger-v1` and gets
-//! the result back. Each command carries a command id, so a follower can
-//! resend after a timeout (the leader closed, a message was lost) without it
-//! being done twice. When the leader closes, the lock passes to a waiting
-//! follower, which takes over.
+//! Lock `ledger-writer` (the *leader*), a name every build keeps for good.
+//! Its copy of localStorage is current, because nobody else writes. Every
+//! other tab (a *follower*) sends its commands to the leader over the
+//! BroadcastChannel `ledger-v1` and gets the result back. Each command
+//! carries a command id, kept wherever the command finally runs, so a
+//! follower can resend after a timeout (the leader closed, a message was
+//! lost) without it being done twice; one that gets no answer at all says
+//! so (`OutcomeUnknown`) rather than claim a failure. When the leader closes,
+//! the lock passes to a waiting follower, which takes over once the old
+//! leader's writes have all reached it (handover.rs).
+//!
+//! Messages carry their protocol number (core's ledger/wire.rs). A tab that
+//! hears another protocol knows a tab of another build is open: the leader
+//! answers that it does not speak it, and a follower that finds a newer
+//! build open, or an older one writing, stops sending commands and asks for
+//! a reload. Format 1 data is migrated by the leader only.
 //!
 //! Without the Web Locks API (an insecure context, an old browser) every tab
-//! writes for itself, as if it were alone.
+//! writes for itself, as if it were alone; a tab whose role is still unknown
+//! refuses to write.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -24,18 +34,28 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::{new_command_id, notify_change, with_ledger};
 use crate::domain::{AccountId, AccountState, Command};
-use crate::ledger::{LedgerError, TabMessage as Message};
+use crate::ledger::{Heard, LedgerError, TabMessage as Message, PROTOCOL};
 use crate::store::{CommandId, StoreError};
 
+mod handover;
+
+/// The one lock of every build: two names would mean two writers.
 const LOCK: &str = "ledger-writer";
-/// Named for the message protocol: tabs of an older build, still open after
-/// a deploy, must not be sent messages they can't read.
+/// Every build meets on this channel; its messages say their protocol.
 const CHANNEL: &str = "ledger-v1";
 /// How long a follower waits for the leader's answer before sending again.
 const ANSWER_TIMEOUT_MS: i32 = 1_000;
 const ATTEMPTS: u32 = 10;
-/// A new leader lets the old one's last writes reach its copy of storage.
-const TAKEOVER_SETTLE_MS: i32 = 100;
+
+/// A tab of another build, as this one heard of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OtherBuild {
+    /// A newer build is open: this tab is out of date.
+    Newer,
+    /// The tab that writes runs an older build, which can't read this one's
+    /// commands.
+    OlderWriter,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Role {
@@ -48,6 +68,16 @@ thread_local! {
     static ROLE: Cell<Role> = const { Cell::new(Role::Unknown) };
     static CHANNEL_HANDLE: RefCell<Option<web_sys::BroadcastChannel>> = const { RefCell::new(None) };
     static WAITING: RefCell<HashMap<String, js_sys::Function>> = RefCell::new(HashMap::new());
+    static OTHER_BUILD: Cell<Option<OtherBuild>> = const { Cell::new(None) };
+}
+
+/// What the page should tell the user about tabs of another build, if
+/// anything: this tab does not send commands until it is reloaded.
+pub fn other_build() -> Option<&'static str> {
+    OTHER_BUILD.with(Cell::get).map(|other| match other {
+        OtherBuild::Newer => "A newer version of this app is open in another tab. Reload this page to go on; until then it shows the ledger but does not change it.",
+        OtherBuild::OlderWriter => "Another tab runs an older version of this app and writes the ledger. Reload or close that tab to go on; until then this one does not change the ledger.",
+    })
 }
 
 fn role() -> Role {
@@ -102,7 +132,7 @@ async fn sleep(ms: i32) {
 /// Joins the channel and asks for the lead. Called once, when the ledger opens.
 pub(super) fn start() {
     let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL) else {
-        ROLE.with(|r| r.set(Role::Leader));
+        wasm_bindgen_futures::spawn_local(take_over(false));
         return;
     };
     let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(|event: web_sys::MessageEvent| {
@@ -118,7 +148,7 @@ pub(super) fn start() {
         .map(|w| js_sys::Reflect::get(&w.navigator(), &"locks".into()).unwrap_or(JsValue::UNDEFINED))
         .filter(|locks| !locks.is_undefined());
     let Some(locks) = locks else {
-        ROLE.with(|r| r.set(Role::Leader));
+        wasm_bindgen_futures::spawn_local(take_over(false));
         return;
     };
     // First ask without waiting, to learn at once whether another tab leads;
@@ -130,14 +160,14 @@ pub(super) fn start() {
         if lock.is_null() {
             ROLE.with(|r| r.set(Role::Follower));
             let later = Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::new(|_lock: JsValue| {
-                wasm_bindgen_futures::spawn_local(take_over());
+                wasm_bindgen_futures::spawn_local(take_over(true));
                 hold_forever()
             });
             request_lock(&queued_locks, &js_sys::Object::new(), &later);
             later.forget();
             js_sys::Promise::resolve(&JsValue::UNDEFINED)
         } else {
-            ROLE.with(|r| r.set(Role::Leader));
+            wasm_bindgen_futures::spawn_local(take_over(false));
             hold_forever()
         }
     });
@@ -157,21 +187,61 @@ fn request_lock(locks: &JsValue, options: &js_sys::Object, callback: &Closure<dy
     }
 }
 
-async fn take_over() {
-    sleep(TAKEOVER_SETTLE_MS).await;
+/// Becomes the tab that writes: once the last writer's writes have all
+/// arrived (handover.rs), with everything cached read afresh, format 1 data
+/// migrated, and (`announce`) the other tabs told to resend to this one.
+async fn take_over(announce: bool) {
+    let Ok(mut kv) = super::LocalStorageKv::open() else {
+        ROLE.with(|r| r.set(Role::Leader));
+        return;
+    };
+    handover::settle(&kv).await;
+    handover::open(&mut kv, new_command_id().as_str());
     let _ = with_ledger(|ledger| {
         ledger.forget();
+        ledger.store_mut().forget_reservation();
+        ledger.store().kv().forget_usage();
+        if let Err(error) = ledger.store_mut().migrate() {
+            web_sys::console::warn_1(&format!("format 1 data was not migrated yet: {error}").into());
+        }
         Ok(())
     });
     ROLE.with(|r| r.set(Role::Leader));
-    post(&Message::Leader);
+    if announce {
+        post(&Message::Leader);
+    }
     // Requests this tab sent to the old leader are answered here now.
     resend_waiting();
     notify_change();
 }
 
+/// A message of another build's protocol was heard.
+fn heard_other(protocol: u32, from_writer: bool) {
+    if role() == Role::Leader {
+        // Tell a follower of another build that its commands go unread.
+        if !from_writer {
+            post(&Message::Unspoken { protocol });
+        }
+        return;
+    }
+    let other = if protocol > PROTOCOL {
+        OtherBuild::Newer
+    } else if from_writer {
+        OtherBuild::OlderWriter
+    } else {
+        return;
+    };
+    if OTHER_BUILD.with(|o| o.replace(Some(other))) != Some(other) {
+        notify_change();
+    }
+}
+
 fn receive(text: &str) {
-    let Some(message) = Message::decode(text) else { return };
+    let message = match Message::hear(text) {
+        Some(Heard::Message(message)) => message,
+        Some(Heard::OtherProtocol { protocol, from_writer }) => return heard_other(protocol, from_writer),
+        None => return,
+    };
     match message {
         Message::Command { request, account, command, command_id } => {
             if role() != Role::Leader {
@@ -195,6 +265,8 @@ fn receive(text: &str) {
         // `storage` event, which rescans (see `on_storage_event`).
         Message::Changed => notify_change(),
         Message::Leader => resend_waiting(),
+        // Meant for a tab of another build.
+        Message::Unspoken { .. } => {}
     }
 }
 
@@ -220,7 +292,7 @@ async fn answer(request: &str, timeout_ms: i32) -> Option<Result<AccountState, L
     WAITING.with(|w| w.borrow_mut().remove(request));
     match Message::decode(&first?.as_string()?)? {
         Message::Answer { outcome, .. } => Some(outcome),
-        Message::Command { .. } | Message::Changed | Message::Leader => None,
+        Message::Command { .. } | Message::Changed | Message::Leader | Message::Unspoken { .. } => None,
     }
 }
 
@@ -258,7 +330,9 @@ pub fn execute_here(
 /// Runs `command` on account `id` in the tab that writes, and returns the
 /// account's new state. A conflict with another tab never reaches the caller:
 /// the leader retries it; a lost leader means sending again, done once
-/// thanks to the command id.
+/// thanks to the command id, which the command keeps wherever it runs (one
+/// is made when the caller gave none). No answer at all is `OutcomeUnknown`:
+/// send it again with the same command id.
 pub async fn execute(id: AccountId, command: Command, command_id: Option<CommandId>) -> Result<AccountState, LedgerError> {
     // Opening the ledger starts the coordination; the role is known a moment later.
     with_ledger(|_| Ok(()))?;
@@ -268,27 +342,36 @@ pub async fn execute(id: AccountId, command: Command, command_id: Option<Command
         }
         sleep(5).await;
     }
+    let command_id = command_id.unwrap_or_else(new_command_id);
     let request = new_command_id();
-    // A command sent to another tab needs an id, or a resend could do it twice.
-    let forwarded_id = command_id.clone().unwrap_or_else(new_command_id);
     for _ in 0..ATTEMPTS {
-        if role() != Role::Follower {
-            let outcome = with_ledger(|ledger| ledger.execute_once(&id, &command, command_id.as_ref()));
-            // A full storage changes what the storage meter says, too.
-            if matches!(outcome, Ok(_) | Err(LedgerError::Store(StoreError::Full))) {
-                announce_change();
+        match role() {
+            Role::Leader => {
+                let outcome = with_ledger(|ledger| ledger.execute_once(&id, &command, Some(&command_id)));
+                // A full storage changes what the storage meter says, too.
+                if matches!(outcome, Ok(_) | Err(LedgerError::Store(StoreError::Full))) {
+                    announce_change();
+                }
+                return outcome;
             }
-            return outcome;
+            Role::Unknown => {
+                let reason = "this tab has not learnt yet whether it may write: try again in a moment".to_owned();
+                return Err(StoreError::Unavailable { reason }.into());
+            }
+            Role::Follower => {}
+        }
+        if let Some(message) = other_build() {
+            return Err(StoreError::Unavailable { reason: message.to_owned() }.into());
         }
         post(&Message::Command {
             request: request.clone(),
             account: id.clone(),
             command: command.clone(),
-            command_id: forwarded_id.clone(),
+            command_id: command_id.clone(),
         });
         if let Some(outcome) = answer(request.as_str(), ANSWER_TIMEOUT_MS).await {
             return outcome;
         }
     }
-    Err(StoreError::Unavailable { reason: "the tab that writes the ledger did not answer".into() }.into())
+    Err(LedgerError::OutcomeUnknown { id, command_id })
 }

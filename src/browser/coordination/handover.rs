@@ -1,0 +1,77 @@
+//! The hand-over between writing tabs: a new writer must not write before
+//! every write of the one before it has reached its copy of localStorage.
+//!
+//! Each tab's copy of localStorage learns of other tabs' writes a little
+//! later, and the lock reaches a new writer by another path than the old
+//! writer's writes do. So the writer keeps a mark in storage,
+//! [`MARK`]: `open {tab}` when it starts writing, `closed {tab}` when its page
+//! goes away (`pagehide`), after its last write. Writes of one tab reach
+//! another in the order they were made, so a new writer that sees
+//! `closed {tab}` has seen every write that tab made, answered or not. One
+//! that sees `open {tab}` waits for it to close; a tab that crashed never
+//! writes `closed`, and then the wait ends after [`SETTLE_LIMIT_MS`]: the
+//! only guess left, and only after a crash.
+
+use std::cell::RefCell;
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+use super::sleep;
+use crate::browser::LocalStorageKv;
+use crate::store::KeyValue;
+
+/// The key of the mark. Outside the store's `ledger/v2/` and `ledger/v1/`
+/// keys, so no build's store reads it as data or as damage.
+pub const MARK: &str = "ledger/tabs/writer";
+/// The longest a new writer waits for the old one's mark to close.
+pub const SETTLE_LIMIT_MS: i32 = 1_000;
+const POLL_MS: i32 = 10;
+
+thread_local! {
+    /// This tab's id in the mark, once it writes.
+    static WRITING_AS: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+fn read_mark(kv: &LocalStorageKv) -> Option<String> {
+    kv.get(MARK).ok().flatten()
+}
+
+/// Waits until the last writer's writes have all reached this tab: its mark
+/// says `closed` (or there is none), or it has said `open` for
+/// [`SETTLE_LIMIT_MS`] (a crash). Returns how long it waited, in ms.
+pub async fn settle(kv: &LocalStorageKv) -> i32 {
+    let mut waited = 0;
+    while waited < SETTLE_LIMIT_MS && read_mark(kv).is_some_and(|mark| mark.starts_with("open ")) {
+        sleep(POLL_MS).await;
+        waited += POLL_MS;
+    }
+    waited
+}
+
+/// Marks storage as written by this tab (`tab`), and arranges for the mark
+/// to close when the page goes away.
+pub fn open(kv: &mut LocalStorageKv, tab: &str) {
+    let _ = kv.set(MARK, &format!("open {tab}"));
+    let first = WRITING_AS.with(|w| w.borrow_mut().replace(tab.to_owned())).is_none();
+    if !first {
+        return;
+    }
+    let Some(window) = web_sys::window() else { return };
+    let on_hide = Closure::<dyn Fn(web_sys::Event)>::new(|_| {
+        if let (Some(tab), Ok(mut kv)) = (WRITING_AS.with(|w| w.borrow().clone()), LocalStorageKv::open()) {
+            let _ = kv.set(MARK, &format!("closed {tab}"));
+        }
+    });
+    // A page restored from the back-forward cache writes again.
+    let on_show = Closure::<dyn Fn(web_sys::Event)>::new(|_| {
+        if let (Some(tab), Ok(mut kv)) = (WRITING_AS.with(|w| w.borrow().clone()), LocalStorageKv::open()) {
+            let _ = kv.set(MARK, &format!("open {tab}"));
+        }
+    });
+    let _ = window.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
+    let _ = window.add_event_listener_with_callback("pageshow", on_show.as_ref().unchecked_ref());
+    // The listeners live as long as the page.
+    on_hide.forget();
+    on_show.forget();
+}

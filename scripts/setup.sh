@@ -42,10 +42,12 @@ if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VER
 fi
 
 # wasm-opt from npm's binaryen 132 (Debian's binaryen 108 silently breaks the
-# app), and playwright-core, which drives Debian's Chromium and downloads none.
-if [[ ! -x node_modules/.bin/wasm-opt || ! -d node_modules/playwright-core || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  step "installing npm tools (binaryen, playwright-core)"
-  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+# app); playwright-core, which drives Debian's Chromium, and puppeteer-core,
+# which drives Debian's Firefox ESR over WebDriver BiDi; neither downloads a
+# browser.
+if [[ ! -x node_modules/.bin/wasm-opt || ! -d node_modules/playwright-core || ! -d node_modules/puppeteer-core || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  step "installing npm tools (binaryen, playwright-core, puppeteer-core)"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund
 fi
 
 if [[ $mode == test || $mode == bench ]]; then

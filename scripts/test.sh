@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: native (cargo test), in headless Chromium and Firefox
 # (wasm-bindgen-test), then end to end against the release build in headless
-# Chromium (playwright-core), and the browser benchmark on a tiny size.
+# Chromium (playwright-core) and, for the tabs, faults and export/import
+# tests, headless Firefox (puppeteer-core), and the browser benchmark on a
+# tiny size.
 # Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +38,9 @@ timed "browser tests in headless Firefox" \
   cargo test --locked --target wasm32-unknown-unknown --test browser --test ui
 timed "release build" trunk build --release
 timed "end-to-end tests in headless Chromium" node --test tests/e2e/*.test.mjs
+# The tabs race, the faults and export/import again in Firefox ESR.
+timed "end-to-end tests in headless Firefox" \
+  env E2E_BROWSER=firefox node --test tests/e2e/tabs.test.mjs tests/e2e/faults.test.mjs tests/e2e/portable.test.mjs
 # The browser benchmark on a tiny size: only that its code runs (make bench measures).
 timed "benchmark page build" trunk build --release --dist dist-bench bench.html
 timed "benchmark, tiny size (not measured)" node tests/e2e/bench.mjs --tiny

@@ -15,9 +15,19 @@ pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
     let link: web_sys::HtmlAnchorElement = document.create_element("a").map_err(fail)?.unchecked_into();
     link.set_href(&url);
     link.set_download(name);
+    // Firefox (and older Safari) only follow a link that is in the document,
+    // and may still be reading the blob after `click()` returns: the link is
+    // attached for the click, and the URL revoked a minute later.
+    let body = document.body().ok_or("the page has no body")?;
+    body.append_child(&link).map_err(fail)?;
     link.click();
-    // The click has handed the file over; the URL is no longer needed.
-    let _ = web_sys::Url::revoke_object_url(&url);
+    link.remove();
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
+    }
     Ok(())
 }
 

@@ -1,10 +1,16 @@
 // Shared end-to-end harness: a static server for dist/ on 127.0.0.1 and
-// Debian's Chromium driven by playwright-core. Nothing is downloaded.
+// Debian's Chromium driven by playwright-core, or (with E2E_BROWSER=firefox,
+// for the tests that run in both) Debian's Firefox ESR through firefox.mjs.
+// Nothing is downloaded.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { before, after } from 'node:test';
+import { launchFirefox } from './firefox.mjs';
+
+/** Which browser `launch` starts: `chromium` (the default) or `firefox`. */
+export const BROWSER = process.env.E2E_BROWSER ?? 'chromium';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -69,6 +75,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 export async function launch() {
+  if (BROWSER === 'firefox') return launchFirefox();
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: CHROMIUM_ARGS,

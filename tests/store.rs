@@ -364,3 +364,48 @@ proptest! {
         }
     }
 }
+
+/// A map without a stated quota that refuses its next write for room, as a
+/// browser does: at its real quota, or (Firefox, several tabs open) now and
+/// then far below it.
+struct RefusesOnce {
+    inner: MemoryKv,
+    refuse: bool,
+}
+
+impl KeyValue for RefusesOnce {
+    fn get(&self, key: &str) -> Result<Option<String>, bank_ledger::store::KvError> {
+        self.inner.get(key)
+    }
+    fn set(&mut self, key: &str, value: &str) -> Result<(), bank_ledger::store::KvError> {
+        if std::mem::take(&mut self.refuse) {
+            return Err(bank_ledger::store::KvError::QuotaExceeded);
+        }
+        self.inner.set(key, value)
+    }
+    fn remove(&mut self, key: &str) -> Result<(), bank_ledger::store::KvError> {
+        self.inner.remove(key)
+    }
+    fn keys(&self) -> Result<Vec<String>, bank_ledger::store::KvError> {
+        self.inner.keys()
+    }
+}
+
+#[test]
+fn a_write_refused_for_room_far_below_the_quota_is_not_taken_as_the_quota() {
+    const BROWSER_QUOTA: usize = 5 * 1024 * 1024;
+    // Far below: the quota stays what browsers give, and a retry is worth it.
+    let mut store = KvStore::new(RefusesOnce { inner: MemoryKv::new(), refuse: true }, "ledger");
+    assert_eq!(store.append(&id("a"), at(0), vec![new_event("a-1", 1, opened("A", "1.00"))]), Err(StoreError::Full));
+    assert_eq!(store.usage().unwrap().quota_units, BROWSER_QUOTA);
+    assert!(store.far_from_full());
+    store.append(&id("a"), at(0), vec![new_event("a-1", 1, opened("A", "1.00"))]).unwrap();
+    // At more than half of it, a refusal is the real quota.
+    let mut big = MemoryKv::new();
+    big.set("filler", &"x".repeat(BROWSER_QUOTA / 2 + 10)).unwrap();
+    let mut store = KvStore::new(RefusesOnce { inner: big, refuse: true }, "ledger");
+    assert_eq!(store.append(&id("a"), at(0), vec![new_event("a-1", 1, opened("A", "1.00"))]), Err(StoreError::Full));
+    let usage = store.usage().unwrap();
+    assert_eq!(usage.quota_units, usage.used_units);
+    assert!(!store.far_from_full());
+}

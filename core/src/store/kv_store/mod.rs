@@ -41,6 +41,10 @@ pub struct KvStore<K> {
     reserved: std::cell::Cell<Option<(u64, u64)>>,
 }
 
+/// The 5 MiB (in UTF-16 units) that browsers give localStorage, for a map
+/// that does not say its quota.
+const BROWSER_QUOTA: usize = 5 * 1024 * 1024;
+
 /// How many sequence numbers an append reserves beyond its own needs.
 const SEQUENCE_BLOCK: u64 = 64;
 
@@ -113,17 +117,28 @@ impl<K: KeyValue> KvStore<K> {
     /// browsers give localStorage (5,242,880 units), or less once a write
     /// has failed for want of room.
     pub fn usage(&mut self) -> Result<Usage, StoreError> {
-        const BROWSER_QUOTA: usize = 5 * 1024 * 1024;
         let used_units = self.kv.used_units().map_err(kv_error)?;
         let quota = self.kv.quota_units().unwrap_or(BROWSER_QUOTA);
         let quota_units = self.full_at.map_or(quota, |full| full.min(quota));
         Ok(Usage { used_units, quota_units })
     }
 
+    /// Whether storage is far from full (under half the quota it has shown):
+    /// a write refused for room now is worth trying again a moment later.
+    pub fn far_from_full(&mut self) -> bool {
+        self.usage().is_ok_and(|u| u.used_units < u.quota_units / 2)
+    }
+
     fn note_full(&mut self, error: &KvError) {
         if *error == KvError::QuotaExceeded {
             self.kv.recount();
-            self.full_at = self.kv.used_units().ok();
+            // A refusal under half the quota browsers give is not the quota:
+            // Firefox, with several tabs open, now and then refuses a write
+            // that it takes a moment later.
+            let nominal = self.kv.quota_units().unwrap_or(BROWSER_QUOTA);
+            if let Some(used) = self.kv.used_units().ok().filter(|used| *used >= nominal / 2) {
+                self.full_at = Some(used);
+            }
         }
     }
 

@@ -194,11 +194,18 @@ class Page {
 class Context {
   constructor(raw) {
     this.raw = raw;
+    this.scripts = [];
+  }
+
+  /** Like Playwright's: `script` runs in every page opened after, before the page's own. */
+  async addInitScript(script) {
+    this.scripts.push(script);
   }
 
   async newPage() {
     const raw = await this.raw.newPage();
     await raw.evaluateOnNewDocument(PAGE_HELPERS);
+    for (const script of this.scripts) await raw.evaluateOnNewDocument(script);
     return new Page(raw);
   }
 

@@ -259,3 +259,47 @@ test('a command the writing tab stored but never answered is not done again by t
   assert.deepEqual(history.map((h) => h.event.type), ['AccountOpened', 'MoneyDeposited'], 'done once');
   await context.close();
 });
+
+test('without Web Locks one tab writes, by a lease in storage, and hands over when it closes', async () => {
+  const context = await env.browser.newContext();
+  // As in an insecure context: no navigator.locks. Each page counts its own
+  // writes of event segments.
+  await context.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true });
+    const set = Storage.prototype.setItem;
+    window.__segmentWrites = 0;
+    Storage.prototype.setItem = function (key, value) {
+      if (String(key).startsWith('ledger/v2/seg/')) window.__segmentWrites++;
+      return set.call(this, key, value);
+    };
+  });
+  const open = () => openApp(context, `${env.server.url}#/accounts/lease`);
+  const pages = [await open()];
+  await pages[0].evaluate(() =>
+    window.wasmBindings.execute('lease', { type: 'OpenAccount', owner: 'Lease', initial_balance: 500, command_id: 'open' }),
+  );
+  pages.push(await open(), await open());
+  const writers = async () => (await Promise.all(pages.map((p) => p.evaluate(() => window.__segmentWrites)))).map((n) => n > 0);
+  const accepted = [];
+  let anonymous = 0;
+  for (let round = 0; round < 3; round++) {
+    const [writer, ...followers] = pages;
+    const runs = followers.map((page, p) => raceFrom(page, `l${round}p${p}`, 25, 'lease', true));
+    await new Promise((ok) => setTimeout(ok, 100));
+    assert.deepEqual(await writers(), [true, false, false], `round ${round}: only the lease holder writes`);
+    await writer.close();
+    for (const result of await Promise.all(runs)) {
+      assert.deepEqual(result.unexpected, [], `round ${round}: only the rules reject`);
+      accepted.push(...result.accepted);
+      anonymous += result.anonymousAccepted;
+    }
+    pages.shift();
+    await pages[0].evaluate(() => (window.__segmentWrites = 0));
+    pages.push(await open());
+  }
+  const history = await pages[0].evaluate(() => window.wasmBindings.history('lease'));
+  const state = await pages[0].evaluate(() => window.wasmBindings.account('lease'));
+  checkInvariants(history, state, accepted, new Set(), true);
+  assert.equal(history.length, 1 + accepted.length + anonymous, 'none lost, none twice');
+  await context.close();
+});

@@ -21,9 +21,10 @@
 //! build open, or an older one writing, stops sending commands and asks for
 //! a reload. Format 1 data is migrated by the leader only.
 //!
-//! Without the Web Locks API (an insecure context, an old browser) every tab
-//! writes for itself, as if it were alone; a tab whose role is still unknown
-//! refuses to write.
+//! Without the Web Locks API (an insecure context, an old browser), or when
+//! the lock request fails, the tab that writes is the one holding a lease in
+//! storage (lease.rs), and the others send it their commands the same way.
+//! A tab whose role is still unknown refuses to write.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -34,10 +35,15 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::{new_command_id, notify_change, with_ledger};
 use crate::domain::{AccountId, AccountState, Command};
-use crate::ledger::{Heard, LedgerError, TabMessage as Message, PROTOCOL};
+use crate::ledger::{Heard, LedgerError, TabMessage as Message};
 use crate::store::{CommandId, StoreError};
 
+mod builds;
 mod handover;
+mod lease;
+
+use builds::heard_other;
+pub use builds::other_build;
 
 /// The one lock of every build: two names would mean two writers.
 const LOCK: &str = "ledger-writer";
@@ -47,18 +53,8 @@ const CHANNEL: &str = "ledger-v1";
 const ANSWER_TIMEOUT_MS: i32 = 1_000;
 const ATTEMPTS: u32 = 10;
 
-/// A tab of another build, as this one heard of it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum OtherBuild {
-    /// A newer build is open: this tab is out of date.
-    Newer,
-    /// The tab that writes runs an older build, which can't read this one's
-    /// commands.
-    OlderWriter,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Role {
+pub(super) enum Role {
     Unknown,
     Leader,
     Follower,
@@ -68,23 +64,13 @@ thread_local! {
     static ROLE: Cell<Role> = const { Cell::new(Role::Unknown) };
     static CHANNEL_HANDLE: RefCell<Option<web_sys::BroadcastChannel>> = const { RefCell::new(None) };
     static WAITING: RefCell<HashMap<String, js_sys::Function>> = RefCell::new(HashMap::new());
-    static OTHER_BUILD: Cell<Option<OtherBuild>> = const { Cell::new(None) };
 }
 
-/// What the page should tell the user about tabs of another build, if
-/// anything: this tab does not send commands until it is reloaded.
-pub fn other_build() -> Option<&'static str> {
-    OTHER_BUILD.with(Cell::get).map(|other| match other {
-        OtherBuild::Newer => "A newer version of this app is open in another tab. Reload this page to go on; until then it shows the ledger but does not change it.",
-        OtherBuild::OlderWriter => "Another tab runs an older version of this app and writes the ledger. Reload or close that tab to go on; until then this one does not change the ledger.",
-    })
-}
-
-fn role() -> Role {
+pub(super) fn role() -> Role {
     ROLE.with(Cell::get)
 }
 
-fn post(message: &Message) {
+pub(super) fn post(message: &Message) {
     // Messages travel as text (core's ledger/wire.rs).
     let value = JsValue::from_str(&message.encode());
     CHANNEL_HANDLE.with(|channel| {
@@ -132,8 +118,7 @@ async fn sleep(ms: i32) {
 /// Joins the channel and asks for the lead. Called once, when the ledger opens.
 pub(super) fn start() {
     let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL) else {
-        wasm_bindgen_futures::spawn_local(take_over(false));
-        return;
+        return write_by_lease();
     };
     let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(|event: web_sys::MessageEvent| {
         if let Some(text) = event.data().as_string() {
@@ -148,8 +133,7 @@ pub(super) fn start() {
         .map(|w| js_sys::Reflect::get(&w.navigator(), &"locks".into()).unwrap_or(JsValue::UNDEFINED))
         .filter(|locks| !locks.is_undefined());
     let Some(locks) = locks else {
-        wasm_bindgen_futures::spawn_local(take_over(false));
-        return;
+        return write_by_lease();
     };
     // First ask without waiting, to learn at once whether another tab leads;
     // if one does, queue for the lock and take over when it is released.
@@ -175,6 +159,12 @@ pub(super) fn start() {
     first.forget();
 }
 
+/// Without Web Locks, the tab that writes is the one holding the lease
+/// (lease.rs).
+fn write_by_lease() {
+    lease::start(|| wasm_bindgen_futures::spawn_local(take_over(true)), || ROLE.with(|r| r.set(Role::Follower)));
+}
+
 /// The lock is held for as long as this promise is pending: the page's life.
 fn hold_forever() -> js_sys::Promise {
     js_sys::Promise::new(&mut |_, _| {})
@@ -182,8 +172,17 @@ fn hold_forever() -> js_sys::Promise {
 
 fn request_lock(locks: &JsValue, options: &js_sys::Object, callback: &Closure<dyn FnMut(JsValue) -> js_sys::Promise>) {
     let request = js_sys::Reflect::get(locks, &"request".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    if let Some(request) = request {
-        let _ = request.call3(locks, &LOCK.into(), options, callback.as_ref().unchecked_ref());
+    let requested =
+        request.and_then(|request| request.call3(locks, &LOCK.into(), options, callback.as_ref().unchecked_ref()).ok());
+    match requested.and_then(|p| p.dyn_into::<js_sys::Promise>().ok()) {
+        // A request the browser refuses (a sandboxed frame, a security
+        // policy) falls back to the lease.
+        Some(promise) => {
+            let refused = Closure::<dyn FnMut(JsValue)>::new(|_| write_by_lease());
+            let _ = promise.catch(&refused);
+            refused.forget();
+        }
+        None => write_by_lease(),
     }
 }
 
@@ -215,27 +214,6 @@ async fn take_over(announce: bool) {
     notify_change();
 }
 
-/// A message of another build's protocol was heard.
-fn heard_other(protocol: u32, from_writer: bool) {
-    if role() == Role::Leader {
-        // Tell a follower of another build that its commands go unread.
-        if !from_writer {
-            post(&Message::Unspoken { protocol });
-        }
-        return;
-    }
-    let other = if protocol > PROTOCOL {
-        OtherBuild::Newer
-    } else if from_writer {
-        OtherBuild::OlderWriter
-    } else {
-        return;
-    };
-    if OTHER_BUILD.with(|o| o.replace(Some(other))) != Some(other) {
-        notify_change();
-    }
-}
-
 fn receive(text: &str) {
     let message = match Message::hear(text) {
         Some(Heard::Message(message)) => message,
@@ -244,7 +222,8 @@ fn receive(text: &str) {
     };
     match message {
         Message::Command { request, account, command, command_id } => {
-            if role() != Role::Leader {
+            // Unanswered, a command is sent again, to whichever tab writes.
+            if role() != Role::Leader || (lease::active() && !lease::still_mine()) {
                 return;
             }
             wasm_bindgen_futures::spawn_local(async move {
@@ -314,7 +293,7 @@ pub fn execute_here(
     command: &Command,
     command_id: Option<&CommandId>,
 ) -> Option<Result<AccountState, LedgerError>> {
-    if role() != Role::Leader {
+    if role() != Role::Leader || (lease::active() && !lease::still_mine()) {
         return None;
     }
     let outcome = with_ledger(|ledger| ledger.execute_once(id, command, command_id));
@@ -377,6 +356,8 @@ pub async fn execute(id: AccountId, command: Command, command_id: Option<Command
     let request = new_command_id();
     for _ in 0..ATTEMPTS {
         match role() {
+            // Found no longer holding the lease, this tab is a follower now.
+            Role::Leader if lease::active() && !lease::still_mine() => continue,
             Role::Leader => return run_here(&id, &command, Some(&command_id)).await,
             Role::Unknown => {
                 let reason = "this tab has not learnt yet whether it may write: try again in a moment".to_owned();
@@ -386,6 +367,11 @@ pub async fn execute(id: AccountId, command: Command, command_id: Option<Command
         }
         if let Some(message) = other_build() {
             return Err(StoreError::Unavailable { reason: message.to_owned() }.into());
+        }
+        if CHANNEL_HANDLE.with(|c| c.borrow().is_none()) {
+            let reason =
+                "another tab writes this ledger, and this browser can't send it commands: use that tab, or close it".to_owned();
+            return Err(StoreError::Unavailable { reason }.into());
         }
         post(&Message::Command {
             request: request.clone(),

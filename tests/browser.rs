@@ -345,7 +345,10 @@ async fn verify_and_storage_status_through_the_js_api() {
     ] {
         js_api::execute(acc("acc-001"), js(command)).await.unwrap();
     }
-    assert_eq!(json(&js_api::verify(acc("acc-001")).unwrap()), r#"{"ok":true,"checked":2,"first_bad_version":null,"bad_snapshot":null}"#);
+    assert_eq!(
+        json(&js_api::verify(acc("acc-001")).unwrap()),
+        r#"{"ok":true,"checked":2,"first_bad_version":null,"bad_snapshot":null}"#
+    );
     let status = js_api::storage_status().unwrap();
     let field = |name: &str| js_sys::Reflect::get(&status, &name.into()).unwrap().as_f64().unwrap();
     assert_eq!(field("events"), 2.0);
@@ -369,7 +372,10 @@ async fn an_edited_amount_is_caught() {
     let key = "ledger/v2/seg/chain/0";
     let edited = storage.get_item(key).unwrap().unwrap().replace(",500\n", ",50000\n");
     storage.set_item(key, &edited).unwrap();
-    assert_eq!(json(&js_api::verify(acc("chain")).unwrap()), r#"{"ok":false,"checked":0,"first_bad_version":1,"bad_snapshot":null}"#);
+    assert_eq!(
+        json(&js_api::verify(acc("chain")).unwrap()),
+        r#"{"ok":false,"checked":0,"first_bad_version":1,"bad_snapshot":null}"#
+    );
     // A fresh load (as after a reload) refuses the account and names the key.
     let mut reloaded = open_ledger("ledger").unwrap();
     match reloaded.account(&id("chain")) {

@@ -145,7 +145,8 @@ pub fn vouch_when_idle() {
         }
     });
     let Some(window) = web_sys::window() else { return };
-    let idle = js_sys::Reflect::get(&window, &"requestIdleCallback".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let idle =
+        js_sys::Reflect::get(&window, &"requestIdleCallback".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
     let scheduled = match idle {
         Some(request) => request.call1(&window, &step).is_ok(),
         None => window.set_timeout_with_callback_and_timeout_and_arguments_0(step.unchecked_ref(), 50).is_ok(),

@@ -32,6 +32,7 @@ import { copyFile, cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { launch, serve } from './harness.mjs';
+import { importHostileFiles } from './hostile.mjs';
 
 const tiny = process.argv.includes('--tiny');
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -366,6 +367,23 @@ try {
     ui.api <= TARGET.executeMs,
   );
   notes.push(`UI: opening that account by its link until its panel shows (chart and time travel included): ${ms(ui.opened)}; clicks ${ui.clicks.map((t) => t.toFixed(1)).join(', ')} ms`);
+  await clear(benchPage);
+
+  log('hostile imports');
+  const hostilePage = await context.newPage();
+  await hostilePage.goto(server.url);
+  await hostilePage.waitForFunction(() => window.wasmBindings?.import_ledger !== undefined, null, { timeout: 15000 });
+  const hostile = await hostilePage.evaluate(importHostileFiles);
+  await hostilePage.close();
+  const slowest = hostile.results.reduce((a, b) => (b.ms > a.ms ? b : a));
+  row(
+    `a 5 MB hostile import refused (slowest of ${hostile.results.length}: ${slowest.name})`,
+    '≤ 1,000 ms',
+    ms(slowest.ms),
+    'n/a',
+    slowest.ms <= 1000 && hostile.untouched && hostile.results.every((r) => r.code === 'InvalidImport'),
+  );
+  notes.push(`hostile imports: ${hostile.results.map((r) => `${r.name} (${fmt(r.bytes)} B) ${ms(r.ms)}`).join('; ')}`);
   await clear(benchPage);
 
   const size = await transferSize();

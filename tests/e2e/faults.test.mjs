@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openApp, useApp } from './harness.mjs';
+import { importHostileFiles } from './hostile.mjs';
 
 const env = useApp();
 
@@ -137,6 +138,22 @@ test('at the quota a command is refused whole, reading works, and the meter warn
   await context.close();
 });
 
+test('5 MB import files built to be slow are refused, naming their line, and change nothing', async () => {
+  const context = await env.browser.newContext();
+  const page = await openApp(context, env.server.url);
+  await seed(page);
+  const { results, untouched } = await page.evaluate(importHostileFiles);
+  for (const r of results) {
+    assert.equal(r.code, 'InvalidImport', r.name);
+    assert.ok(r.line >= 1, r.name);
+    assert.ok(r.bytes >= 5 * 1024 * 1024, r.name);
+  }
+  assert.ok(untouched, 'storage is byte-identical');
+  // Timed in `make bench`; shown here for the record.
+  console.log(`hostile imports: ${results.map((r) => `${r.name} ${(r.bytes / 1e6).toFixed(1)} MB in ${r.ms.toFixed(0)} ms`).join('; ')}`);
+  await context.close();
+});
+
 test('10,000 hostile calls to every export, then a valid command works', async () => {
   const context = await env.browser.newContext();
   const page = await openApp(context, env.server.url);
@@ -175,6 +192,13 @@ test('10,000 hostile calls to every export, then a valid command works', async (
       () => api.export_ledger(value()),
       () => api.import_ledger(value(), value()),
       () => api.import_ledger(pick(['[', '[]', '[{"type":"MoneyDeposited","amount":1}]', '{"format":"bank-ledger-export"}', '{}\n{}']), value()),
+      // Smaller cousins of the 5 MB files above: many members, deep nesting, long strings.
+      () => api.import_ledger(pick([
+        `{${Array.from({ length: 2000 }, (_, n) => `"m${n % 1999}":1`).join(',')}}`,
+        `${'['.repeat(5000)}${']'.repeat(5000)}`,
+        `{"format":"${'x'.repeat(50000)}"}`,
+        `[${'{"type":"MoneyDeposited","amount":1},'.repeat(3000)}1]`,
+      ]), value()),
       () => api.statement_csv(value()),
     ];
     const bad = [];

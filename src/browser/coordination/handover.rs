@@ -77,8 +77,12 @@ pub fn open(kv: &mut LocalStorageKv, tab: &str) {
     }
     let Some(window) = web_sys::window() else { return };
     let on_hide = Closure::<dyn Fn(web_sys::Event)>::new(|_| {
+        // Only this tab's own mark is closed (a tab that lost the lease has
+        // handed writing on, and the mark is another's now).
         if let (Some(tab), Ok(mut kv)) = (WRITING_AS.with(|w| w.borrow().clone()), LocalStorageKv::open()) {
-            let _ = kv.set(MARK, &format!("closed {tab}"));
+            if read_mark(&kv).is_some_and(|mark| mark == format!("open {tab}")) {
+                let _ = kv.set(MARK, &format!("closed {tab}"));
+            }
         }
     });
     // A page restored from the back-forward cache writes again.

@@ -12,7 +12,9 @@
 //! send their commands to the holder, as to a lock holder. localStorage
 //! has no compare-and-set, so this is a careful best effort, not the
 //! guarantee a Web Lock gives: two tabs would both have to act in the same
-//! few milliseconds after a lease expired.
+//! few milliseconds after a lease expired. (Lock and lease never write side
+//! by side: browsers lack Web Locks, or refuse a request, for a whole kind
+//! of context, an insecure or an opaque origin, not for one tab of many.)
 
 use std::cell::{Cell, RefCell};
 

@@ -303,3 +303,27 @@ test('without Web Locks one tab writes, by a lease in storage, and hands over wh
   assert.equal(history.length, 1 + accepted.length + anonymous, 'none lost, none twice');
   await context.close();
 });
+
+test('format 1 data is migrated by the writing tab only, when it takes over', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const fixture = JSON.parse(await readFile(new URL('../fixtures/format-1-localstorage.json', import.meta.url), 'utf8'));
+  const context = await env.browser.newContext();
+  const writer = await openApp(context, env.server.url);
+  // Format 1 records appear behind the writer's back, as if an old build
+  // had written them; the writer sends no command, so it touches nothing.
+  await writer.evaluate((records) => {
+    for (const [key, value] of Object.entries(records)) localStorage.setItem(key, value);
+  }, fixture);
+  const follower = await openApp(context, `${env.server.url}#/accounts/acc-001`);
+  await follower.locator('.summary .version').filter({ hasText: /^\d+$/ }).waitFor();
+  const legacy = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('ledger/v1/')).length);
+  const before = await legacy(follower);
+  assert.equal(before, Object.keys(fixture).length, 'a follower reads format 1 and rewrites nothing');
+  const state = await follower.evaluate(() => window.wasmBindings.account('acc-001'));
+  await writer.close();
+  // The follower takes over, and migrates.
+  await follower.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('ledger/v1/')), null, { timeout: 5000 });
+  assert.deepEqual(await follower.evaluate(() => window.wasmBindings.account('acc-001')), state);
+  assert.ok(Object.keys(await follower.evaluate(() => ({ ...localStorage }))).some((k) => k.startsWith('ledger/v2/seg/acc-001/')));
+  await context.close();
+});

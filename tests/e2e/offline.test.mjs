@@ -13,6 +13,28 @@ const cachedPaths = (page) =>
     return (await cache.keys()).map((r) => new URL(r.url).pathname).sort();
   });
 
+/** Runs `body` with a copy of the build served from a temporary folder (to
+ *  "deploy" again), a page that the service worker controls, and cleans up. */
+async function withDeployedCopy(body) {
+  const dir = await mkdtemp(join(tmpdir(), 'ledger-deploy-'));
+  await cp(resolve(import.meta.dirname, '../../dist'), dir, { recursive: true });
+  const server = await serve(dir);
+  const browser = await launch();
+  try {
+    const context = await browser.newContext();
+    const page = await openApp(context, server.url);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload();
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await body({ dir, server, context, page });
+    await context.close();
+  } finally {
+    await browser.close();
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 test('after one visit the app works with the network off and the server stopped', async () => {
   const server = await serve();
   const browser = await launch();
@@ -72,17 +94,8 @@ test('the page offers a manifest with icons, so the browser can install it', asy
 });
 
 test('a new build replaces the cached one on the next visit online', async () => {
-  // A copy of the build, "deployed" again with a file under a new hashed name.
-  const dir = await mkdtemp(join(tmpdir(), 'ledger-deploy-'));
-  await cp(resolve(import.meta.dirname, '../../dist'), dir, { recursive: true });
-  const server = await serve(dir);
-  const browser = await launch();
-  try {
-    const context = await browser.newContext();
-    const page = await openApp(context, server.url);
-    await page.evaluate(() => navigator.serviceWorker.ready);
-    await page.reload();
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  // The copy is deployed again with a file under a new hashed name.
+  await withDeployedCopy(async ({ dir, page }) => {
     const css = (await readdir(dir)).find((name) => name.endsWith('.css'));
     assert.ok((await cachedPaths(page)).includes(`/${css}`));
 
@@ -102,25 +115,11 @@ test('a new build replaces the cached one on the next visit online', async () =>
     }
     assert.ok(paths.includes(`/${renamed}`), paths.join(' '));
     assert.ok(!paths.includes(`/${css}`), paths.join(' '));
-    await context.close();
-  } finally {
-    await browser.close();
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a new build with a file missing never replaces the complete cached one', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'ledger-deploy-'));
-  await cp(resolve(import.meta.dirname, '../../dist'), dir, { recursive: true });
-  const server = await serve(dir);
-  const browser = await launch();
-  try {
-    const context = await browser.newContext();
-    const page = await openApp(context, server.url);
-    await page.evaluate(() => navigator.serviceWorker.ready);
-    await page.reload();
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await withDeployedCopy(async ({ dir, server, context, page }) => {
     const before = await cachedPaths(page);
     const css = (await readdir(dir)).find((name) => name.endsWith('.css'));
 
@@ -143,10 +142,5 @@ test('a new build with a file missing never replaces the complete cached one', a
     assert.equal(state.balance, 1);
     const styled = await page.evaluate(() => [...document.styleSheets].some((s) => s.href?.endsWith('.css') && s.cssRules.length > 0));
     assert.ok(styled, 'the cached stylesheet applies offline');
-    await context.close();
-  } finally {
-    await browser.close();
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -59,6 +59,41 @@ function raceFrom(page, tag, count, account = 'race', anonymous = false) {
   }, { tag, count, account, anonymous });
 }
 
+/** A page on account `account`, which it opens (with command id `open`):
+ *  the first page of a context, so the one that writes. */
+async function writerOf(context, account, owner, balance) {
+  const page = await openApp(context, `${env.server.url}#/accounts/${account}`);
+  await page.evaluate(
+    ({ account, owner, balance }) =>
+      window.wasmBindings.execute(account, { type: 'OpenAccount', owner, initial_balance: balance, command_id: 'open' }),
+    { account, owner, balance },
+  );
+  return page;
+}
+
+/** `rounds` hand-overs on `account`: in each, the followers race while the
+ *  writer (the oldest page) closes after `wait(round)` ms, after `check` ran;
+ *  a new page takes its place. Counts what was accepted. */
+async function handOvers(pages, open, rounds, account, wait, check = async () => {}) {
+  const accepted = [];
+  let anonymous = 0;
+  for (let round = 0; round < rounds; round++) {
+    const [writer, ...followers] = pages;
+    const runs = followers.map((page, p) => raceFrom(page, `${account}${round}p${p}`, 25, account, true));
+    await new Promise((ok) => setTimeout(ok, wait(round)));
+    await check(round);
+    await writer.close();
+    for (const result of await Promise.all(runs)) {
+      assert.deepEqual(result.unexpected, [], `round ${round}: only the rules reject`);
+      accepted.push(...result.accepted);
+      anonymous += result.anonymousAccepted;
+    }
+    pages.shift();
+    pages.push(await open());
+  }
+  return { accepted, anonymous };
+}
+
 function checkInvariants(history, state, accepted, maybe = new Set(), anonymous = false) {
   const versions = history.map((h) => h.version);
   assert.deepEqual(versions, versions.map((_, i) => i + 1), 'versions run 1..n without gaps');
@@ -134,21 +169,7 @@ test('20 hand-overs in one run: the writing tab closes mid-race each time, and n
     window.wasmBindings.execute('hand', { type: 'OpenAccount', owner: 'Hand', initial_balance: 500, command_id: 'open' }),
   );
   pages.push(await open(), await open());
-  const accepted = [];
-  let anonymous = 0;
-  for (let round = 0; round < HANDOVERS; round++) {
-    const [writer, ...followers] = pages;
-    const runs = followers.map((page, p) => raceFrom(page, `h${round}p${p}`, 25, 'hand', true));
-    await new Promise((ok) => setTimeout(ok, 30 + (round % 5) * 40));
-    await writer.close();
-    for (const result of await Promise.all(runs)) {
-      assert.deepEqual(result.unexpected, [], `round ${round}: only the rules reject`);
-      accepted.push(...result.accepted);
-      anonymous += result.anonymousAccepted;
-    }
-    pages.shift();
-    pages.push(await open());
-  }
+  const { accepted, anonymous } = await handOvers(pages, open, HANDOVERS, 'hand', (round) => 30 + (round % 5) * 40);
   const fresh = pages.at(-1);
   const history = await fresh.evaluate(() => window.wasmBindings.history('hand'));
   const state = await fresh.evaluate(() => window.wasmBindings.account('hand'));
@@ -163,10 +184,7 @@ test('20 hand-overs in one run: the writing tab closes mid-race each time, and n
 
 test('tabs of another build: the writer says it does not speak them, and an out-of-date tab stops writing', async () => {
   const context = await env.browser.newContext();
-  const writer = await openApp(context, `${env.server.url}#/accounts/side`);
-  await writer.evaluate(() =>
-    window.wasmBindings.execute('side', { type: 'OpenAccount', owner: 'Side', initial_balance: 5, command_id: 'open' }),
-  );
+  const writer = await writerOf(context, 'side', 'Side', 5);
   const follower = await openApp(context, `${env.server.url}#/accounts/side`);
   const before = await writer.evaluate(() => JSON.stringify(Object.entries(localStorage).sort()));
 
@@ -208,10 +226,7 @@ test('tabs of another build: the writer says it does not speak them, and an out-
 
 test('a follower that gets no answer says the outcome is unknown, and the page retries under the same id', async () => {
   const context = await env.browser.newContext();
-  const writer = await openApp(context, `${env.server.url}#/accounts/slow`);
-  await writer.evaluate(() =>
-    window.wasmBindings.execute('slow', { type: 'OpenAccount', owner: 'Slow', initial_balance: 5, command_id: 'open' }),
-  );
+  const writer = await writerOf(context, 'slow', 'Slow', 5);
   const follower = await openApp(context, `${env.server.url}#/accounts/slow`);
   await follower.locator('.summary .version').filter({ hasText: /^1$/ }).waitFor();
   // The writing tab is busy for longer than a follower waits (10 × 1 s).
@@ -236,10 +251,7 @@ test('a follower that gets no answer says the outcome is unknown, and the page r
 
 test('a command the writing tab stored but never answered is not done again by the next writer', async () => {
   const context = await env.browser.newContext();
-  const writer = await openApp(context, `${env.server.url}#/accounts/once`);
-  await writer.evaluate(() =>
-    window.wasmBindings.execute('once', { type: 'OpenAccount', owner: 'Once', initial_balance: 5, command_id: 'open' }),
-  );
+  const writer = await writerOf(context, 'once', 'Once', 5);
   const follower = await openApp(context, `${env.server.url}#/accounts/once`);
   // The writer stores what it is sent but its answers never leave the tab,
   // as when it dies between the write and the answer.
@@ -280,23 +292,9 @@ test('without Web Locks one tab writes, by a lease in storage, and hands over wh
   );
   pages.push(await open(), await open());
   const writers = async () => (await Promise.all(pages.map((p) => p.evaluate(() => window.__segmentWrites)))).map((n) => n > 0);
-  const accepted = [];
-  let anonymous = 0;
-  for (let round = 0; round < 3; round++) {
-    const [writer, ...followers] = pages;
-    const runs = followers.map((page, p) => raceFrom(page, `l${round}p${p}`, 25, 'lease', true));
-    await new Promise((ok) => setTimeout(ok, 100));
+  const { accepted, anonymous } = await handOvers(pages, open, 3, 'lease', () => 100, async (round) => {
     assert.deepEqual(await writers(), [true, false, false], `round ${round}: only the lease holder writes`);
-    await writer.close();
-    for (const result of await Promise.all(runs)) {
-      assert.deepEqual(result.unexpected, [], `round ${round}: only the rules reject`);
-      accepted.push(...result.accepted);
-      anonymous += result.anonymousAccepted;
-    }
-    pages.shift();
-    await pages[0].evaluate(() => (window.__segmentWrites = 0));
-    pages.push(await open());
-  }
+  });
   const history = await pages[0].evaluate(() => window.wasmBindings.history('lease'));
   const state = await pages[0].evaluate(() => window.wasmBindings.account('lease'));
   checkInvariants(history, state, accepted, new Set(), true);

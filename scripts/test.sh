@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: native (cargo test), in headless Chromium and Firefox
+# Checks formatting and clippy (native and wasm32, warnings as errors), then
+# runs every test: native (cargo test), in headless Chromium and Firefox
 # (wasm-bindgen-test), then end to end against the release build in headless
 # Chromium (playwright-core) and, for the tabs, faults and export/import
 # tests, headless Firefox (puppeteer-core), and the browser benchmark on a
@@ -29,6 +30,11 @@ timed() {
   summary+=("$(printf '%-40s %4s passed  %4ss' "$name" "${passed:-0}" $((SECONDS - t)))")
 }
 
+# Hygiene first: formatting, and clippy with warnings as errors, natively
+# and for wasm32 (the browser code only compiles there).
+timed "cargo fmt --check" cargo fmt --all --check
+timed "clippy, native" cargo clippy --workspace --all-targets --locked -- -D warnings
+timed "clippy, wasm32" cargo clippy --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 timed "native tests" cargo test --workspace --locked
 timed "browser tests in headless Chromium" \
   env -u GECKODRIVER CHROMEDRIVER="$(command -v chromedriver)" \

@@ -243,7 +243,7 @@ pub fn execute(id: JsValue, command: JsValue) -> js_sys::Promise {
 
 /// The whole ledger as NDJSON text: a header line (format, version,
 /// exported_at, counts, each account's head hash) and a line per event with
-/// its envelope and hash. See ARCHITECTURE.md.
+/// its envelope and hash. See core/src/export/mod.rs.
 #[wasm_bindgen]
 pub fn export_ledger() -> ApiResult {
     respond(with_ledger(|ledger| ledger.export()).map(|text| JsValue::from_str(&text)).map_err(ApiError::Ledger))

@@ -56,7 +56,7 @@ fn the_key_layout_is_a_segment_per_64_events_and_a_counter() {
         ))
     );
     // The checksum above and this hash were computed independently (Python)
-    // from their definitions in ARCHITECTURE.md: this pins the format.
+    // from their definitions in docs/storage-format.md: this pins the format.
     let two = &store.read(&id("acc-001"), Version::new(1)).unwrap()[0];
     assert_eq!(two.hash.to_string(), "e2fdbfb0af5003a59ae66eee09923b6a37a32b7b5de0a4a60065591fd2bd4aec");
 }

@@ -1,5 +1,5 @@
 //! Format 2: a stream's events grouped [`SEGMENT_LEN`] to a key, one short
-//! line each. The layout is specified in ARCHITECTURE.md ("Storage format");
+//! line each. The layout is specified in docs/storage-format.md;
 //! this module is its only reader and writer.
 //!
 //! ```text

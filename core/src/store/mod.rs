@@ -12,6 +12,7 @@ mod legacy;
 mod memory;
 mod naive;
 pub mod segment;
+mod short_id;
 mod snapshot;
 
 use crate::domain::{AccountId, ExpectedVersion, Version};

@@ -9,6 +9,7 @@ mod import;
 mod migration;
 mod read;
 mod scan;
+mod sequence;
 
 use read::Decoded;
 mod snapshots;
@@ -44,9 +45,6 @@ pub struct KvStore<K> {
 /// The 5 MiB (in UTF-16 units) that browsers give localStorage, for a map
 /// that does not say its quota.
 const BROWSER_QUOTA: usize = 5 * 1024 * 1024;
-
-/// How many sequence numbers an append reserves beyond its own needs.
-const SEQUENCE_BLOCK: u64 = 64;
 
 /// How much of its quota the map uses, in UTF-16 code units.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -269,25 +267,6 @@ impl<K: KeyValue> KvStore<K> {
         }
         Ok(envelopes)
     }
-
-    fn read_counter(&self, key: &str) -> Result<(Option<String>, u64), StoreError> {
-        let Some(text) = self.get(key)? else {
-            return Ok((None, 0));
-        };
-        let canonical = text == "0" || (!text.starts_with('0') && text.bytes().all(|b| b.is_ascii_digit()));
-        match text.parse::<u64>() {
-            Ok(value) if canonical => Ok((Some(text), value)),
-            _ => Err(corrupt(key, "the sequence counter is not a whole number")),
-        }
-    }
-
-    /// The last sequence number handed out (format 1's counter counts until
-    /// migration removes it), and the stored counter text to restore.
-    fn last_sequence(&self) -> Result<(Option<String>, u64), StoreError> {
-        let (text, current) = self.read_counter(&self.keys.sequence())?;
-        let (_, legacy) = self.read_counter(&self.keys.legacy_sequence())?;
-        Ok((text, current.max(legacy)))
-    }
 }
 
 /// The time and sequence of a segment's last line, summing the deltas
@@ -333,29 +312,9 @@ impl<K: KeyValue> EventStore for KvStore<K> {
             return Ok(Vec::new());
         }
         let count = u64::try_from(events.len()).unwrap_or(u64::MAX);
-        let exhausted = || corrupt(&self.keys.sequence(), "the sequence counter is exhausted");
-        // Sequence numbers come from a block reserved in the counter before
-        // any is used: a crash leaves a gap in the global order, never a
-        // duplicate, and the counter is written once a block, not once an
-        // append. A block is used only while the counter still ends at it:
-        // once another writer (a tab, an import) has moved the counter, the
-        // numbers after it may be theirs. And whatever the counter says, a
-        // stream's numbers only ever grow.
-        let (old_counter, counter) = self.last_sequence()?;
-        let floor = open.floor;
-        let (first, end, reserved_now) = match self.reserved.get() {
-            Some((used, end)) if counter == end && used.max(floor).checked_add(count).is_some_and(|last| last <= end) => {
-                (used.max(floor), end, None)
-            }
-            _ => {
-                let last = counter.max(floor);
-                let end = last.checked_add(count).and_then(|e| e.checked_add(SEQUENCE_BLOCK)).ok_or_else(exhausted)?;
-                self.set(&self.keys.sequence(), &end.to_string())?;
-                (last, end, Some(old_counter))
-            }
-        };
+        let reservation = self.reserve(count, open.floor)?;
         let mut version = expected;
-        let mut sequence = first;
+        let mut sequence = reservation.first;
         let envelopes = events
             .into_iter()
             .map(|event| {
@@ -364,25 +323,9 @@ impl<K: KeyValue> EventStore for KvStore<K> {
                 event.into_envelope(version, Sequence(sequence))
             })
             .collect();
-        match self.write(stream, open, envelopes) {
-            Ok(stored) => {
-                self.reserved.set(Some((first + count, end)));
-                Ok(stored)
-            }
-            Err(error) => {
-                // Put back a counter moved for this append (nothing of it
-                // stays); numbers of an older block are simply used next time.
-                if let Some(old_counter) = reserved_now {
-                    self.reserved.set(None);
-                    let key = self.keys.sequence();
-                    let _ = match &old_counter {
-                        Some(text) => self.kv.set(&key, text),
-                        None => self.kv.remove(&key),
-                    };
-                }
-                Err(error)
-            }
-        }
+        let stored = self.write(stream, open, envelopes);
+        self.settle(reservation, count, stored.is_ok());
+        stored
     }
 
     fn streams(&self) -> Result<StreamList, StoreError> {

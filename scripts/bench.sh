@@ -4,7 +4,7 @@
 # measures the performance targets in headless Chromium and prints one table.
 # Installs what is missing first. `scripts/bench.sh --tiny` runs size 100
 # only (what the test command checks). The native benchmarks are
-# `cargo bench -p ledger-core`.
+# `cargo bench -p ledger-core --features testing`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh bench

@@ -14,10 +14,11 @@
 use wasm_bindgen::prelude::*;
 
 use crate::browser::{new_command_id, BrowserClock, LocalStorageKv, RandomIds, NAMESPACE};
-use crate::clock::{Clock, IdGenerator};
-use crate::domain::{AccountId, Command, Event, ExpectedVersion, Money, Owner, Version};
-use crate::ledger::Ledger;
-use crate::store::{execute_replaying, EventStore, KvStore, NaiveStore, NewEvent, StoreError};
+use crate::testing::{execute_replaying, NaiveStore};
+use crate::{
+    AccountId, Clock, Command, Event, EventStore, ExpectedVersion, IdGenerator, KvStore, Ledger, Money, NewEvent, Owner,
+    StoreError, Version,
+};
 
 /// Called by main: a binary that uses nothing of the library would not link
 /// it, and with it these exports.

@@ -20,9 +20,10 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::browser::{self, with_ledger, BrowserLedger};
-use crate::domain::{AccountId, AccountState, Command, Event, Money, Owner, Version};
-use crate::ledger::{LedgerError, Overview};
-use crate::store::{CommandId, EventId, Sequence, StoreError, Timestamp};
+use crate::{
+    AccountId, AccountState, Command, CommandId, Event, EventId, LedgerError, Money, Overview, Owner, Sequence, StoreError,
+    Timestamp, Version,
+};
 
 /// A rejection, as the JS caller will see it.
 #[derive(Debug)]
@@ -277,7 +278,7 @@ pub fn statement_csv(id: JsValue) -> ApiResult {
     respond((|| {
         let id = parse_id(&id)?;
         let history = with_ledger(|ledger| ledger.history(&id))?;
-        Ok(JsValue::from_str(&crate::export::statement_csv(&id, &history)))
+        Ok(JsValue::from_str(&crate::statement_csv(&id, &history)))
     })())
 }
 

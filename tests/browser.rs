@@ -10,9 +10,8 @@ mod support;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use bank_ledger::browser::{open_ledger, LocalStorageKv, NAMESPACE};
-use bank_ledger::domain::{ExpectedVersion, Version};
-use bank_ledger::js_api;
-use bank_ledger::store::{EventStore, FailingKv, KvStore, StoreError};
+use bank_ledger::{js_api, EventStore, ExpectedVersion, KvStore, StoreError, Version};
+use ledger_core::testing::FailingKv;
 use support::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -379,7 +378,7 @@ async fn an_edited_amount_is_caught() {
     // A fresh load (as after a reload) refuses the account and names the key.
     let mut reloaded = open_ledger("ledger").unwrap();
     match reloaded.account(&id("chain")) {
-        Err(bank_ledger::ledger::LedgerError::Store(StoreError::Corrupt { key: named, .. })) => assert_eq!(named, key),
+        Err(bank_ledger::LedgerError::Store(StoreError::Corrupt { key: named, .. })) => assert_eq!(named, key),
         other => panic!("{other:?}"),
     }
     assert_eq!(storage.get_item(key).unwrap().as_deref(), Some(edited.as_str()));

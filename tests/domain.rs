@@ -4,8 +4,7 @@
 
 mod support;
 
-use bank_ledger::domain::projection::{balance_timeline, state_at};
-use bank_ledger::domain::{AccountState, Command, DomainError, Event, Money, Version};
+use bank_ledger::{balance_timeline, state_at, AccountState, Command, DomainError, Event, Money, Version};
 use proptest::prelude::*;
 use support::*;
 
@@ -98,7 +97,7 @@ fn state_is_the_fold_of_the_events_and_version_counts_them() {
 
 #[test]
 fn check_accepts_what_decide_produces_and_refuses_the_rest() {
-    let account = bank_ledger::domain::BankAccount::replay(id(ACCOUNT), &[opened("Alice", "5.00")]);
+    let account = bank_ledger::BankAccount::replay(id(ACCOUNT), &[opened("Alice", "5.00")]);
     assert_eq!(account.check(&withdrawn("5.00")), Ok(()));
     assert_eq!(
         account.check(&withdrawn("5.01")),

@@ -7,10 +7,8 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use bank_ledger::clock::{CountingIds, ManualClock};
-use bank_ledger::domain::{AccountState, Money, Version};
-use bank_ledger::ledger::Ledger;
-use bank_ledger::store::{CommandId, KeyValue, KvStore, MemoryKv};
+use bank_ledger::{AccountState, CommandId, KeyValue, KvStore, Ledger, MemoryKv, Money, Version};
+use ledger_core::testing::{CountingIds, ManualClock};
 use support::*;
 
 type FixtureLedger = Ledger<KvStore<MemoryKv>, ManualClock, CountingIds>;
@@ -82,10 +80,10 @@ fn format_1_command_ids_still_make_a_resend_harmless() {
 
 /// Every account's history, with the schema each record was stored with
 /// set aside (it is what a migration changes).
-fn histories(ledger: &FixtureLedger) -> Vec<Vec<bank_ledger::store::Envelope>> {
+fn histories(ledger: &FixtureLedger) -> Vec<Vec<bank_ledger::Envelope>> {
     ["acc-001", "acc-002", "big_one"]
         .iter()
-        .map(|a| ledger.history(&id(a)).unwrap().into_iter().map(|e| bank_ledger::store::Envelope { schema: 0, ..e }).collect())
+        .map(|a| ledger.history(&id(a)).unwrap().into_iter().map(|e| bank_ledger::Envelope { schema: 0, ..e }).collect())
         .collect()
 }
 
@@ -141,7 +139,8 @@ fn the_first_write_to_a_stream_migrates_that_stream() {
 
 #[test]
 fn an_interrupted_migration_goes_on_where_it_stopped() {
-    use bank_ledger::store::{ChainHash, Envelope, EventId, EventStore, FailingKv, Sequence, Timestamp};
+    use bank_ledger::{ChainHash, Envelope, EventId, EventStore, Sequence, Timestamp};
+    use ledger_core::testing::FailingKv;
     // A format 1 stream of 150 events: three segments' worth.
     let mut kv = MemoryKv::new();
     let stream = id("long");
@@ -161,7 +160,7 @@ fn an_interrupted_migration_goes_on_where_it_stopped() {
         };
         envelope.hash = ChainHash::link(&previous, &stream, &envelope);
         previous = envelope.hash;
-        kv.set(&format!("ledger/v1/event/long/{v}"), &bank_ledger::store::encode_record(&envelope)).unwrap();
+        kv.set(&format!("ledger/v1/event/long/{v}"), &ledger_core::testing::encode_record(&envelope)).unwrap();
         expected.push(Envelope { schema: 2, ..envelope });
     }
     kv.set("ledger/v1/sequence", "150").unwrap();

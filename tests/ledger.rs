@@ -8,13 +8,12 @@ mod support;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use bank_ledger::clock::{CountingIds, ManualClock};
-use bank_ledger::domain::projection::{balance_timeline, state_at};
-use bank_ledger::domain::{AccountId, AccountState, BankAccount, Command, DomainError, ExpectedVersion, Money, Version};
-use bank_ledger::ledger::{Ledger, LedgerError};
-use bank_ledger::store::{
-    CommandId, Envelope, EventStore, KeyValue, KvStore, MemoryKv, MemoryStore, NewEvent, StoreError, StreamList,
+use bank_ledger::{
+    balance_timeline, state_at, AccountId, AccountState, BankAccount, Command, CommandId, DomainError, Envelope, EventStore,
+    ExpectedVersion, KeyValue, KvStore, Ledger, LedgerError, MemoryKv, MemoryStore, Money, NewEvent, StoreError, StreamList,
+    Version,
 };
+use ledger_core::testing::{CountingIds, ManualClock};
 use proptest::prelude::*;
 use support::*;
 
@@ -208,7 +207,7 @@ fn endless_conflicts_end_in_a_typed_conflict() {
     let mut ledger = ledger(RacingStore { inner, races, appends_tried: 0 });
     let error = ledger.execute(&acc, &deposit("1.00")).unwrap_err();
     assert_eq!(error.code(), "Conflict");
-    assert_eq!(ledger.store().appends_tried, bank_ledger::ledger::MAX_ATTEMPTS);
+    assert_eq!(ledger.store().appends_tried, bank_ledger::MAX_ATTEMPTS);
 }
 
 fn cid(text: &str) -> CommandId {
@@ -292,7 +291,7 @@ fn an_edited_event_is_caught_by_its_segments_checksum() {
 
 #[test]
 fn an_edit_that_forges_its_checksum_breaks_the_chain() {
-    use bank_ledger::store::segment::{encode_segment, Segment};
+    use ledger_core::testing::segment::{encode_segment, Segment};
     let (shared, _) = walkthrough();
     let text = shared.borrow().get(SEGMENT).unwrap().unwrap();
     let segment = Segment::parse(&text).unwrap();
@@ -368,9 +367,9 @@ proptest! {
             let mut balance: i128 = 0;
             for envelope in &stored {
                 balance = match &envelope.event {
-                    bank_ledger::domain::Event::AccountOpened { initial_balance, .. } => initial_balance.cents().into(),
-                    bank_ledger::domain::Event::MoneyDeposited { amount } => balance + i128::from(amount.cents()),
-                    bank_ledger::domain::Event::MoneyWithdrawn { amount } => balance - i128::from(amount.cents()),
+                    bank_ledger::Event::AccountOpened { initial_balance, .. } => initial_balance.cents().into(),
+                    bank_ledger::Event::MoneyDeposited { amount } => balance + i128::from(amount.cents()),
+                    bank_ledger::Event::MoneyWithdrawn { amount } => balance - i128::from(amount.cents()),
                 };
                 prop_assert!(balance >= 0);
             }
@@ -418,13 +417,13 @@ impl<S: EventStore> EventStore for Counting<S> {
     fn location(&self, stream: &AccountId, version: Version) -> String {
         self.inner.location(stream, version)
     }
-    fn snapshot(&self, stream: &AccountId) -> Result<Option<bank_ledger::store::Snapshot>, StoreError> {
+    fn snapshot(&self, stream: &AccountId) -> Result<Option<bank_ledger::Snapshot>, StoreError> {
         self.inner.snapshot(stream)
     }
     fn snapshot_key(&self, stream: &AccountId) -> Option<String> {
         self.inner.snapshot_key(stream)
     }
-    fn save_snapshot(&mut self, stream: &AccountId, snapshot: &bank_ledger::store::Snapshot) -> Result<(), StoreError> {
+    fn save_snapshot(&mut self, stream: &AccountId, snapshot: &bank_ledger::Snapshot) -> Result<(), StoreError> {
         self.inner.save_snapshot(stream, snapshot)
     }
 }
@@ -505,15 +504,15 @@ fn a_snapshot_that_disagrees_with_the_events_behind_it_is_replaced() {
     // account loads from it, but the timeline behind it does not make it.
     let shared = snapshotted();
     let key = "ledger/v2/snap/acc";
-    let snapshot = bank_ledger::store::Snapshot::decode(&shared.borrow().get(key).unwrap().unwrap()).unwrap();
-    let forged = bank_ledger::store::Snapshot { payload: snapshot.payload.replacen("\n29900\n", "\n99900\n", 1), ..snapshot };
+    let snapshot = bank_ledger::Snapshot::decode(&shared.borrow().get(key).unwrap().unwrap()).unwrap();
+    let forged = bank_ledger::Snapshot { payload: snapshot.payload.replacen("\n29900\n", "\n99900\n", 1), ..snapshot };
     shared.borrow_mut().set(key, &forged.encode()).unwrap();
     let mut fresh = reopen(&shared);
     assert_eq!(fresh.balances(&id("acc")).unwrap().last(), Some(&money("299.00")));
     let damaged = fresh.accounts().unwrap().damaged;
     assert_eq!(damaged.len(), 1);
     assert!(damaged[0].key == key && damaged[0].reason.contains("is not what account acc's events make"), "{damaged:?}");
-    assert_eq!(bank_ledger::store::Snapshot::decode(&shared.borrow().get(key).unwrap().unwrap()), Some(snapshot));
+    assert_eq!(bank_ledger::Snapshot::decode(&shared.borrow().get(key).unwrap().unwrap()), Some(snapshot));
 }
 
 #[test]
@@ -522,8 +521,8 @@ fn an_unreadable_or_stale_snapshot_falls_back_to_the_events_and_is_rewritten() {
     for bad in ["garbage".to_owned(), {
         // A sound snapshot text whose head is not the events' hash.
         let text = snapshotted().borrow().get(key).unwrap().unwrap();
-        let snapshot = bank_ledger::store::Snapshot::decode(&text).unwrap();
-        bank_ledger::store::Snapshot { head: bank_ledger::store::ChainHash::GENESIS, ..snapshot }.encode()
+        let snapshot = bank_ledger::Snapshot::decode(&text).unwrap();
+        bank_ledger::Snapshot { head: bank_ledger::ChainHash::GENESIS, ..snapshot }.encode()
     }] {
         let shared = snapshotted();
         shared.borrow_mut().set(key, &bad).unwrap();
@@ -532,7 +531,7 @@ fn an_unreadable_or_stale_snapshot_falls_back_to_the_events_and_is_rewritten() {
         assert_eq!(fresh.store().events_read.get(), 300, "a full replay");
         let rewritten = shared.borrow().get(key).unwrap().unwrap();
         assert_ne!(rewritten, bad);
-        assert_eq!(bank_ledger::store::Snapshot::decode(&rewritten).map(|s| s.version), Some(Version::new(300)));
+        assert_eq!(bank_ledger::Snapshot::decode(&rewritten).map(|s| s.version), Some(Version::new(300)));
         assert_eq!(reopen(&shared).account(&id("acc")).unwrap().unwrap().balance, money("299.00"));
     }
 }

@@ -6,9 +6,9 @@
 
 mod support;
 
-use bank_ledger::clock::{CountingIds, ManualClock};
-use bank_ledger::domain::{ExpectedVersion, Version};
-use bank_ledger::store::{execute_replaying, EventStore, FailingKv, KeyValue, MemoryKv, MemoryStore, NaiveStore, StoreError};
+use bank_ledger::{EventStore, ExpectedVersion, KeyValue, MemoryKv, MemoryStore, StoreError, Version};
+use ledger_core::testing::{execute_replaying, FailingKv, NaiveStore};
+use ledger_core::testing::{CountingIds, ManualClock};
 use support::*;
 
 mod naive_store {
@@ -76,7 +76,7 @@ fn an_append_that_does_not_fit_stores_nothing() {
 
 #[test]
 fn replaying_gives_the_same_answers_as_the_ledger() {
-    use bank_ledger::ledger::Ledger;
+    use bank_ledger::Ledger;
     let a = id("acc-001");
     let commands = [open("Alice", "100.00"), deposit("5.00"), withdraw("500.00"), withdraw("20.00"), open("Bob", "1.00")];
     let mut ledger = Ledger::new(MemoryStore::new(), ManualClock::new(7), CountingIds::new("e"));

@@ -5,14 +5,12 @@
 
 mod support;
 
-use bank_ledger::clock::{CountingIds, ManualClock};
-use bank_ledger::domain::AccountState;
-use bank_ledger::ledger::{ImportReport, Ledger, LedgerError};
-use bank_ledger::store::{Envelope, KvStore, MemoryKv};
+use bank_ledger::{AccountState, Envelope, ImportReport, KvStore, Ledger, LedgerError, MemoryKv};
+use ledger_core::testing::{CountingIds, ManualClock};
 use support::*;
 
-fn cid(text: &str) -> bank_ledger::store::CommandId {
-    bank_ledger::store::CommandId::parse(text).unwrap()
+fn cid(text: &str) -> bank_ledger::CommandId {
+    bank_ledger::CommandId::parse(text).unwrap()
 }
 
 type TestLedger = Ledger<KvStore<MemoryKv>, ManualClock, CountingIds>;
@@ -107,14 +105,14 @@ fn a_tampered_or_malformed_file_is_refused_whole_naming_the_line() {
 /// An export whose events have the given sequence numbers, every hash
 /// recomputed, so only the numbers can be wrong.
 fn with_sequences(sequences: &[u64]) -> String {
-    use bank_ledger::store::{ChainHash, EventId, Sequence, Timestamp};
+    use bank_ledger::{ChainHash, EventId, Sequence, Timestamp};
     let acc = id("acc-001");
     let mut previous = ChainHash::GENESIS;
     let mut envelopes = Vec::new();
     for (n, &sequence) in sequences.iter().enumerate() {
         let event = if n == 0 { opened("Ann", "1.00") } else { deposited("1.00") };
         let mut envelope = Envelope {
-            version: bank_ledger::domain::Version::new(n as u64 + 1),
+            version: bank_ledger::Version::new(n as u64 + 1),
             sequence: Sequence(sequence),
             recorded_at: Timestamp(1_700_000_000_000),
             event_id: EventId::parse(&format!("e-{n}")).unwrap(),
@@ -127,7 +125,7 @@ fn with_sequences(sequences: &[u64]) -> String {
         previous = envelope.hash;
         envelopes.push(envelope);
     }
-    bank_ledger::export::write_export(Timestamp(1), &[(acc, envelopes)])
+    bank_ledger::write_export(Timestamp(1), &[(acc, envelopes)])
 }
 
 #[test]
@@ -149,7 +147,7 @@ fn sequences_must_start_at_1_rise_within_an_account_and_stay_below_2_pow_53() {
         assert_eq!((at, words), (line, words), "{sequences:?}: {reason}");
         assert!(reason.contains(words), "{sequences:?}: {reason}");
         assert_eq!(target.store().kv().entries(), before, "nothing imported");
-        assert!(bank_ledger::export::read_export(&file).is_err(), "the verify tool refuses it too");
+        assert!(bank_ledger::read_export(&file).is_err(), "the verify tool refuses it too");
     }
     // The largest allowed number imports, and commands still run after it.
     let mut target = ledger("b");
@@ -161,8 +159,8 @@ fn sequences_must_start_at_1_rise_within_an_account_and_stay_below_2_pow_53() {
 
 #[test]
 fn a_store_import_that_would_not_read_back_is_undone() {
-    use bank_ledger::domain::Version;
-    use bank_ledger::store::{EventStore, Sequence};
+    use bank_ledger::Version;
+    use bank_ledger::{EventStore, Sequence};
     let mut source = ledger("a");
     source.execute(&id("acc-001"), &open("Ann", "1.00")).unwrap();
     source.execute(&id("acc-001"), &deposit("1.00")).unwrap();
@@ -170,7 +168,7 @@ fn a_store_import_that_would_not_read_back_is_undone() {
     // Numbers that do not rise: the codec would write a segment that can't
     // be read. The store checks what it wrote and puts everything back.
     events[1].sequence = Sequence(events[0].sequence.0);
-    events[1].hash = bank_ledger::store::ChainHash::link(&events[0].hash, &id("acc-001"), &events[1]);
+    events[1].hash = bank_ledger::ChainHash::link(&events[0].hash, &id("acc-001"), &events[1]);
     let mut target = KvStore::new(MemoryKv::new(), "ledger");
     let before = target.kv().entries();
     assert!(target.import(vec![(id("acc-001"), Version::EMPTY, events)]).is_err());
@@ -232,7 +230,7 @@ fn the_verify_tool_passes_a_sound_export_and_fails_a_tampered_one() {
 fn a_statement_has_a_row_per_event_with_the_balance_after() {
     let l = filled();
     let history = l.history(&id("acc-001")).unwrap();
-    let csv = bank_ledger::export::statement_csv(&id("acc-001"), &history);
+    let csv = bank_ledger::statement_csv(&id("acc-001"), &history);
     assert_eq!(
         csv,
         "date,type,amount,balance_after\n\
@@ -286,8 +284,8 @@ fn hostile_files_are_refused_in_linear_time() {
 /// imports: a stricter rule never makes stored data unreadable.
 #[test]
 fn a_stored_owner_that_new_names_may_not_have_still_reads() {
-    use bank_ledger::domain::{Event, ExpectedVersion, Owner, Version};
-    use bank_ledger::store::EventStore;
+    use bank_ledger::EventStore;
+    use bank_ledger::{Event, ExpectedVersion, Owner, Version};
     let name = "Eve\u{202e}";
     assert!(Owner::parse(name).is_err(), "new names refuse it");
     let event = Event::AccountOpened { owner: Owner::from_stored(name).unwrap(), initial_balance: money("10.00") };

@@ -10,10 +10,8 @@ mod support;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use bank_ledger::clock::{CountingIds, ManualClock};
-use bank_ledger::domain::{DomainError, Version};
-use bank_ledger::ledger::{Ledger, LedgerError};
-use bank_ledger::store::{CommandId, KeyValue, KvStore, MemoryKv, Snapshot};
+use bank_ledger::{CommandId, DomainError, KeyValue, KvStore, Ledger, LedgerError, MemoryKv, Snapshot, Version};
+use ledger_core::testing::{CountingIds, ManualClock};
 use support::*;
 
 type Shared = Rc<RefCell<MemoryKv>>;
@@ -129,15 +127,15 @@ fn a_snapshot_never_hides_an_edit_that_skipped_the_chain() {
     let kv = filled();
     let key = "ledger/v2/seg/acc/0";
     let text = kv.borrow().get(key).unwrap().unwrap();
-    let segment = bank_ledger::store::segment::Segment::parse(&text).unwrap();
+    let segment = ledger_core::testing::segment::Segment::parse(&text).unwrap();
     let body = segment.body.replacen(",1000,Ann\n", ",2000,Ann\n", 1);
     assert_ne!(body, segment.body);
-    kv.borrow_mut().set(key, &bank_ledger::store::segment::encode_segment(&segment.end, &body)).unwrap();
+    kv.borrow_mut().set(key, &ledger_core::testing::segment::encode_segment(&segment.end, &body)).unwrap();
     forge(&kv, |payload| payload.replacen("\n1300\n", "\n2300\n", 1));
     let before = kv.borrow().entries();
     let mut l = ledger(&kv);
     let outcome = l.execute(&id("acc"), &withdraw("20.00"));
-    assert!(matches!(outcome, Err(LedgerError::Store(bank_ledger::store::StoreError::Corrupt { .. }))), "{outcome:?}");
+    assert!(matches!(outcome, Err(LedgerError::Store(bank_ledger::StoreError::Corrupt { .. }))), "{outcome:?}");
     assert_eq!(kv.borrow().entries(), before, "nothing written");
 }
 
@@ -171,9 +169,9 @@ fn damage_found_behind_a_snapshot_keeps_the_account_damaged() {
     }
     let key = "ledger/v2/seg/acc/0";
     let text = kv.borrow().get(key).unwrap().unwrap();
-    let segment = bank_ledger::store::segment::Segment::parse(&text).unwrap();
+    let segment = ledger_core::testing::segment::Segment::parse(&text).unwrap();
     let body = segment.body.replacen(",1000,Ann\n", ",2000,Ann\n", 1);
-    kv.borrow_mut().set(key, &bank_ledger::store::segment::encode_segment(&segment.end, &body)).unwrap();
+    kv.borrow_mut().set(key, &ledger_core::testing::segment::encode_segment(&segment.end, &body)).unwrap();
     forge(&kv, |payload| payload.replacen("\n7700\n", "\n8700\n", 1));
     let mut l = ledger(&kv);
     assert_eq!(l.accounts().unwrap().damaged, vec![], "the load from the snapshot sees nothing wrong");

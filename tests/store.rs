@@ -8,8 +8,8 @@ mod support;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use bank_ledger::domain::{ExpectedVersion, Version};
-use bank_ledger::store::{decode_record, EventStore, KeyValue, KvStore, MemoryKv, MemoryStore, StoreError};
+use bank_ledger::{EventStore, ExpectedVersion, KeyValue, KvStore, MemoryKv, MemoryStore, StoreError, Version};
+use ledger_core::testing::decode_record;
 use proptest::prelude::*;
 use support::*;
 
@@ -182,7 +182,7 @@ fn a_damaged_segment_is_reported_by_key_and_left_byte_identical() {
 
 #[test]
 fn an_edit_that_recomputes_the_checksum_still_breaks_the_chain() {
-    use bank_ledger::store::segment::{encode_segment, Segment};
+    use ledger_core::testing::segment::{encode_segment, Segment};
     let mut store = filled(MemoryKv::new());
     let key = "ledger/v2/seg/acc-001/0";
     let text = store.kv().get(key).unwrap().unwrap();
@@ -284,20 +284,20 @@ proptest! {
     #[test]
     fn decoding_arbitrary_text_never_panics(text in any::<String>()) {
         let _ = decode_record("k", Version::new(1), &text);
-        if let Ok(segment) = bank_ledger::store::segment::Segment::parse(&text) {
-            let _ = segment.decode(&id("a"), Version::new(1), bank_ledger::store::ChainHash::GENESIS);
+        if let Ok(segment) = ledger_core::testing::segment::Segment::parse(&text) {
+            let _ = segment.decode(&id("a"), Version::new(1), bank_ledger::ChainHash::GENESIS);
         }
-        let _ = bank_ledger::store::Snapshot::decode(&text);
+        let _ = bank_ledger::Snapshot::decode(&text);
     }
 
     #[test]
     fn every_decoder_of_stored_text_takes_arbitrary_input(text in any::<String>(), bytes in any::<Vec<u8>>()) {
         let lossy = String::from_utf8_lossy(&bytes).into_owned();
         for input in [&text, &lossy] {
-            let _ = bank_ledger::store::Keys::new("ledger").classify(input);
-            let _ = bank_ledger::store::ChainHash::parse_hex(input);
-            if let Ok(money) = bank_ledger::domain::Money::parse(input) {
-                prop_assert!(money <= bank_ledger::domain::Money::MAX_AMOUNT);
+            let _ = bank_ledger::Keys::new("ledger").classify(input);
+            let _ = bank_ledger::ChainHash::parse_hex(input);
+            if let Ok(money) = bank_ledger::Money::parse(input) {
+                prop_assert!(money <= bank_ledger::Money::MAX_AMOUNT);
             }
         }
     }
@@ -343,17 +343,17 @@ proptest! {
     /// that still reads is the version its key says.
     #[test]
     fn a_mutated_format_1_record_never_panics(position in 0usize..300, replacement in any::<char>(), version in 1u64..4) {
-        let envelope = bank_ledger::store::Envelope {
+        let envelope = bank_ledger::Envelope {
             version: Version::new(2),
-            sequence: bank_ledger::store::Sequence(7),
-            recorded_at: bank_ledger::store::Timestamp(1_700_000_000_000),
-            event_id: bank_ledger::store::EventId::parse("f1d3b633-ebe9-446a-ae42-02570d4df985").unwrap(),
-            command_id: Some(bank_ledger::store::CommandId::parse("c-1").unwrap()),
+            sequence: bank_ledger::Sequence(7),
+            recorded_at: bank_ledger::Timestamp(1_700_000_000_000),
+            event_id: bank_ledger::EventId::parse("f1d3b633-ebe9-446a-ae42-02570d4df985").unwrap(),
+            command_id: Some(bank_ledger::CommandId::parse("c-1").unwrap()),
             schema: 1,
             event: opened("Zoë \"q\" \\", "12.34"),
-            hash: bank_ledger::store::ChainHash::GENESIS,
+            hash: bank_ledger::ChainHash::GENESIS,
         };
-        let original = bank_ledger::store::encode_record(&envelope);
+        let original = ledger_core::testing::encode_record(&envelope);
         prop_assert_eq!(decode_record("k", Version::new(2), &original), Ok(envelope));
         let mut chars: Vec<char> = original.chars().collect();
         let position = position % chars.len();
@@ -374,19 +374,19 @@ struct RefusesOnce {
 }
 
 impl KeyValue for RefusesOnce {
-    fn get(&self, key: &str) -> Result<Option<String>, bank_ledger::store::KvError> {
+    fn get(&self, key: &str) -> Result<Option<String>, bank_ledger::KvError> {
         self.inner.get(key)
     }
-    fn set(&mut self, key: &str, value: &str) -> Result<(), bank_ledger::store::KvError> {
+    fn set(&mut self, key: &str, value: &str) -> Result<(), bank_ledger::KvError> {
         if std::mem::take(&mut self.refuse) {
-            return Err(bank_ledger::store::KvError::QuotaExceeded);
+            return Err(bank_ledger::KvError::QuotaExceeded);
         }
         self.inner.set(key, value)
     }
-    fn remove(&mut self, key: &str) -> Result<(), bank_ledger::store::KvError> {
+    fn remove(&mut self, key: &str) -> Result<(), bank_ledger::KvError> {
         self.inner.remove(key)
     }
-    fn keys(&self) -> Result<Vec<String>, bank_ledger::store::KvError> {
+    fn keys(&self) -> Result<Vec<String>, bank_ledger::KvError> {
         self.inner.keys()
     }
 }

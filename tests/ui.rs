@@ -278,8 +278,8 @@ fn x_of(node: &web_sys::Node, at: u32) -> f64 {
 
 #[wasm_bindgen_test]
 async fn an_owner_with_a_direction_override_cannot_reorder_the_history_line() {
-    use bank_ledger::domain::{Event, ExpectedVersion, Money, Owner, Version};
-    use bank_ledger::store::{EventId, EventStore, KvStore, NewEvent, Timestamp};
+    use bank_ledger::{Event, ExpectedVersion, Money, Owner, Version};
+    use bank_ledger::{EventId, EventStore, KvStore, NewEvent, Timestamp};
     // New names may not hold U+202E, but an earlier version stored one.
     let page = open_page("").await;
     let owner = "Eve\u{202e}";
@@ -287,7 +287,7 @@ async fn an_owner_with_a_direction_override_cannot_reorder_the_history_line() {
         Event::AccountOpened { owner: Owner::from_stored(owner).unwrap(), initial_balance: Money::from_cents(1000).unwrap() };
     let new = NewEvent { event_id: EventId::parse("e-1").unwrap(), recorded_at: Timestamp(1), command_id: None, event };
     let mut store = KvStore::new(LocalStorageKv::open().unwrap(), "ledger");
-    store.append(&bank_ledger::domain::AccountId::parse("rlo").unwrap(), ExpectedVersion(Version::EMPTY), vec![new]).unwrap();
+    store.append(&bank_ledger::AccountId::parse("rlo").unwrap(), ExpectedVersion(Version::EMPTY), vec![new]).unwrap();
     bank_ledger::browser::with_ledger(|ledger| {
         ledger.rescan();
         Ok(())

@@ -10,10 +10,10 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use bank_ledger::clock::{CountingIds, ManualClock};
-use bank_ledger::domain::{AccountId, Command, ExpectedVersion, Money, Version};
-use bank_ledger::ledger::{Ledger, LedgerError};
-use bank_ledger::store::{Envelope, EventStore, KeyValue, KvStore, MemoryKv};
+use bank_ledger::{
+    AccountId, Command, Envelope, EventStore, ExpectedVersion, KeyValue, KvStore, Ledger, LedgerError, MemoryKv, Money, Version,
+};
+use ledger_core::testing::{CountingIds, ManualClock};
 use proptest::prelude::*;
 use support::*;
 

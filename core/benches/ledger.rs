@@ -9,10 +9,11 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
-use ledger_core::clock::{CountingIds, ManualClock};
-use ledger_core::domain::{AccountId, BankAccount, Command, Event, ExpectedVersion, Money, Owner, Version};
-use ledger_core::ledger::Ledger;
-use ledger_core::store::{execute_replaying, EventId, EventStore, KvStore, MemoryKv, NaiveStore, NewEvent, Timestamp};
+use ledger_core::testing::{execute_replaying, CountingIds, ManualClock, NaiveStore};
+use ledger_core::{
+    AccountId, BankAccount, Command, Event, EventId, EventStore, ExpectedVersion, KvStore, Ledger, MemoryKv, Money, NewEvent,
+    Owner, Timestamp, Version,
+};
 
 const NOW: u64 = 1_764_169_200_000;
 

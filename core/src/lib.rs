@@ -1,12 +1,41 @@
 //! The pure core of the ledger: the domain, the event store contract with its
 //! memory and key-value implementations, the storage codec, and the
 //! application service. Plain Rust: no browser API, no clock, no randomness.
+//!
+//! The modules are private; this list is the API.
 #![forbid(unsafe_code)]
 
+mod clock;
+mod domain;
+mod export;
+mod ledger;
+mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 mod text;
 
-pub mod clock;
-pub mod domain;
-pub mod export;
-pub mod ledger;
-pub mod store;
+// The model: an account decides commands and folds events.
+pub use domain::projection::{balance_timeline, state_at, AccountsOverview};
+pub use domain::{
+    AccountId, AccountIdError, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, Money, MoneyError, Owner,
+    OwnerError, Version,
+};
+
+// The event store: the contract every store honours, the envelope an event
+// is stored in, and the stores.
+pub use store::{
+    units, ChainHash, CommandId, Damage, Envelope, EventId, EventIdError, EventStore, KeyKind, KeyValue, Keys, KvError, KvStore,
+    MemoryKv, MemoryStore, Migration, NewEvent, Sequence, Snapshot, StoreError, StreamList, Timestamp, Usage, SCHEMA_VERSION,
+};
+
+// The service the edges call, and what it answers.
+pub use clock::{Clock, IdGenerator};
+pub use ledger::{
+    Heard, ImportReport, Ledger, LedgerError, Overview, StorageStatus, TabMessage, Verification, MAX_ATTEMPTS, PROTOCOL,
+    SNAPSHOT_EVERY,
+};
+
+// Files: the export, the statement, and the original server's event list.
+pub use export::{
+    read_export, read_server_events, statement_csv, utc, write_export, Export, ImportError, EXPORT_FORMAT, EXPORT_VERSION,
+};

@@ -6,8 +6,7 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
-    use bank_ledger::domain::BankAccount;
-    use bank_ledger::export::read_export;
+    use bank_ledger::{read_export, BankAccount};
     use std::process::ExitCode;
 
     let args: Vec<String> = std::env::args().skip(1).collect();

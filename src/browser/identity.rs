@@ -1,7 +1,6 @@
 //! The browser's clock and event ids.
 
-use crate::clock::{Clock, IdGenerator};
-use crate::store::{CommandId, EventId, Timestamp};
+use crate::{Clock, CommandId, EventId, IdGenerator, Timestamp};
 
 /// `Date.now()`.
 #[derive(Debug, Clone, Copy, Default)]

@@ -11,7 +11,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use std::cell::Cell;
 
-use crate::store::{units, KeyValue, KvError, StoreError};
+use crate::{units, KeyValue, KvError, StoreError};
 
 // Sizes are measured where the strings live: bringing a value into wasm
 // to learn its length would copy it (5 MB for a full storage).

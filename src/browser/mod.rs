@@ -16,8 +16,7 @@ pub use coordination::{change_here, execute, execute_here, other_build};
 pub use identity::{new_command_id, BrowserClock, RandomIds};
 pub use local_storage::LocalStorageKv;
 
-use crate::ledger::{Ledger, LedgerError};
-use crate::store::{KeyKind, KvStore, StoreError};
+use crate::{KeyKind, KvStore, Ledger, LedgerError, StoreError};
 
 /// The namespace of the app's keys in localStorage: `ledger/v2/…`.
 pub const NAMESPACE: &str = "ledger";

@@ -11,7 +11,7 @@ use super::history_table::HistoryTable;
 use super::state::{selected, Selected, Ui};
 use super::time_travel::TimeTravel;
 use crate::browser::with_ledger;
-use crate::domain::AccountId;
+use crate::AccountId;
 
 #[component]
 pub fn AccountPanel(ui: Ui) -> impl IntoView {
@@ -88,7 +88,7 @@ fn Account(ui: Ui, id: AccountId, account: Selected) -> impl IntoView {
         <HistoryTable ui id=id.clone() upto balances/>
         <button type="button" class="quiet" on:click=move |_| {
             let saved = with_ledger(|ledger| ledger.history(&statement_id)).map_err(|e| e.to_string()).and_then(|history| {
-                let csv = crate::export::statement_csv(&statement_id, &history);
+                let csv = crate::statement_csv(&statement_id, &history);
                 download(&format!("statement-{statement_id}-{}.csv", today()), "text/csv", &csv)
             });
             if let Err(error) = saved {

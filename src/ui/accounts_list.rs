@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::format::money;
 use super::state::{hash_for, overview, Ui};
-use crate::domain::Money;
+use crate::Money;
 
 #[component]
 pub fn AccountsList(ui: Ui) -> impl IntoView {

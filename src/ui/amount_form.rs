@@ -7,9 +7,7 @@ use super::state::Ui;
 use leptos::task::spawn_local;
 
 use crate::browser::{execute, new_command_id};
-use crate::domain::{AccountId, Command, DomainError, Money};
-use crate::ledger::LedgerError;
-use crate::store::CommandId;
+use crate::{AccountId, Command, CommandId, DomainError, LedgerError, Money};
 
 #[derive(Clone, Copy)]
 enum Action {

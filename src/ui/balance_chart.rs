@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::format::money;
-use crate::domain::Money;
+use crate::Money;
 
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 160.0;

@@ -34,5 +34,5 @@ pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
 /// `2026-11-26` for file names, from the ledger's clock.
 pub fn today() -> String {
     let now = js_sys::Date::now() as u64;
-    crate::export::utc(crate::store::Timestamp(now)).chars().take(10).collect()
+    crate::utc(crate::Timestamp(now)).chars().take(10).collect()
 }

@@ -3,8 +3,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-use crate::domain::{Event, Money};
-use crate::store::Timestamp;
+use crate::{Event, Money, Timestamp};
 
 /// `1,300.00`
 pub fn money(amount: Money) -> String {

@@ -6,8 +6,7 @@ use leptos::prelude::*;
 use super::format::{event, money, time};
 use super::state::Ui;
 use crate::browser::with_ledger;
-use crate::domain::{AccountId, Money, Version};
-use crate::ledger::LedgerError;
+use crate::{AccountId, LedgerError, Money, Version};
 
 const PAGE: u64 = 20;
 

@@ -4,8 +4,7 @@
 use leptos::prelude::*;
 
 use crate::browser::with_ledger;
-use crate::domain::{AccountId, AccountState, Money};
-use crate::ledger::{LedgerError, Overview};
+use crate::{AccountId, AccountState, LedgerError, Money, Overview};
 
 /// The page's state. `Copy`: signals are handles.
 #[derive(Clone, Copy, Debug)]

@@ -8,8 +8,7 @@ use super::download::{download, today};
 use super::field::Field;
 use super::state::Ui;
 use crate::browser::{change_here, with_ledger};
-use crate::domain::AccountId;
-use crate::ledger::ImportReport;
+use crate::{AccountId, ImportReport};
 
 #[component]
 pub fn YourData(ui: Ui) -> impl IntoView {

@@ -4,8 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use bank_ledger::domain::{ExpectedVersion, Version};
-use bank_ledger::store::{ChainHash, EventStore, Sequence, StoreError, Timestamp};
+use bank_ledger::{ChainHash, EventStore, ExpectedVersion, Sequence, StoreError, Timestamp, Version};
 
 use super::{deposited, id, new_event, opened, withdrawn};
 

@@ -5,8 +5,7 @@
 
 pub mod contract;
 
-use bank_ledger::domain::{AccountId, BankAccount, Command, DomainError, Event, Money, Owner};
-use bank_ledger::store::{EventId, NewEvent, Timestamp};
+use bank_ledger::{AccountId, BankAccount, Command, DomainError, Event, EventId, Money, NewEvent, Owner, Timestamp};
 
 pub fn id(text: &str) -> AccountId {
     AccountId::parse(text).unwrap()

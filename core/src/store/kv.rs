@@ -110,36 +110,6 @@ impl KeyValue for MemoryKv {
     }
 }
 
-/// A map that fails its `n`th write and every one after, as a disk or a
-/// browser can fail halfway through an append; for tests.
-#[derive(Clone, Debug)]
-pub struct FailingKv<K> {
-    pub inner: K,
-    pub writes_left: usize,
-}
-
-impl<K: KeyValue> KeyValue for FailingKv<K> {
-    fn get(&self, key: &str) -> Result<Option<String>, KvError> {
-        self.inner.get(key)
-    }
-
-    fn set(&mut self, key: &str, value: &str) -> Result<(), KvError> {
-        if self.writes_left == 0 {
-            return Err(KvError::Unavailable("the test made this write fail".into()));
-        }
-        self.writes_left -= 1;
-        self.inner.set(key, value)
-    }
-
-    fn remove(&mut self, key: &str) -> Result<(), KvError> {
-        self.inner.remove(key)
-    }
-
-    fn keys(&self) -> Result<Vec<String>, KvError> {
-        self.inner.keys()
-    }
-}
-
 /// A map shared by several stores, as one localStorage is shared by the tabs
 /// of an origin; for tests of what one writer sees of another's writes.
 impl<K: KeyValue> KeyValue for std::rc::Rc<std::cell::RefCell<K>> {

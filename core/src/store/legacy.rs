@@ -1,8 +1,8 @@
 //! Format 1, the first storage format: one JSON object per event and key.
 //! It is read, never written, by the app: the upcaster below turns each
 //! record into the current [`Envelope`], and the store's migration rewrites
-//! the records in format 2 (segment.rs). `encode_record` stays for tests
-//! that need format 1 data.
+//! the records in format 2 (segment.rs). Tests write format 1 data with
+//! `testing::encode_record`.
 //!
 //! A record (schema 1):
 //!
@@ -17,45 +17,13 @@
 //! Decoding is strict: unknown fields, a wrong schema, an invalid event or
 //! amount, or a version that does not match the key are all damage.
 
-use serde::Serialize;
-
 use super::json::{Fields, Json};
 
 use super::{ChainHash, CommandId, Envelope, EventId, Sequence, StoreError, Timestamp};
-use crate::domain::{Event, Version};
+use crate::domain::Version;
 
 /// The schema version of format 1 records.
 pub const LEGACY_SCHEMA: u32 = 1;
-
-#[derive(Serialize)]
-struct RecordOut<'a> {
-    schema: u32,
-    version: Version,
-    sequence: Sequence,
-    recorded_at: Timestamp,
-    event_id: &'a EventId,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    command_id: Option<&'a CommandId>,
-    event: &'a Event,
-    hash: ChainHash,
-}
-
-/// The stored text of `envelope`.
-pub fn encode_record(envelope: &Envelope) -> String {
-    let record = RecordOut {
-        schema: LEGACY_SCHEMA,
-        version: envelope.version,
-        sequence: envelope.sequence,
-        recorded_at: envelope.recorded_at,
-        event_id: &envelope.event_id,
-        command_id: envelope.command_id.as_ref(),
-        event: &envelope.event,
-        hash: envelope.hash,
-    };
-    // Serializing cannot fail: every field is a string, an integer or a
-    // finite float (Money), and there are no maps with non-string keys.
-    serde_json::to_string(&record).unwrap_or_else(|e| unreachable!("record serialization failed: {e}"))
-}
 
 /// Reads the record stored under `key`, which must hold version `expected`,
 /// and upcasts it (schema 1 → the current envelope): amounts, written as

@@ -10,7 +10,6 @@ mod kv;
 mod kv_store;
 mod legacy;
 mod memory;
-mod naive;
 pub mod segment;
 mod short_id;
 mod snapshot;
@@ -20,15 +19,14 @@ use crate::domain::{AccountId, ExpectedVersion, Version};
 pub use chain::{write_event_json, write_json_string, ChainHash};
 pub use envelope::{CommandId, Envelope, EventId, EventIdError, NewEvent, Sequence, Timestamp};
 pub use keys::{KeyKind, Keys};
-pub use kv::{units, FailingKv, KeyValue, KvError, MemoryKv};
+pub use kv::{units, KeyValue, KvError, MemoryKv};
 pub use kv_store::{KvStore, Migration, Usage};
-pub use legacy::{decode_record, encode_record, LEGACY_SCHEMA};
+pub use legacy::{decode_record, LEGACY_SCHEMA};
 pub use memory::MemoryStore;
 pub use snapshot::Snapshot;
 
 /// The schema every event is written with today (format 2, segment.rs).
 pub const SCHEMA_VERSION: u32 = segment::FORMAT;
-pub use naive::{execute_replaying, NaiveStore};
 
 /// Append-only storage of event streams, one stream per account.
 pub trait EventStore {

@@ -5,7 +5,7 @@ use std::cell::Cell;
 
 use super::{post, role, Role};
 use crate::browser::notify_change;
-use crate::ledger::{TabMessage as Message, PROTOCOL};
+use crate::{TabMessage as Message, PROTOCOL};
 
 /// A tab of another build, as this one heard of it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,7 +18,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use crate::browser::LocalStorageKv;
-use crate::store::KeyValue;
+use crate::KeyValue;
 
 /// The key of the mark. Outside the store's `ledger/v2/` and `ledger/v1/`
 /// keys, so no build's store reads it as data or as damage.

@@ -23,7 +23,7 @@ use wasm_bindgen::JsCast;
 
 use super::sleep;
 use crate::browser::{new_command_id, LocalStorageKv};
-use crate::store::KeyValue;
+use crate::KeyValue;
 
 /// The key of the lease: outside the store's `ledger/v2/` and `ledger/v1/`
 /// keys, like the hand-over's mark.

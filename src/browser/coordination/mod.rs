@@ -34,9 +34,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::{new_command_id, notify_change, with_ledger};
-use crate::domain::{AccountId, AccountState, Command};
-use crate::ledger::{Heard, LedgerError, TabMessage as Message};
-use crate::store::{CommandId, StoreError};
+use crate::{AccountId, AccountState, Command, CommandId, Heard, LedgerError, StoreError, TabMessage as Message};
 
 mod builds;
 mod handover;

@@ -10,18 +10,19 @@
 //!
 //! An append reads the whole array, parses it, pushes the new envelopes and
 //! writes the whole array back: O(n) time and O(n) bytes written per command.
-//! It computes the same hash chain as [`super::KvStore`], so the two do
-//! comparable work per event. It is not used by the app.
+//! It computes the same hash chain as [`crate::store::KvStore`], so the two do
+//! comparable work per event. It is not used by the app; it sits above
+//! both the store and the ledger, so neither depends on it.
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ChainHash, CommandId, Damage, Envelope, EventId, EventStore, KeyValue, KvError, NewEvent, Sequence, StoreError, StreamList,
-    Timestamp, SCHEMA_VERSION,
-};
 use crate::clock::{Clock, IdGenerator};
 use crate::domain::{AccountId, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, Version};
 use crate::ledger::LedgerError;
+use crate::store::{
+    ChainHash, CommandId, Damage, Envelope, EventId, EventStore, KeyValue, KvError, NewEvent, Sequence, StoreError, StreamList,
+    Timestamp, SCHEMA_VERSION,
+};
 
 /// One element of a stream's array.
 #[derive(Serialize, Deserialize)]

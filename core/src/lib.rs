@@ -7,6 +7,7 @@
 
 mod clock;
 mod domain;
+mod encoding;
 mod export;
 mod ledger;
 mod store;

@@ -35,30 +35,13 @@ fn random_bytes() -> [u8; 16] {
 
 impl IdGenerator for RandomIds {
     fn next_id(&mut self) -> EventId {
-        let mut bytes = random_bytes();
-        bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
-        bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
-        let mut uuid = String::with_capacity(36);
-        for (index, byte) in bytes.iter().enumerate() {
-            if matches!(index, 4 | 6 | 8 | 10) {
-                uuid.push('-');
-            }
-            uuid.push_str(&format!("{byte:02x}"));
-        }
-        // 32 hex digits and four dashes: always a valid event id.
-        EventId::parse(&uuid).unwrap_or_else(|_| unreachable!("{uuid:?} is a valid event id"))
+        EventId::random_uuid(random_bytes())
     }
 }
 
 /// A fresh random command id for a request to another tab: 96 random bits
-/// in 16 base64url characters (it is stored with the event, so it is kept
-/// short; collisions within one account are out of reach).
+/// (collisions within one account are out of reach).
 pub fn new_command_id() -> CommandId {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let bytes = random_bytes();
-    let bits = bytes.iter().take(12).fold(0u128, |bits, &b| (bits << 8) | u128::from(b));
-    let id: String =
-        (0..16u32).map(|i| char::from(ALPHABET.get(((bits >> (90 - 6 * i)) & 63) as usize).copied().unwrap_or(b'A'))).collect();
-    // 16 characters of the id alphabet: always a valid command id.
-    CommandId::parse(&id).unwrap_or_else(|_| unreachable!("{id} is a valid command id"))
+    CommandId::random(std::array::from_fn(|i| bytes.get(i).copied().unwrap_or(0)))
 }

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use crate::domain::{AccountId, AccountState, BankAccount, Event, Money, Owner, Version};
+use crate::encoding::parse_decimal;
 use crate::store::{ChainHash, CommandId, Envelope, Snapshot};
 
 /// How many events before a snapshot its command ids are kept in it: a
@@ -44,14 +45,12 @@ fn decode_payload(text: &str) -> Option<(Money, Owner, HashMap<CommandId, Versio
     if lines.next()? != PAYLOAD_SCHEMA {
         return None;
     }
-    let cents = lines.next()?;
-    let canonical = cents == "0" || (!cents.starts_with('0') && cents.bytes().all(|b| b.is_ascii_digit()));
-    let balance = Money::from_cents(canonical.then(|| cents.parse().ok()).flatten()?)?;
+    let balance = Money::from_cents(parse_decimal(lines.next()?)?)?;
     let owner = Owner::from_stored(lines.next()?).ok()?;
     let mut commands = HashMap::new();
     for line in lines {
         let (command, version) = line.split_once(' ')?;
-        commands.insert(CommandId::parse(command).ok()?, Version::new(version.parse().ok()?));
+        commands.insert(CommandId::parse(command).ok()?, Version::new(parse_decimal(version)?));
     }
     Some((balance, owner, commands))
 }

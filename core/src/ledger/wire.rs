@@ -25,6 +25,7 @@
 
 use super::LedgerError;
 use crate::domain::{AccountId, AccountState, Command, DomainError, Money, Owner, Version};
+use crate::encoding::{escape_line, parse_decimal, unescape_line};
 use crate::store::{CommandId, StoreError};
 
 /// One message between tabs.
@@ -102,10 +103,7 @@ impl TabMessage {
         let (protocol, kind) = match first {
             // Protocol 1 had no number: its first line was the kind.
             "C" | "A" | "N" | "L" => (1, first),
-            _ => {
-                let canonical = !first.is_empty() && !first.starts_with('0') && first.bytes().all(|b| b.is_ascii_digit());
-                (canonical.then(|| first.parse().ok()).flatten()?, lines.next()?)
-            }
+            _ => (parse_decimal(first).filter(|&p| p > 0).and_then(|p| u32::try_from(p).ok())?, lines.next()?),
         };
         if protocol != PROTOCOL {
             return Some(Heard::OtherProtocol { protocol, from_writer: kind != "C" });
@@ -238,7 +236,7 @@ impl Fields {
     }
 
     fn text(&mut self, text: &str) -> &mut Fields {
-        self.0.push(text.replace('\\', "\\\\").replace('\n', "\\n"));
+        self.0.push(escape_line(text));
         self
     }
 }
@@ -251,9 +249,7 @@ impl<'a> Reader<'a> {
     }
 
     fn number(&mut self) -> Option<u64> {
-        let text = self.next()?;
-        let canonical = text == "0" || (!text.starts_with('0') && text.bytes().all(|b| b.is_ascii_digit()));
-        canonical.then(|| text.parse().ok()).flatten()
+        parse_decimal(self.next()?)
     }
 
     fn money(&mut self) -> Option<Money> {
@@ -269,19 +265,7 @@ impl<'a> Reader<'a> {
     }
 
     fn text(&mut self) -> Option<String> {
-        let mut out = String::new();
-        let mut chars = self.next()?.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => match chars.next()? {
-                    '\\' => out.push('\\'),
-                    'n' => out.push('\n'),
-                    _ => return None,
-                },
-                c => out.push(c),
-            }
-        }
-        Some(out)
+        unescape_line(self.next()?)
     }
 }
 
@@ -351,7 +335,7 @@ mod tests {
     fn a_format_change_needs_a_new_protocol_number() {
         const FORMS: [(u32, u64); 1] = [(2, 0x39b4_24f6_ee40_c93f)];
         let text: String = every_message().iter().map(|m| m.encode() + "\n\n").collect();
-        let fingerprint = crate::store::segment::checksum(&text);
+        let fingerprint = crate::encoding::checksum(&text);
         let known = FORMS.iter().find(|(protocol, _)| *protocol == PROTOCOL).map(|(_, f)| *f);
         assert_eq!(known, Some(fingerprint), "protocol {PROTOCOL}'s form is {fingerprint:#018x}: a new form needs a new number");
     }

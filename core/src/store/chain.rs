@@ -112,22 +112,17 @@ impl ChainHash {
         ChainHash(digest.finalize().into())
     }
 
+    /// 64 lowercase hex digits, as `Display` writes them.
     pub fn parse_hex(text: &str) -> Option<ChainHash> {
-        if text.len() != 64 {
-            return None;
-        }
-        let mut bytes = [0u8; 32];
-        for (byte, pair) in bytes.iter_mut().zip(text.as_bytes().chunks(2)) {
-            let digit = |c: u8| (c as char).to_digit(16).filter(|_| !c.is_ascii_uppercase());
-            *byte = u8::try_from(digit(*pair.first()?)? * 16 + digit(*pair.get(1)?)?).ok()?;
-        }
-        Some(ChainHash(bytes))
+        crate::encoding::parse_hex(text).map(ChainHash)
     }
 }
 
 impl fmt::Display for ChainHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        let mut text = String::with_capacity(64);
+        crate::encoding::write_hex(&mut text, &self.0);
+        f.write_str(&text)
     }
 }
 

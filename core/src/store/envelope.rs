@@ -24,6 +24,14 @@ impl EventId {
             Err(EventIdError)
         }
     }
+
+    /// A random (version 4) UUID made from 16 random bytes, in lowercase:
+    /// the form the segment codec keeps in 22 characters.
+    pub fn random_uuid(mut bytes: [u8; 16]) -> EventId {
+        bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+        bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+        EventId(crate::encoding::uuid_text(&bytes))
+    }
 }
 
 crate::text::text_newtype!(EventId, EventIdError);
@@ -37,6 +45,14 @@ pub struct CommandId(String);
 impl CommandId {
     pub fn parse(text: &str) -> Result<CommandId, EventIdError> {
         EventId::parse(text).map(|id| CommandId(id.0))
+    }
+
+    /// A command id made from 96 random bits: 16 base64url characters,
+    /// short because it is stored with every event of its command.
+    pub fn random(bytes: [u8; 12]) -> CommandId {
+        let mut text = String::with_capacity(16);
+        crate::encoding::write_base64url(&mut text, &bytes);
+        CommandId(text)
     }
 }
 
@@ -101,4 +117,19 @@ pub struct Envelope {
     pub event: Event,
     /// Links this event to the one before it (see chain.rs).
     pub hash: ChainHash,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_ids_have_their_fixed_forms() {
+        let id = EventId::random_uuid([0xff; 16]);
+        assert_eq!(id.as_str(), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        assert_eq!(EventId::random_uuid([0; 16]).as_str(), "00000000-0000-4000-8000-000000000000");
+        let command = CommandId::random([0xfb; 12]);
+        assert_eq!(command.as_str(), "-_v7-_v7-_v7-_v7");
+        assert_eq!(CommandId::parse(command.as_str()), Ok(command));
+    }
 }

@@ -98,8 +98,7 @@ impl Keys {
 
 /// A number as written in a key: a decimal from `min`, without leading zeros.
 fn parse_number(text: &str, min: u64) -> Option<u64> {
-    let canonical = !text.is_empty() && (text == "0" || !text.starts_with('0')) && text.bytes().all(|b| b.is_ascii_digit());
-    canonical.then(|| text.parse().ok()).flatten().filter(|&n| n >= min)
+    crate::encoding::parse_decimal(text).filter(|&n| n >= min)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@
 use super::short_id::{decode_event_id, encode_event_id};
 use super::{ChainHash, CommandId, Envelope, Sequence, Timestamp};
 use crate::domain::{AccountId, Event, Money, Owner, Version};
+use crate::encoding::{parse_signed_decimal, seal, unseal};
 
 /// The format number written at the head of every segment.
 pub const FORMAT: u32 = 2;
@@ -56,10 +57,7 @@ impl<'a> Segment<'a> {
             }
             _ => "not an event segment".to_owned(),
         })?;
-        let (stored, covered) = rest.split_once(' ').ok_or("the segment has no checksum")?;
-        if stored != format!("{:016x}", checksum(covered)) {
-            return Err("the checksum does not match: the segment was changed after it was written".into());
-        }
+        let covered = unseal(rest).map_err(|why| format!("the segment is not as written: {why}"))?;
         let (end, body) = covered.split_once('\n').ok_or("the segment has no end hash")?;
         let end = ChainHash::parse_hex(end).ok_or("the end hash is not 64 lowercase hex digits")?;
         if !(body.is_empty() || body.ends_with('\n')) {
@@ -102,8 +100,7 @@ impl<'a> Segment<'a> {
 /// The stored text of a segment whose event lines are `body` and whose last
 /// event has the chain hash `end`.
 pub fn encode_segment(end: &ChainHash, body: &str) -> String {
-    let covered = format!("{end}\n{body}");
-    format!("{FORMAT} {:016x} {covered}", checksum(&covered))
+    format!("{FORMAT} {}", seal(&format!("{end}\n{body}")))
 }
 
 /// Appends the line of `envelope` to `body`; `before` is the time and
@@ -147,10 +144,10 @@ fn parse_line(line: &str, before: Option<(Timestamp, Sequence)>) -> Result<Line<
     let mut fields = chars.as_str().splitn(if kind == 'O' { 6 } else { 5 }, ',');
     let mut next = |name: &str| fields.next().ok_or_else(|| format!("the line has no {name}"));
     let event_id = next("event id")?;
-    let dt = parse_delta(next("time")?).ok_or("the time is not a whole number")?;
-    let ds = parse_delta(next("sequence")?).ok_or("the sequence is not a whole number")?;
+    let dt = parse_signed_decimal(next("time")?).ok_or("the time is not a whole number")?;
+    let ds = parse_signed_decimal(next("sequence")?).ok_or("the sequence is not a whole number")?;
     let command = next("command id")?;
-    let cents = parse_delta(next("amount")?).and_then(|c| u64::try_from(c).ok());
+    let cents = parse_signed_decimal(next("amount")?).and_then(|c| u64::try_from(c).ok());
     let amount = cents.and_then(Money::from_cents).ok_or("the amount is not a whole number of cents in range")?;
     let event = match kind {
         'O' => {
@@ -189,42 +186,6 @@ fn decode_line(line: &str, version: Version, before: Option<(Timestamp, Sequence
         event,
         hash: ChainHash::GENESIS,
     })
-}
-
-/// A signed decimal without leading zeros or `+`: what [`encode_line`] writes.
-fn parse_delta(text: &str) -> Option<i128> {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    let canonical = !digits.is_empty()
-        && digits.len() <= 20
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && (digits == "0" || !digits.starts_with('0'))
-        && text != "-0";
-    canonical.then(|| text.parse().ok()).flatten()
-}
-
-/// The segment checksum: 64 bits, eight bytes at a time. Starting from the
-/// length, each little-endian word `w` (the last one padded with zeros)
-/// makes `h = (rotate_left(h, 5) ^ w) * 0x9e3779b97f4a7c15`, and the result
-/// is `h ^ (h >> 32)`. Every step is a bijection of `h`, so changing any one
-/// word always changes it. Not a defence against forgery (the hash chain is
-/// that): a guard against any edit, cheap enough to run over every segment a
-/// snapshot covers at each load.
-pub fn checksum(text: &str) -> u64 {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let bytes = text.as_bytes();
-    let mut hash = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let mut buffer = [0u8; 8];
-        buffer.copy_from_slice(word);
-        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(buffer)).wrapping_mul(K);
-    }
-    let mut last = [0u8; 8];
-    for (slot, byte) in last.iter_mut().zip(words.remainder()) {
-        *slot = *byte;
-    }
-    hash = (hash.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
-    hash ^ (hash >> 32)
 }
 
 #[cfg(test)]
@@ -321,7 +282,7 @@ mod tests {
             ("", None),
             ("1e3", None),
         ] {
-            assert_eq!(parse_delta(text), value, "{text}");
+            assert_eq!(parse_signed_decimal(text), value, "{text}");
         }
     }
 }

@@ -13,9 +13,9 @@
 //! The payload is the ledger's, with its own schema version inside; the
 //! store does not read it.
 
-use super::segment::checksum;
 use super::ChainHash;
 use crate::domain::Version;
+use crate::encoding::{parse_decimal, seal, unseal};
 
 /// A snapshot of one stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,21 +30,16 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn encode(&self) -> String {
-        let covered = format!("{} {}\n{}", self.version, self.head, self.payload);
-        format!("2 {:016x} {covered}", checksum(&covered))
+        format!("2 {}", seal(&format!("{} {}\n{}", self.version, self.head, self.payload)))
     }
 
     /// `None` for anything this version does not write: the caller then
     /// loads from the events and writes a new one.
     pub fn decode(text: &str) -> Option<Snapshot> {
-        let (stored, covered) = text.strip_prefix("2 ")?.split_once(' ')?;
-        if stored != format!("{:016x}", checksum(covered)) {
-            return None;
-        }
+        let covered = unseal(text.strip_prefix("2 ")?).ok()?;
         let (header, payload) = covered.split_once('\n')?;
         let (version, head) = header.split_once(' ')?;
-        let canonical = !version.starts_with('0') && version.bytes().all(|b| b.is_ascii_digit());
-        let version = canonical.then(|| version.parse().ok()).flatten().map(Version::new)?;
+        let version = parse_decimal(version).filter(|&v| v > 0).map(Version::new)?;
         Some(Snapshot { version, head: ChainHash::parse_hex(head)?, payload: payload.to_owned() })
     }
 }

@@ -63,10 +63,9 @@ impl<K: KeyValue> KvStore<K> {
         let Some(text) = self.get(key)? else {
             return Ok((None, 0));
         };
-        let canonical = text == "0" || (!text.starts_with('0') && text.bytes().all(|b| b.is_ascii_digit()));
-        match text.parse::<u64>() {
-            Ok(value) if canonical => Ok((Some(text), value)),
-            _ => Err(corrupt(key, "the sequence counter is not a whole number")),
+        match crate::encoding::parse_decimal(&text) {
+            Some(value) => Ok((Some(text), value)),
+            None => Err(corrupt(key, "the sequence counter is not a whole number")),
         }
     }
 

@@ -21,8 +21,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::browser::{self, with_ledger, BrowserLedger};
 use crate::{
-    AccountId, AccountState, Command, CommandId, Event, EventId, LedgerError, Money, Overview, Owner, Sequence, StoreError,
-    Timestamp, Version,
+    AccountId, AccountState, Command, CommandId, Event, EventId, Kind, LedgerError, Money, Overview, Owner, Sequence, StoreError,
+    Timestamp, Version, KINDS,
 };
 
 /// A rejection, as the JS caller will see it.
@@ -164,16 +164,16 @@ fn parse_command_fields(value: &JsValue) -> Result<Command, ApiError> {
     let Some(kind) = kind.as_string() else {
         return Err(ApiError::InvalidCommand(format!("{COMMAND_SHAPE}; its type is missing")));
     };
-    let allowed: &[&str] = match kind.as_str() {
-        "OpenAccount" => &["type", "owner", "initial_balance", "command_id"],
-        "Deposit" | "Withdraw" => &["type", "amount", "command_id"],
-        other => {
-            return Err(ApiError::InvalidCommand(format!(
-                "unknown command type {:?}: expected OpenAccount, Deposit or Withdraw",
-                preview(other)
-            )))
-        }
+    let Some(kind) = Kind::of_command(&kind) else {
+        let names: Vec<&str> = KINDS.iter().map(|k| k.command).collect();
+        return Err(ApiError::InvalidCommand(format!(
+            "unknown command type {:?}: expected {}",
+            preview(&kind),
+            names.join(", ")
+        )));
     };
+    let allowed: Vec<&str> =
+        ["type"].into_iter().chain(kind.owner.then_some("owner")).chain([kind.amount, "command_id"]).collect();
     // Reflect.ownKeys reports a throwing Proxy as an error instead of letting
     // the exception unwind through the module, and also sees symbol keys.
     let keys = js_sys::Reflect::own_keys(value.unchecked_ref())
@@ -182,26 +182,26 @@ fn parse_command_fields(value: &JsValue) -> Result<Command, ApiError> {
         let key = key.as_string().unwrap_or_else(|| "a symbol".into());
         if !allowed.contains(&key.as_str()) {
             return Err(ApiError::InvalidCommand(format!(
-                "{kind} takes only {}; unexpected field {:?}",
+                "{} takes only {}; unexpected field {:?}",
+                kind.command,
                 allowed.join(", "),
                 preview(&key)
             )));
         }
     }
-    match kind.as_str() {
-        "OpenAccount" => {
+    let owner = match kind.owner {
+        false => None,
+        true => {
             let owner = field(value, "owner")?;
-            let owner = match owner.as_string() {
-                Some(text) => Owner::parse(&text).map_err(|e| ApiError::InvalidOwner(e.to_string()))?,
+            match owner.as_string() {
+                Some(text) => Some(Owner::parse(&text).map_err(|e| ApiError::InvalidOwner(e.to_string()))?),
                 None if owner.is_undefined() => return Err(ApiError::InvalidCommand("the command has no owner".into())),
                 None => return Err(ApiError::InvalidOwner(format!("owner must be a string, got {}", type_name(&owner)))),
-            };
-            let initial_balance = parse_money(&field(value, "initial_balance")?, "initial_balance")?;
-            Ok(Command::OpenAccount { owner, initial_balance })
+            }
         }
-        "Deposit" => Ok(Command::Deposit { amount: parse_money(&field(value, "amount")?, "amount")? }),
-        _ => Ok(Command::Withdraw { amount: parse_money(&field(value, "amount")?, "amount")? }),
-    }
+    };
+    let amount = parse_money(&field(value, kind.amount)?, kind.amount)?;
+    kind.command(amount, owner).ok_or_else(|| ApiError::InvalidCommand(format!("{} needs an owner", kind.command)))
 }
 
 fn parse_version(value: &JsValue) -> Result<u64, ApiError> {

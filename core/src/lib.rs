@@ -18,8 +18,8 @@ mod text;
 // The model: an account decides commands and folds events.
 pub use domain::projection::{balance_timeline, state_at, AccountsOverview};
 pub use domain::{
-    AccountId, AccountIdError, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, Money, MoneyError, Owner,
-    OwnerError, Version,
+    AccountId, AccountIdError, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, Kind, Money, MoneyError,
+    Owner, OwnerError, Parts, Version, KINDS,
 };
 
 // The event store: the contract every store honours, the envelope an event

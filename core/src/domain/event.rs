@@ -25,13 +25,4 @@ impl Event {
             Event::MoneyWithdrawn { amount } => Command::Withdraw { amount: *amount },
         }
     }
-
-    /// The event's name, as its `type` field says.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Event::AccountOpened { .. } => "AccountOpened",
-            Event::MoneyDeposited { .. } => "MoneyDeposited",
-            Event::MoneyWithdrawn { .. } => "MoneyWithdrawn",
-        }
-    }
 }

@@ -24,7 +24,7 @@
 //! the number breaks `a_format_change_needs_a_new_protocol_number` below.
 
 use super::LedgerError;
-use crate::domain::{AccountId, AccountState, Command, DomainError, Money, Owner, Version};
+use crate::domain::{AccountId, AccountState, Command, DomainError, Kind, Money, Owner, Parts, Version};
 use crate::encoding::{escape_line, parse_decimal, unescape_line};
 use crate::store::{CommandId, StoreError};
 
@@ -63,11 +63,11 @@ impl TabMessage {
         match self {
             TabMessage::Command { request, account, command, command_id } => {
                 out.push("C").push(request.as_str()).push(account.as_str()).push(command_id.as_str());
-                match command {
-                    Command::OpenAccount { owner, initial_balance } => out.push("O").cents(*initial_balance).text(owner.as_str()),
-                    Command::Deposit { amount } => out.push("D").cents(*amount),
-                    Command::Withdraw { amount } => out.push("W").cents(*amount),
-                };
+                let Parts { kind, amount, owner } = command.parts();
+                out.push(kind.tag.encode_utf8(&mut [0; 4])).cents(amount);
+                if let Some(owner) = owner {
+                    out.text(owner.as_str());
+                }
             }
             TabMessage::Answer { request, outcome } => {
                 out.push("A").push(request.as_str());
@@ -120,15 +120,14 @@ impl TabMessage {
         let message = match fields.next()? {
             "C" => {
                 let (request, account, command_id) = (fields.command_id()?, fields.account()?, fields.command_id()?);
-                let command = match fields.next()? {
-                    "O" => {
-                        let initial_balance = fields.money()?;
-                        Command::OpenAccount { initial_balance, owner: Owner::parse(&fields.text()?).ok()? }
-                    }
-                    "D" => Command::Deposit { amount: fields.money()? },
-                    "W" => Command::Withdraw { amount: fields.money()? },
-                    _ => return None,
+                let mut tag = fields.next()?.chars();
+                let kind = tag.next().filter(|_| tag.as_str().is_empty()).and_then(Kind::of_tag)?;
+                let amount = fields.money()?;
+                let owner = match kind.owner {
+                    true => Some(Owner::parse(&fields.text()?).ok()?),
+                    false => None,
                 };
+                let command = kind.command(amount, owner)?;
                 TabMessage::Command { request, account, command, command_id }
             }
             "A" => {

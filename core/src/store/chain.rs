@@ -20,27 +20,23 @@ use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 use super::Envelope;
-use crate::domain::{AccountId, Event, Money};
+use crate::domain::{AccountId, Event, Money, Parts};
 
 /// Writes `event` exactly as `serde_json::to_vec` does (the original's JSON:
 /// fixed field order, strings escaped as serde_json escapes them, amounts as
 /// the shortest decimal that reads back to the same `f64`), without serde:
 /// this runs for every event read or written.
 pub fn write_event_json(out: &mut Vec<u8>, event: &Event) {
-    let (kind, owner, field, amount) = match event {
-        Event::AccountOpened { owner, initial_balance } => ("AccountOpened", Some(owner), "initial_balance", *initial_balance),
-        Event::MoneyDeposited { amount } => ("MoneyDeposited", None, "amount", *amount),
-        Event::MoneyWithdrawn { amount } => ("MoneyWithdrawn", None, "amount", *amount),
-    };
+    let Parts { kind, amount, owner } = event.parts();
     out.extend_from_slice(b"{\"type\":\"");
-    out.extend_from_slice(kind.as_bytes());
+    out.extend_from_slice(kind.event.as_bytes());
     out.push(b'"');
     if let Some(owner) = owner {
         out.extend_from_slice(b",\"owner\":");
         write_json_string(out, owner.as_str());
     }
     out.extend_from_slice(b",\"");
-    out.extend_from_slice(field.as_bytes());
+    out.extend_from_slice(kind.amount.as_bytes());
     out.extend_from_slice(b"\":");
     write_units(out, amount);
     out.push(b'}');

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use crate::domain::{Event, Money, Owner};
+use crate::domain::{Event, Kind, Money, Owner};
 
 /// A parsed JSON value. Numbers are kept as their text, for the caller to
 /// read exactly as it needs.
@@ -305,15 +305,14 @@ impl Fields {
 
     /// These fields as an event object.
     pub fn event_here(&mut self) -> Result<Event, String> {
-        Ok(match self.string("type")?.as_str() {
-            "AccountOpened" => {
-                let owner = Owner::from_stored(&self.string("owner")?).map_err(|e| e.to_string())?;
-                Event::AccountOpened { owner, initial_balance: self.money("initial_balance")? }
-            }
-            "MoneyDeposited" => Event::MoneyDeposited { amount: self.money("amount")? },
-            "MoneyWithdrawn" => Event::MoneyWithdrawn { amount: self.money("amount")? },
-            other => return Err(format!("unknown event type `{other}`")),
-        })
+        let name = self.string("type")?;
+        let kind = Kind::of_event(&name).ok_or_else(|| format!("unknown event type `{name}`"))?;
+        let owner = match kind.owner {
+            true => Some(Owner::from_stored(&self.string("owner")?).map_err(|e| e.to_string())?),
+            false => None,
+        };
+        let amount = self.money(kind.amount)?;
+        kind.event(amount, owner).ok_or_else(|| "the event lacks a field".to_owned())
     }
 
     pub fn done(&self) -> Result<(), String> {

@@ -18,7 +18,7 @@
 
 use super::short_id::{decode_event_id, encode_event_id};
 use super::{ChainHash, CommandId, Envelope, Sequence, Timestamp};
-use crate::domain::{AccountId, Event, Money, Owner, Version};
+use crate::domain::{AccountId, Event, Kind, Money, Owner, Parts, Version};
 use crate::encoding::{parse_signed_decimal, seal, unseal};
 
 /// The format number written at the head of every segment.
@@ -107,12 +107,9 @@ pub fn encode_segment(end: &ChainHash, body: &str) -> String {
 /// sequence of the line before it in the segment, if any.
 pub fn encode_line(body: &mut String, envelope: &Envelope, before: Option<(Timestamp, Sequence)>) {
     use std::fmt::Write;
-    let (kind, cents, owner) = match &envelope.event {
-        Event::AccountOpened { owner, initial_balance } => ('O', initial_balance.cents(), Some(owner)),
-        Event::MoneyDeposited { amount } => ('D', amount.cents(), None),
-        Event::MoneyWithdrawn { amount } => ('W', amount.cents(), None),
-    };
-    body.push(kind);
+    let Parts { kind, amount, owner } = envelope.event.parts();
+    let cents = amount.cents();
+    body.push(kind.tag);
     encode_event_id(body, &envelope.event_id);
     let (time, sequence) = (envelope.recorded_at.0, envelope.sequence.0);
     let (dt, ds) = match before {
@@ -140,8 +137,9 @@ struct Line<'a> {
 
 fn parse_line(line: &str, before: Option<(Timestamp, Sequence)>) -> Result<Line<'_>, String> {
     let mut chars = line.chars();
-    let kind = chars.next().ok_or("an empty line")?;
-    let mut fields = chars.as_str().splitn(if kind == 'O' { 6 } else { 5 }, ',');
+    let tag = chars.next().ok_or("an empty line")?;
+    let kind = Kind::of_tag(tag).ok_or_else(|| format!("{tag:?} is not an event kind"))?;
+    let mut fields = chars.as_str().splitn(if kind.owner { 6 } else { 5 }, ',');
     let mut next = |name: &str| fields.next().ok_or_else(|| format!("the line has no {name}"));
     let event_id = next("event id")?;
     let dt = parse_signed_decimal(next("time")?).ok_or("the time is not a whole number")?;
@@ -149,15 +147,11 @@ fn parse_line(line: &str, before: Option<(Timestamp, Sequence)>) -> Result<Line<
     let command = next("command id")?;
     let cents = parse_signed_decimal(next("amount")?).and_then(|c| u64::try_from(c).ok());
     let amount = cents.and_then(Money::from_cents).ok_or("the amount is not a whole number of cents in range")?;
-    let event = match kind {
-        'O' => {
-            let owner = Owner::from_stored(next("owner")?).map_err(|e| e.to_string())?;
-            Event::AccountOpened { owner, initial_balance: amount }
-        }
-        'D' => Event::MoneyDeposited { amount },
-        'W' => Event::MoneyWithdrawn { amount },
-        other => return Err(format!("{other:?} is not an event kind")),
+    let owner = match kind.owner {
+        true => Some(Owner::from_stored(next("owner")?).map_err(|e| e.to_string())?),
+        false => None,
     };
+    let event = kind.event(amount, owner).ok_or("the event lacks a field")?;
     let (time, sequence) = match before {
         Some((Timestamp(t0), Sequence(s0))) => (i128::from(t0) + dt, i128::from(s0) + ds),
         None => (dt, ds),

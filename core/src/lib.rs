@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod clock;
+mod coded;
 mod domain;
 mod encoding;
 mod export;

@@ -24,9 +24,10 @@
 //! the number breaks `a_format_change_needs_a_new_protocol_number` below.
 
 use super::LedgerError;
-use crate::domain::{AccountId, AccountState, Command, DomainError, Kind, Money, Owner, Parts, Version};
+use crate::coded::{Coded, Field, FieldReader, FieldWriter};
+use crate::domain::{AccountId, AccountState, Command, Kind, Owner, Parts};
 use crate::encoding::{escape_line, parse_decimal, unescape_line};
-use crate::store::{CommandId, StoreError};
+use crate::store::CommandId;
 
 /// One message between tabs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,23 +63,24 @@ impl TabMessage {
         let mut out = Fields(vec![PROTOCOL.to_string()]);
         match self {
             TabMessage::Command { request, account, command, command_id } => {
-                out.push("C").push(request.as_str()).push(account.as_str()).push(command_id.as_str());
+                out.push("C").put(request).put(account).put(command_id);
                 let Parts { kind, amount, owner } = command.parts();
-                out.push(kind.tag.encode_utf8(&mut [0; 4])).cents(amount);
+                out.push(kind.tag.encode_utf8(&mut [0; 4])).put(&amount);
                 if let Some(owner) = owner {
                     out.text(owner.as_str());
                 }
             }
             TabMessage::Answer { request, outcome } => {
-                out.push("A").push(request.as_str());
+                out.push("A").put(request);
                 match outcome {
                     Ok(state) => {
-                        out.push("ok").push(state.id.as_str()).text(state.owner.as_str()).cents(state.balance);
-                        out.number(state.version.get());
+                        out.push("ok").put(&state.id);
+                        out.text(state.owner.as_str());
+                        out.put(&state.balance).put(&state.version);
                     }
                     Err(error) => {
                         out.push("err");
-                        encode_error(&mut out, error);
+                        error.write_variant(&mut out);
                     }
                 }
             }
@@ -89,7 +91,7 @@ impl TabMessage {
                 out.push("L");
             }
             TabMessage::Unspoken { protocol } => {
-                out.push("U").number(u64::from(*protocol));
+                out.push("U").put(&u64::from(*protocol));
             }
         }
         out.0.join("\n")
@@ -114,15 +116,15 @@ impl TabMessage {
     /// `None` for anything that is not a message this version writes.
     pub fn decode(text: &str) -> Option<TabMessage> {
         let mut fields = Reader(text.split('\n'));
-        if fields.number()? != u64::from(PROTOCOL) {
+        if fields.take::<u64>()? != u64::from(PROTOCOL) {
             return None;
         }
         let message = match fields.next()? {
             "C" => {
-                let (request, account, command_id) = (fields.command_id()?, fields.account()?, fields.command_id()?);
+                let (request, account, command_id) = (fields.take()?, fields.take()?, fields.take()?);
                 let mut tag = fields.next()?.chars();
                 let kind = tag.next().filter(|_| tag.as_str().is_empty()).and_then(Kind::of_tag)?;
-                let amount = fields.money()?;
+                let amount = fields.take()?;
                 let owner = match kind.owner {
                     true => Some(Owner::parse(&fields.text()?).ok()?),
                     false => None,
@@ -131,89 +133,24 @@ impl TabMessage {
                 TabMessage::Command { request, account, command, command_id }
             }
             "A" => {
-                let request = fields.command_id()?;
+                let request = fields.take()?;
                 let outcome = match fields.next()? {
                     "ok" => {
-                        let id = fields.account()?;
+                        let id = fields.take()?;
                         let owner = Owner::from_stored(&fields.text()?).ok()?;
-                        Ok(AccountState { id, owner, balance: fields.money()?, version: Version::new(fields.number()?) })
+                        Ok(AccountState { id, owner, balance: fields.take()?, version: fields.take()? })
                     }
-                    "err" => Err(decode_error(&mut fields)?),
+                    "err" => Err(LedgerError::read_variant(fields.next()?, &mut fields)?),
                     _ => return None,
                 };
                 TabMessage::Answer { request, outcome }
             }
             "N" => TabMessage::Changed,
             "L" => TabMessage::Leader,
-            "U" => TabMessage::Unspoken { protocol: u32::try_from(fields.number()?).ok()? },
+            "U" => TabMessage::Unspoken { protocol: u32::try_from(fields.take::<u64>()?).ok()? },
             _ => return None,
         };
         fields.0.next().is_none().then_some(message)
-    }
-}
-
-fn encode_error(out: &mut Fields, error: &LedgerError) {
-    match error {
-        LedgerError::Domain(error) => match error {
-            DomainError::ZeroAmount => out.push("ZeroAmount"),
-            DomainError::AccountNotFound { id } => out.push("AccountNotFound").push(id.as_str()),
-            DomainError::AccountAlreadyExists { id } => out.push("AccountAlreadyExists").push(id.as_str()),
-            DomainError::InsufficientFunds { balance, requested } => {
-                out.push("InsufficientFunds").cents(*balance).cents(*requested)
-            }
-            DomainError::BalanceLimitExceeded { balance, amount } => {
-                out.push("BalanceLimitExceeded").cents(*balance).cents(*amount)
-            }
-        },
-        LedgerError::Store(error) => match error {
-            StoreError::Conflict { stream, expected, actual } => {
-                out.push("Conflict").push(stream.as_str()).number(expected.get()).number(actual.get())
-            }
-            StoreError::Corrupt { key, reason } => out.push("Corrupt").text(key).text(reason),
-            StoreError::Full => out.push("Full"),
-            StoreError::Unavailable { reason } => out.push("Unavailable").text(reason),
-        },
-        LedgerError::InvalidVersion { id, requested, current } => {
-            out.push("InvalidVersion").push(id.as_str()).number(*requested).number(current.get())
-        }
-        LedgerError::CommandIdReused { id, command_id } => {
-            out.push("CommandIdReused").push(id.as_str()).push(command_id.as_str())
-        }
-        LedgerError::InvalidImport { line, reason } => {
-            out.push("InvalidImport").number(u64::try_from(*line).unwrap_or(u64::MAX)).text(reason)
-        }
-        LedgerError::OutcomeUnknown { id, command_id } => out.push("OutcomeUnknown").push(id.as_str()).push(command_id.as_str()),
-    };
-}
-
-fn decode_error(fields: &mut Reader<'_>) -> Option<LedgerError> {
-    let domain = |error: DomainError| Some(LedgerError::Domain(error));
-    let store = |error: StoreError| Some(LedgerError::Store(error));
-    match fields.next()? {
-        "ZeroAmount" => domain(DomainError::ZeroAmount),
-        "AccountNotFound" => domain(DomainError::AccountNotFound { id: fields.account()? }),
-        "AccountAlreadyExists" => domain(DomainError::AccountAlreadyExists { id: fields.account()? }),
-        "InsufficientFunds" => domain(DomainError::InsufficientFunds { balance: fields.money()?, requested: fields.money()? }),
-        "BalanceLimitExceeded" => domain(DomainError::BalanceLimitExceeded { balance: fields.money()?, amount: fields.money()? }),
-        "Conflict" => store(StoreError::Conflict {
-            stream: fields.account()?,
-            expected: Version::new(fields.number()?),
-            actual: Version::new(fields.number()?),
-        }),
-        "Corrupt" => store(StoreError::Corrupt { key: fields.text()?, reason: fields.text()? }),
-        "Full" => store(StoreError::Full),
-        "Unavailable" => store(StoreError::Unavailable { reason: fields.text()? }),
-        "InvalidVersion" => Some(LedgerError::InvalidVersion {
-            id: fields.account()?,
-            requested: fields.number()?,
-            current: Version::new(fields.number()?),
-        }),
-        "CommandIdReused" => Some(LedgerError::CommandIdReused { id: fields.account()?, command_id: fields.command_id()? }),
-        "InvalidImport" => {
-            Some(LedgerError::InvalidImport { line: usize::try_from(fields.number()?).ok()?, reason: fields.text()? })
-        }
-        "OutcomeUnknown" => Some(LedgerError::OutcomeUnknown { id: fields.account()?, command_id: fields.command_id()? }),
-        _ => None,
     }
 }
 
@@ -225,17 +162,8 @@ impl Fields {
         self
     }
 
-    fn number(&mut self, value: u64) -> &mut Fields {
-        self.0.push(value.to_string());
-        self
-    }
-
-    fn cents(&mut self, money: Money) -> &mut Fields {
-        self.number(money.cents())
-    }
-
-    fn text(&mut self, text: &str) -> &mut Fields {
-        self.0.push(escape_line(text));
+    fn put(&mut self, value: &impl Field) -> &mut Fields {
+        value.write(self);
         self
     }
 }
@@ -247,20 +175,24 @@ impl<'a> Reader<'a> {
         self.0.next()
     }
 
+    fn take<T: Field>(&mut self) -> Option<T> {
+        T::read(self)
+    }
+}
+
+impl FieldWriter for Fields {
+    fn number(&mut self, value: u64) {
+        self.0.push(value.to_string());
+    }
+
+    fn text(&mut self, text: &str) {
+        self.0.push(escape_line(text));
+    }
+}
+
+impl FieldReader for Reader<'_> {
     fn number(&mut self) -> Option<u64> {
         parse_decimal(self.next()?)
-    }
-
-    fn money(&mut self) -> Option<Money> {
-        Money::from_cents(self.number()?)
-    }
-
-    fn account(&mut self) -> Option<AccountId> {
-        AccountId::parse(self.next()?).ok()
-    }
-
-    fn command_id(&mut self) -> Option<CommandId> {
-        CommandId::parse(self.next()?).ok()
     }
 
     fn text(&mut self) -> Option<String> {
@@ -271,6 +203,8 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{DomainError, Money, Version};
+    use crate::store::StoreError;
 
     fn id(text: &str) -> AccountId {
         AccountId::parse(text).unwrap_or_else(|e| unreachable!("{e}"))

@@ -21,7 +21,9 @@ pub use envelope::{CommandId, Envelope, EventId, EventIdError, NewEvent, Sequenc
 pub use keys::{KeyKind, Keys};
 pub use kv::{units, KeyValue, KvError, MemoryKv};
 pub use kv_store::{KvStore, Migration, Usage};
-pub use legacy::{decode_record, LEGACY_SCHEMA};
+pub use legacy::decode_record;
+#[cfg(any(test, feature = "testing"))]
+pub use legacy::LEGACY_SCHEMA;
 pub use memory::MemoryStore;
 pub use snapshot::Snapshot;
 
@@ -108,15 +110,16 @@ pub struct Damage {
     pub reason: String,
 }
 
-/// Why the store could not read or write.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum StoreError {
-    #[error("conflict on stream {stream}: expected version {expected}, but it is at {actual}")]
-    Conflict { stream: AccountId, expected: Version, actual: Version },
-    #[error("stored data under key {key:?} is damaged ({reason}); it was left as it is")]
-    Corrupt { key: String, reason: String },
-    #[error("storage is full: nothing of this change was stored")]
-    Full,
-    #[error("storage is unavailable: {reason}")]
-    Unavailable { reason: String },
+crate::coded::coded_error! {
+    /// Why the store could not read or write.
+    pub enum StoreError {
+        #[error("conflict on stream {stream}: expected version {expected}, but it is at {actual}")]
+        Conflict { stream: AccountId, expected: Version, actual: Version } => "Conflict",
+        #[error("stored data under key {key:?} is damaged ({reason}); it was left as it is")]
+        Corrupt { key: String, reason: String } => "StorageCorrupt",
+        #[error("storage is full: nothing of this change was stored")]
+        Full => "StorageFull",
+        #[error("storage is unavailable: {reason}")]
+        Unavailable { reason: String } => "StorageUnavailable",
+    }
 }

@@ -16,8 +16,8 @@ use wasm_bindgen::prelude::*;
 use crate::browser::{new_command_id, BrowserClock, LocalStorageKv, RandomIds, NAMESPACE};
 use crate::testing::{execute_replaying, NaiveStore};
 use crate::{
-    AccountId, Clock, Command, Event, EventStore, ExpectedVersion, IdGenerator, KvStore, Ledger, Money, NewEvent, Owner,
-    StoreError, Version,
+    AccountId, Clock, Command, CommandRequest, Event, EventStore, ExpectedVersion, IdGenerator, KvStore, Ledger, Money, NewEvent,
+    Owner, StoreError, Version,
 };
 
 /// Called by main: a binary that uses nothing of the library would not link
@@ -69,7 +69,7 @@ impl Runner {
 
     fn execute(&mut self, id: &AccountId, command: &Command) -> Result<(), JsError> {
         match self {
-            Runner::Real(ledger) => ledger.execute(id, command).map(drop).map_err(fail),
+            Runner::Real(ledger) => ledger.execute(&CommandRequest::new(id.clone(), command.clone())).map(drop).map_err(fail),
             Runner::Naive(store, clock, ids) => execute_replaying(store, clock, ids, id, command).map(drop).map_err(fail),
         }
     }

@@ -70,11 +70,11 @@ fn format_1_histories_are_whole_and_their_chains_sound() {
 fn format_1_command_ids_still_make_a_resend_harmless() {
     let mut ledger = format_1();
     let click = CommandId::parse("click-1").unwrap();
-    let again = ledger.execute_once(&id("acc-002"), &deposit("0.10"), Some(&click)).unwrap();
+    let again = ledger.execute(&request_once(&id("acc-002"), &deposit("0.10"), Some(&click))).unwrap();
     assert_eq!(again.version, Version::new(2));
     assert_eq!(ledger.history(&id("acc-002")).unwrap().len(), 4);
     // And the stream takes new events after the old ones.
-    assert_eq!(ledger.execute(&id("acc-001"), &deposit("1.00")).unwrap().version, Version::new(4));
+    assert_eq!(ledger.execute(&request(&id("acc-001"), &deposit("1.00"))).unwrap().version, Version::new(4));
     assert!(ledger.verify(&id("acc-001")).unwrap().ok);
 }
 
@@ -112,7 +112,7 @@ fn an_explicit_migration_rewrites_format_1_and_loses_nothing() {
         assert!(fresh.history(&id(account)).unwrap().iter().all(|e| e.schema == 2));
     }
     // The global order goes on after the old counter.
-    fresh.execute(&id("acc-001"), &deposit("1.00")).unwrap();
+    fresh.execute(&request(&id("acc-001"), &deposit("1.00"))).unwrap();
     assert_eq!(fresh.history(&id("acc-001")).unwrap()[3].sequence.0, 33);
     // A second run finds nothing to do.
     assert_eq!(fresh.store_mut().migrate().unwrap().events, 0);
@@ -125,7 +125,7 @@ fn an_explicit_migration_rewrites_format_1_and_loses_nothing() {
 fn the_first_write_to_a_stream_migrates_that_stream() {
     let mut ledger = format_1();
     let before = histories(&ledger);
-    ledger.execute(&id("acc-002"), &deposit("2.00")).unwrap();
+    ledger.execute(&request(&id("acc-002"), &deposit("2.00"))).unwrap();
     let keys = keys_of(&ledger);
     assert!(keys.contains(&"ledger/v2/seg/acc-002/0".to_owned()));
     assert!(!keys.iter().any(|k| k.starts_with("ledger/v1/event/acc-002/")));

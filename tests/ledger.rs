@@ -29,9 +29,9 @@ fn state(account: &str, who: &str, balance: &str, version: u64) -> AccountState 
 fn the_original_walkthrough() {
     let mut ledger = ledger(KvStore::new(MemoryKv::new(), "ledger"));
     let acc = id("acc-001");
-    ledger.execute(&acc, &open("Alice", "1000.00")).unwrap();
-    ledger.execute(&acc, &deposit("500.00")).unwrap();
-    let after = ledger.execute(&acc, &withdraw("200.00")).unwrap();
+    ledger.execute(&request(&acc, &open("Alice", "1000.00"))).unwrap();
+    ledger.execute(&request(&acc, &deposit("500.00"))).unwrap();
+    let after = ledger.execute(&request(&acc, &withdraw("200.00"))).unwrap();
     assert_eq!(after, state("acc-001", "Alice", "1300.00", 3));
     assert_eq!(ledger.account(&acc).unwrap(), Some(after));
     assert_eq!(ledger.events(&acc).unwrap(), vec![opened("Alice", "1000.00"), deposited("500.00"), withdrawn("200.00")]);
@@ -45,14 +45,14 @@ fn rejections_are_typed_and_store_nothing() {
     let mut ledger = ledger(MemoryStore::new());
     let acc = id("acc-001");
     assert_eq!(
-        ledger.execute(&acc, &deposit("1.00")),
+        ledger.execute(&request(&acc, &deposit("1.00"))),
         Err(LedgerError::Domain(DomainError::AccountNotFound { id: acc.clone() }))
     );
-    ledger.execute(&acc, &open("Alice", "10.00")).unwrap();
-    let error = ledger.execute(&acc, &withdraw("10.01")).unwrap_err();
+    ledger.execute(&request(&acc, &open("Alice", "10.00"))).unwrap();
+    let error = ledger.execute(&request(&acc, &withdraw("10.01"))).unwrap_err();
     assert_eq!(error.code(), "InsufficientFunds");
     assert_eq!(error, LedgerError::Domain(DomainError::InsufficientFunds { balance: money("10.00"), requested: money("10.01") }));
-    assert_eq!(ledger.execute(&acc, &open("Bob", "1.00")).unwrap_err().code(), "AccountAlreadyExists");
+    assert_eq!(ledger.execute(&request(&acc, &open("Bob", "1.00"))).unwrap_err().code(), "AccountAlreadyExists");
     assert_eq!(ledger.events(&acc).unwrap().len(), 1);
 }
 
@@ -69,7 +69,7 @@ fn time_travel_and_invalid_versions() {
     let mut ledger = ledger(MemoryStore::new());
     let acc = id("acc-001");
     for command in [open("Alice", "1000.00"), deposit("500.00"), withdraw("200.00")] {
-        ledger.execute(&acc, &command).unwrap();
+        ledger.execute(&request(&acc, &command)).unwrap();
     }
     assert_eq!(ledger.account_at(&acc, 0).unwrap(), None);
     assert_eq!(ledger.account_at(&acc, 2).unwrap(), Some(state("acc-001", "Alice", "1500.00", 2)));
@@ -85,9 +85,9 @@ fn time_travel_and_invalid_versions() {
 fn the_read_model_lists_every_account_sorted_and_skips_damaged_ones() {
     let mut ledger = ledger(KvStore::new(MemoryKv::new(), "ledger"));
     for (name, who) in [("zed", "Zed"), ("acc-1", "Ann"), ("acc-2", "Ben")] {
-        ledger.execute(&id(name), &open(who, "5.00")).unwrap();
+        ledger.execute(&request(&id(name), &open(who, "5.00"))).unwrap();
     }
-    ledger.execute(&id("acc-2"), &deposit("1.50")).unwrap();
+    ledger.execute(&request(&id("acc-2"), &deposit("1.50"))).unwrap();
     let damaged_key = "ledger/v2/seg/acc-1/0";
     ledger.store_mut().kv_mut().set(damaged_key, "garbage").unwrap();
 
@@ -98,7 +98,7 @@ fn the_read_model_lists_every_account_sorted_and_skips_damaged_ones() {
     assert_eq!(overview.accounts.accounts, vec![state("acc-2", "Ben", "6.50", 2), state("zed", "Zed", "5.00", 1)]);
     assert_eq!(overview.accounts.total_cents(), 1150);
     assert_eq!(overview.damaged.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(), [damaged_key]);
-    assert_eq!(fresh.execute(&id("acc-1"), &deposit("1.00")).unwrap_err().code(), "StorageCorrupt");
+    assert_eq!(fresh.execute(&request(&id("acc-1"), &deposit("1.00"))).unwrap_err().code(), "StorageCorrupt");
     assert_eq!(fresh.store().kv().get(damaged_key).unwrap().as_deref(), Some("garbage"));
 }
 
@@ -125,11 +125,11 @@ fn another_writer_is_seen_before_deciding() {
     let mut tab_a = ledger(KvStore::new(shared.clone(), "ledger"));
     let mut tab_b = ledger(KvStore::new(shared, "ledger"));
     let acc = id("acc-001");
-    tab_a.execute(&acc, &open("Alice", "100.00")).unwrap();
-    tab_b.execute(&acc, &withdraw("80.00")).unwrap();
+    tab_a.execute(&request(&acc, &open("Alice", "100.00"))).unwrap();
+    tab_b.execute(&request(&acc, &withdraw("80.00"))).unwrap();
     // Tab A's cache says 100.00; it must catch up and see 20.00.
     assert_eq!(
-        tab_a.execute(&acc, &withdraw("30.00")),
+        tab_a.execute(&request(&acc, &withdraw("30.00"))),
         Err(LedgerError::Domain(DomainError::InsufficientFunds { balance: money("20.00"), requested: money("30.00") }))
     );
     assert_eq!(tab_a.account(&acc).unwrap(), Some(state("acc-001", "Alice", "20.00", 2)));
@@ -140,12 +140,12 @@ fn a_stream_removed_behind_the_cache_is_read_again() {
     let shared = Rc::new(RefCell::new(MemoryKv::new()));
     let mut ledger = ledger(KvStore::new(shared.clone(), "ledger"));
     let acc = id("acc-001");
-    ledger.execute(&acc, &open("Alice", "100.00")).unwrap();
-    ledger.execute(&acc, &deposit("1.00")).unwrap();
+    ledger.execute(&request(&acc, &open("Alice", "100.00"))).unwrap();
+    ledger.execute(&request(&acc, &deposit("1.00"))).unwrap();
     // The user clears site data.
     *shared.borrow_mut() = MemoryKv::new();
     assert_eq!(ledger.account(&acc).unwrap(), None);
-    assert_eq!(ledger.execute(&acc, &deposit("1.00")).unwrap_err().code(), "AccountNotFound");
+    assert_eq!(ledger.execute(&request(&acc, &deposit("1.00"))).unwrap_err().code(), "AccountNotFound");
 }
 
 /// A store where, just before the first append, another writer appends the
@@ -191,10 +191,10 @@ fn a_conflict_is_retried_with_the_new_state_and_decided_again() {
     ledger.account(&acc).unwrap();
     // Decided against 150.00, conflicted, decided again against 50.00.
     assert_eq!(
-        ledger.execute(&acc, &withdraw("60.00")),
+        ledger.execute(&request(&acc, &withdraw("60.00"))),
         Err(LedgerError::Domain(DomainError::InsufficientFunds { balance: money("50.00"), requested: money("60.00") }))
     );
-    assert_eq!(ledger.execute(&acc, &withdraw("50.00")).unwrap().balance, Money::ZERO);
+    assert_eq!(ledger.execute(&request(&acc, &withdraw("50.00"))).unwrap().balance, Money::ZERO);
     assert_eq!(ledger.store().appends_tried, 2);
 }
 
@@ -205,7 +205,7 @@ fn endless_conflicts_end_in_a_typed_conflict() {
     inner.append(&acc, ExpectedVersion(Version::EMPTY), vec![new_event("o", 1, opened("Alice", "150.00"))]).unwrap();
     let races = (0..10).map(|i| (acc.clone(), new_event(&format!("r{i}"), 2, deposited("1.00")))).collect();
     let mut ledger = ledger(RacingStore { inner, races, appends_tried: 0 });
-    let error = ledger.execute(&acc, &deposit("1.00")).unwrap_err();
+    let error = ledger.execute(&request(&acc, &deposit("1.00"))).unwrap_err();
     assert_eq!(error.code(), "Conflict");
     assert_eq!(ledger.store().appends_tried, bank_ledger::MAX_ATTEMPTS);
 }
@@ -219,15 +219,15 @@ fn a_command_sent_twice_with_its_id_is_done_once() {
     let shared = Rc::new(RefCell::new(MemoryKv::new()));
     let mut ledger = ledger(KvStore::new(shared.clone(), "ledger"));
     let acc = id("acc-001");
-    ledger.execute_once(&acc, &open("Alice", "100.00"), Some(&cid("open-1"))).unwrap();
-    let first = ledger.execute_once(&acc, &withdraw("30.00"), Some(&cid("click-7"))).unwrap();
-    ledger.execute(&acc, &deposit("1.00")).unwrap();
+    ledger.execute(&request_once(&acc, &open("Alice", "100.00"), Some(&cid("open-1")))).unwrap();
+    let first = ledger.execute(&request_once(&acc, &withdraw("30.00"), Some(&cid("click-7")))).unwrap();
+    ledger.execute(&request(&acc, &deposit("1.00"))).unwrap();
     // The retry answers what the command did then, and stores nothing.
-    assert_eq!(ledger.execute_once(&acc, &withdraw("30.00"), Some(&cid("click-7"))).unwrap(), first);
+    assert_eq!(ledger.execute(&request_once(&acc, &withdraw("30.00"), Some(&cid("click-7")))).unwrap(), first);
     assert_eq!(ledger.events(&acc).unwrap().len(), 3);
     // Another ledger over the same storage (a reload, another tab) knows it too.
     let mut other = self::ledger(KvStore::new(shared, "ledger"));
-    assert_eq!(other.execute_once(&acc, &withdraw("30.00"), Some(&cid("click-7"))).unwrap(), first);
+    assert_eq!(other.execute(&request_once(&acc, &withdraw("30.00"), Some(&cid("click-7")))).unwrap(), first);
     assert_eq!(other.events(&acc).unwrap().len(), 3);
     assert_eq!(other.history(&acc).unwrap()[1].command_id, Some(cid("click-7")));
 }
@@ -236,9 +236,9 @@ fn a_command_sent_twice_with_its_id_is_done_once() {
 fn a_command_id_used_for_another_command_is_refused() {
     let mut ledger = ledger(MemoryStore::new());
     let acc = id("acc-001");
-    ledger.execute_once(&acc, &open("Alice", "100.00"), Some(&cid("c-1"))).unwrap();
-    ledger.execute_once(&acc, &deposit("5.00"), Some(&cid("c-2"))).unwrap();
-    let error = ledger.execute_once(&acc, &deposit("6.00"), Some(&cid("c-2"))).unwrap_err();
+    ledger.execute(&request_once(&acc, &open("Alice", "100.00"), Some(&cid("c-1")))).unwrap();
+    ledger.execute(&request_once(&acc, &deposit("5.00"), Some(&cid("c-2")))).unwrap();
+    let error = ledger.execute(&request_once(&acc, &deposit("6.00"), Some(&cid("c-2")))).unwrap_err();
     assert_eq!(error, LedgerError::CommandIdReused { id: acc.clone(), command_id: cid("c-2") });
     assert_eq!(error.code(), "InvalidCommand");
     assert_eq!(ledger.events(&acc).unwrap().len(), 2);
@@ -248,10 +248,10 @@ fn a_command_id_used_for_another_command_is_refused() {
 fn a_rejected_command_with_an_id_can_succeed_later() {
     let mut ledger = ledger(MemoryStore::new());
     let acc = id("acc-001");
-    ledger.execute(&acc, &open("Alice", "10.00")).unwrap();
-    assert_eq!(ledger.execute_once(&acc, &withdraw("20.00"), Some(&cid("w"))).unwrap_err().code(), "InsufficientFunds");
-    ledger.execute(&acc, &deposit("10.00")).unwrap();
-    assert_eq!(ledger.execute_once(&acc, &withdraw("20.00"), Some(&cid("w"))).unwrap().balance, Money::ZERO);
+    ledger.execute(&request(&acc, &open("Alice", "10.00"))).unwrap();
+    assert_eq!(ledger.execute(&request_once(&acc, &withdraw("20.00"), Some(&cid("w")))).unwrap_err().code(), "InsufficientFunds");
+    ledger.execute(&request(&acc, &deposit("10.00"))).unwrap();
+    assert_eq!(ledger.execute(&request_once(&acc, &withdraw("20.00"), Some(&cid("w")))).unwrap().balance, Money::ZERO);
 }
 
 type SharedKv = Rc<RefCell<MemoryKv>>;
@@ -261,7 +261,7 @@ fn walkthrough() -> (SharedKv, Ledger<KvStore<SharedKv>, ManualClock, CountingId
     let shared = Rc::new(RefCell::new(MemoryKv::new()));
     let mut ledger = ledger(KvStore::new(shared.clone(), "ledger"));
     for command in [open("Alice", "1000.00"), deposit("500.00"), withdraw("200.00")] {
-        ledger.execute(&id("acc-001"), &command).unwrap();
+        ledger.execute(&request(&id("acc-001"), &command)).unwrap();
     }
     (shared, ledger)
 }
@@ -283,7 +283,7 @@ fn an_edited_event_is_caught_by_its_segments_checksum() {
     let mut fresh = self::ledger(KvStore::new(shared.clone(), "ledger"));
     let damage = corrupt_key(fresh.account(&id("acc-001")));
     assert!(damage.starts_with(SEGMENT) && damage.contains("checksum"), "{damage}");
-    assert_eq!(fresh.execute(&id("acc-001"), &deposit("1.00")).unwrap_err().code(), "StorageCorrupt");
+    assert_eq!(fresh.execute(&request(&id("acc-001"), &deposit("1.00"))).unwrap_err().code(), "StorageCorrupt");
     assert_eq!(shared.borrow().get(SEGMENT).unwrap().as_deref(), Some(edited.as_str()), "left as it is");
     let report = ledger.verify(&id("acc-001")).unwrap();
     assert_eq!((report.ok, report.checked, report.first_bad_version), (false, 0, Some(Version::new(1))));
@@ -360,7 +360,7 @@ proptest! {
                 Step::Withdraw(a, c) => (a, Command::Withdraw { amount: Money::from_cents(c.into()).unwrap() }),
             };
             let acc = id(&format!("acc-{account}"));
-            let _ = ledger.execute(&acc, &command);
+            let _ = ledger.execute(&request(&acc, &command));
 
             let stored = ledger.store().read(&acc, Version::EMPTY).unwrap();
             // Signed arithmetic: a negative balance would show, not saturate.
@@ -433,10 +433,10 @@ impl<S: EventStore> EventStore for Counting<S> {
 fn snapshotted() -> SharedKv {
     let shared = Rc::new(RefCell::new(MemoryKv::new()));
     let mut ledger = ledger(KvStore::new(shared.clone(), "ledger")).with_snapshot_every(100);
-    ledger.execute(&id("acc"), &open("Ann", "0.00")).unwrap();
+    ledger.execute(&request(&id("acc"), &open("Ann", "0.00"))).unwrap();
     for n in 1..300u64 {
         let command_id = (n % 10 == 0).then(|| cid(&format!("c-{n}")));
-        ledger.execute_once(&id("acc"), &deposit("1.00"), command_id.as_ref()).unwrap();
+        ledger.execute(&request_once(&id("acc"), &deposit("1.00"), command_id.as_ref())).unwrap();
     }
     shared
 }
@@ -456,9 +456,9 @@ fn a_load_starts_from_the_latest_snapshot() {
     // The first command is decided on events, not on the snapshot alone:
     // it reads what is behind the snapshot once (hashes and rules checked,
     // and they must make the snapshot), and later commands read nothing.
-    fresh.execute(&id("acc"), &deposit("1.00")).unwrap();
+    fresh.execute(&request(&id("acc"), &deposit("1.00"))).unwrap();
     assert_eq!(fresh.store().events_read.get(), 300);
-    fresh.execute(&id("acc"), &deposit("1.00")).unwrap();
+    fresh.execute(&request(&id("acc"), &deposit("1.00"))).unwrap();
     assert_eq!(fresh.store().events_read.get(), 300, "a command reads nothing more");
     // So time travel before the snapshot and the chart need no more reads.
     assert_eq!(fresh.account_at(&id("acc"), 150).unwrap().unwrap().balance, money("149.00"));
@@ -475,7 +475,7 @@ fn a_load_starts_from_the_latest_snapshot() {
 fn an_old_command_id_is_recognised_after_a_load_from_a_snapshot() {
     let shared = snapshotted();
     let mut fresh = reopen(&shared);
-    let again = fresh.execute_once(&id("acc"), &deposit("1.00"), Some(&cid("c-10"))).unwrap();
+    let again = fresh.execute(&request_once(&id("acc"), &deposit("1.00"), Some(&cid("c-10")))).unwrap();
     assert_eq!(again.version, Version::new(11));
     assert_eq!(fresh.account(&id("acc")).unwrap().unwrap().version, Version::new(300), "nothing stored");
 }

@@ -83,7 +83,7 @@ fn replaying_gives_the_same_answers_as_the_ledger() {
     let mut naive = NaiveStore::new(MemoryKv::new(), "ledger");
     let (clock, mut ids) = (ManualClock::new(7), CountingIds::new("e"));
     for command in &commands {
-        let expected = ledger.execute(&a, command).map_err(|e| e.code());
+        let expected = ledger.execute(&request(&a, command)).map_err(|e| e.code());
         let got = execute_replaying(&mut naive, &clock, &mut ids, &a, command).map_err(|e| e.code());
         assert_eq!(got, expected, "{command:?}");
     }

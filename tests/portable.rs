@@ -22,10 +22,10 @@ fn ledger(ids: &str) -> TestLedger {
 /// Two accounts, one with a command id on an event.
 fn filled() -> TestLedger {
     let mut l = ledger("a");
-    l.execute(&id("acc-001"), &open("Alice \"A\" \\ Zoë", "1000.00")).unwrap();
-    l.execute(&id("acc-001"), &deposit("500.00")).unwrap();
-    l.execute_once(&id("acc-001"), &withdraw("0.05"), Some(&cid("w-1"))).unwrap();
-    l.execute(&id("acc-002"), &open("Bob", "0")).unwrap();
+    l.execute(&request(&id("acc-001"), &open("Alice \"A\" \\ Zoë", "1000.00"))).unwrap();
+    l.execute(&request(&id("acc-001"), &deposit("500.00"))).unwrap();
+    l.execute(&request_once(&id("acc-001"), &withdraw("0.05"), Some(&cid("w-1")))).unwrap();
+    l.execute(&request(&id("acc-002"), &open("Bob", "0"))).unwrap();
     l
 }
 
@@ -58,7 +58,7 @@ fn export_then_import_into_an_empty_ledger_gives_the_same_ledger() {
     assert_eq!(copy.import(&file, None).unwrap(), ImportReport { accounts: 2, events_added: 0, events_skipped: 4 });
     assert_eq!(copy.export().unwrap(), file);
     // The copy goes on: new events get new sequence numbers after the old.
-    let next = copy.execute(&id("acc-002"), &deposit("1.00")).unwrap();
+    let next = copy.execute(&request(&id("acc-002"), &deposit("1.00"))).unwrap();
     assert_eq!(next.version.get(), 2);
     assert!(copy.history(&id("acc-002")).unwrap()[1].sequence.0 > 4);
 }
@@ -67,8 +67,8 @@ fn export_then_import_into_an_empty_ledger_gives_the_same_ledger() {
 fn an_import_merges_what_is_new() {
     let mut original = filled();
     let early = original.export().unwrap();
-    original.execute(&id("acc-002"), &deposit("3.00")).unwrap();
-    original.execute(&id("acc-003"), &open("Cy", "1.00")).unwrap();
+    original.execute(&request(&id("acc-002"), &deposit("3.00"))).unwrap();
+    original.execute(&request(&id("acc-003"), &open("Cy", "1.00"))).unwrap();
     let later = original.export().unwrap();
     let mut copy = ledger("b");
     copy.import(&early, None).unwrap();
@@ -141,7 +141,7 @@ fn sequences_must_start_at_1_rise_within_an_account_and_stay_below_2_pow_53() {
     for (sequences, line, words) in cases {
         let file = with_sequences(sequences);
         let mut target = ledger("b");
-        target.execute(&id("other"), &open("Ot", "1.00")).unwrap();
+        target.execute(&request(&id("other"), &open("Ot", "1.00"))).unwrap();
         let before = target.store().kv().entries();
         let (at, reason) = invalid_line(target.import(&file, None));
         assert_eq!((at, words), (line, words), "{sequences:?}: {reason}");
@@ -152,8 +152,8 @@ fn sequences_must_start_at_1_rise_within_an_account_and_stay_below_2_pow_53() {
     // The largest allowed number imports, and commands still run after it.
     let mut target = ledger("b");
     target.import(&with_sequences(&[7, MAX]), None).unwrap();
-    target.execute(&id("acc-001"), &deposit("1.00")).unwrap();
-    target.execute(&id("other"), &open("Ot", "1.00")).unwrap();
+    target.execute(&request(&id("acc-001"), &deposit("1.00"))).unwrap();
+    target.execute(&request(&id("other"), &open("Ot", "1.00"))).unwrap();
     assert!(target.history(&id("acc-001")).unwrap()[2].sequence.0 > MAX);
 }
 
@@ -162,8 +162,8 @@ fn a_store_import_that_would_not_read_back_is_undone() {
     use bank_ledger::Version;
     use bank_ledger::{EventStore, Sequence};
     let mut source = ledger("a");
-    source.execute(&id("acc-001"), &open("Ann", "1.00")).unwrap();
-    source.execute(&id("acc-001"), &deposit("1.00")).unwrap();
+    source.execute(&request(&id("acc-001"), &open("Ann", "1.00"))).unwrap();
+    source.execute(&request(&id("acc-001"), &deposit("1.00"))).unwrap();
     let mut events = source.history(&id("acc-001")).unwrap();
     // Numbers that do not rise: the codec would write a segment that can't
     // be read. The store checks what it wrote and puts everything back.
@@ -179,7 +179,7 @@ fn a_store_import_that_would_not_read_back_is_undone() {
 fn a_file_that_conflicts_with_local_history_is_refused_whole() {
     let file = filled().export().unwrap();
     let mut other = ledger("z");
-    other.execute(&id("acc-002"), &open("Bob", "0")).unwrap(); // same account, another event
+    other.execute(&request(&id("acc-002"), &open("Bob", "0"))).unwrap(); // same account, another event
     let before = other.store().kv().entries();
     let (line, reason) = invalid_line(other.import(&file, None));
     assert_eq!(line, 5);
@@ -291,7 +291,7 @@ fn a_stored_owner_that_new_names_may_not_have_still_reads() {
     let event = Event::AccountOpened { owner: Owner::from_stored(name).unwrap(), initial_balance: money("10.00") };
     let mut l = ledger("a");
     l.store_mut().append(&id("acc-001"), ExpectedVersion(Version::EMPTY), vec![new_event("e-1", 1, event)]).unwrap();
-    assert_eq!(l.execute(&id("acc-001"), &deposit("1.00")).unwrap().owner.as_str(), name);
+    assert_eq!(l.execute(&request(&id("acc-001"), &deposit("1.00"))).unwrap().owner.as_str(), name);
     assert!(l.verify(&id("acc-001")).unwrap().ok);
     let mut copy = ledger("b");
     copy.import(&l.export().unwrap(), None).unwrap();

@@ -29,12 +29,12 @@ fn filled() -> Shared {
     let kv = Shared::default();
     let mut l = ledger(&kv);
     let acc = id("acc");
-    l.execute(&acc, &open("Ann", "10.00")).unwrap();
-    l.execute_once(&acc, &deposit("1.00"), Some(&CommandId::parse("c-2").unwrap())).unwrap();
-    l.execute(&acc, &deposit("1.00")).unwrap();
-    l.execute(&acc, &deposit("1.00")).unwrap();
-    l.execute(&acc, &deposit("1.00")).unwrap();
-    l.execute(&acc, &withdraw("1.00")).unwrap();
+    l.execute(&request(&acc, &open("Ann", "10.00"))).unwrap();
+    l.execute(&request_once(&acc, &deposit("1.00"), Some(&CommandId::parse("c-2").unwrap()))).unwrap();
+    l.execute(&request(&acc, &deposit("1.00"))).unwrap();
+    l.execute(&request(&acc, &deposit("1.00"))).unwrap();
+    l.execute(&request(&acc, &deposit("1.00"))).unwrap();
+    l.execute(&request(&acc, &withdraw("1.00"))).unwrap();
     assert!(kv.borrow().get(SNAP).unwrap().is_some());
     kv
 }
@@ -68,7 +68,7 @@ fn a_forged_balance_never_decides_a_stored_command() {
     let events = segments(&kv);
     let mut l = ledger(&kv);
     let acc = id("acc");
-    let refused = l.execute(&acc, &withdraw("5000.00"));
+    let refused = l.execute(&request(&acc, &withdraw("5000.00")));
     assert_eq!(
         refused,
         Err(LedgerError::Domain(DomainError::InsufficientFunds { balance: money("13.00"), requested: money("5000.00") }))
@@ -114,8 +114,12 @@ fn forged_command_ids_in_a_snapshot_answer_nothing() {
     let mut l = ledger(&kv);
     let acc = id("acc");
     let ghost = CommandId::parse("ghost").unwrap();
-    assert_eq!(l.execute_once(&acc, &deposit("1.00"), Some(&ghost)).unwrap().version, Version::new(7), "done, not skipped");
-    let again = l.execute_once(&acc, &deposit("1.00"), Some(&CommandId::parse("c-2").unwrap())).unwrap();
+    assert_eq!(
+        l.execute(&request_once(&acc, &deposit("1.00"), Some(&ghost))).unwrap().version,
+        Version::new(7),
+        "done, not skipped"
+    );
+    let again = l.execute(&request_once(&acc, &deposit("1.00"), Some(&CommandId::parse("c-2").unwrap()))).unwrap();
     assert_eq!(again.version, Version::new(2), "c-2 is still known as done");
 }
 
@@ -134,7 +138,7 @@ fn a_snapshot_never_hides_an_edit_that_skipped_the_chain() {
     forge(&kv, |payload| payload.replacen("\n1300\n", "\n2300\n", 1));
     let before = kv.borrow().entries();
     let mut l = ledger(&kv);
-    let outcome = l.execute(&id("acc"), &withdraw("20.00"));
+    let outcome = l.execute(&request(&id("acc"), &withdraw("20.00")));
     assert!(matches!(outcome, Err(LedgerError::Store(bank_ledger::StoreError::Corrupt { .. }))), "{outcome:?}");
     assert_eq!(kv.borrow().entries(), before, "nothing written");
 }
@@ -163,9 +167,9 @@ fn damage_found_behind_a_snapshot_keeps_the_account_damaged() {
     // the checksum recomputed, and the snapshot forged to agree.
     let kv = Shared::default();
     let mut l = ledger(&kv);
-    l.execute(&id("acc"), &open("Ann", "10.00")).unwrap();
+    l.execute(&request(&id("acc"), &open("Ann", "10.00"))).unwrap();
     for _ in 1..70 {
-        l.execute(&id("acc"), &deposit("1.00")).unwrap();
+        l.execute(&request(&id("acc"), &deposit("1.00"))).unwrap();
     }
     let key = "ledger/v2/seg/acc/0";
     let text = kv.borrow().get(key).unwrap().unwrap();

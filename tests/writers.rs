@@ -44,16 +44,16 @@ fn an_import_inside_another_writers_block_does_not_brick_the_stream() {
     // the block our first store has reserved.
     let mut device = ledger(Rc::default(), "dev");
     let acc = id("acc");
-    device.execute(&acc, &open("Ann", "10.00")).unwrap();
+    device.execute(&request(&acc, &open("Ann", "10.00"))).unwrap();
     let shared: Shared = Rc::default();
     let mut a = ledger(shared.clone(), "a");
     let mut b = ledger(shared.clone(), "b");
-    a.execute(&id("mine"), &open("Me", "1.00")).unwrap();
+    a.execute(&request(&id("mine"), &open("Me", "1.00"))).unwrap();
     b.import(&device.export().unwrap(), None).unwrap();
-    device.execute(&acc, &deposit("1.00")).unwrap();
+    device.execute(&request(&acc, &deposit("1.00"))).unwrap();
     b.import(&device.export().unwrap(), None).unwrap();
-    a.execute(&acc, &deposit("2.00")).unwrap();
-    a.execute(&id("mine"), &deposit("2.00")).unwrap();
+    a.execute(&request(&acc, &deposit("2.00"))).unwrap();
+    a.execute(&request(&id("mine"), &deposit("2.00"))).unwrap();
     let all = every_event(&shared);
     let sequences: Vec<u64> = all.iter().filter(|(s, _)| s.as_str() == "acc").map(|(_, e)| e.sequence.0).collect();
     assert!(sequences.windows(2).all(|w| w[0] < w[1]), "{sequences:?}");
@@ -137,7 +137,7 @@ proptest! {
                         _ => Command::Withdraw { amount },
                     };
                     let before = expected.get(&acc).copied();
-                    match ledgers[writer % writers].execute(&acc, &command) {
+                    match ledgers[writer % writers].execute(&request(&acc, &command)) {
                         Ok(state) => {
                             let after = match (&command, before) {
                                 (Command::OpenAccount { .. }, None) => amount,
@@ -156,7 +156,7 @@ proptest! {
                 Step::Import { writer, account } => {
                     let acc = id(&format!("dev-{account}"));
                     let command = if device.account(&acc).unwrap().is_none() { open("Dev", "5.00") } else { deposit("1.00") };
-                    device.execute(&acc, &command).unwrap();
+                    device.execute(&request(&acc, &command)).unwrap();
                     ledgers[writer % writers].import(&device.export().unwrap(), None).unwrap();
                     for (_, e) in every_event(&shared) {
                         if e.event_id.as_str().starts_with("dev-") {

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
 use ledger_core::testing::{execute_replaying, CountingIds, ManualClock, NaiveStore};
 use ledger_core::{
-    AccountId, BankAccount, Command, Event, EventId, EventStore, ExpectedVersion, KvStore, Ledger, MemoryKv, Money, NewEvent,
-    Owner, Timestamp, Version,
+    AccountId, BankAccount, Command, CommandRequest, Event, EventId, EventStore, ExpectedVersion, KvStore, Ledger, MemoryKv,
+    Money, NewEvent, Owner, Timestamp, Version,
 };
 
 const NOW: u64 = 1_764_169_200_000;
@@ -135,7 +135,7 @@ fn execute(c: &mut Criterion) {
                     size,
                     || Ledger::new(KvStore::new(kv.clone(), "bench"), ManualClock::new(NOW), CountingIds::new("b")),
                     |ledger, i| {
-                        black_box(ledger.execute(&stream, &command(i)).unwrap());
+                        black_box(ledger.execute(&CommandRequest::new(stream.clone(), command(i))).unwrap());
                     },
                 )
             })

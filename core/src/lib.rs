@@ -33,8 +33,8 @@ pub use store::{
 // The service the edges call, and what it answers.
 pub use clock::{Clock, IdGenerator};
 pub use ledger::{
-    Heard, ImportReport, Ledger, LedgerError, Overview, StorageStatus, TabMessage, Verification, MAX_ATTEMPTS, PROTOCOL,
-    SNAPSHOT_EVERY,
+    CommandRequest, Heard, ImportReport, Ledger, LedgerError, Overview, StorageStatus, TabMessage, Verification, MAX_ATTEMPTS,
+    PROTOCOL, SNAPSHOT_EVERY,
 };
 
 // Files: the export, the statement, and the original server's event list.

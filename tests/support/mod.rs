@@ -5,7 +5,9 @@
 
 pub mod contract;
 
-use bank_ledger::{AccountId, BankAccount, Command, DomainError, Event, EventId, Money, NewEvent, Owner, Timestamp};
+use bank_ledger::{
+    AccountId, BankAccount, Command, CommandId, CommandRequest, DomainError, Event, EventId, Money, NewEvent, Owner, Timestamp,
+};
 
 pub fn id(text: &str) -> AccountId {
     AccountId::parse(text).unwrap()
@@ -44,6 +46,16 @@ pub fn withdraw(amount: &str) -> Command {
 }
 
 /// A new event with a made-up id and time, for store tests.
+/// `command` for account `id`, as the ledger's `execute` takes it.
+pub fn request(id: &AccountId, command: &Command) -> CommandRequest {
+    CommandRequest::new(id.clone(), command.clone())
+}
+
+/// The same, with a command id: done at most once.
+pub fn request_once(id: &AccountId, command: &Command, command_id: Option<&CommandId>) -> CommandRequest {
+    request(id, command).with_command_id(command_id.cloned())
+}
+
 pub fn new_event(event_id: &str, at: u64, event: Event) -> NewEvent {
     NewEvent { event_id: EventId::parse(event_id).unwrap(), recorded_at: Timestamp(at), command_id: None, event }
 }

@@ -4,10 +4,50 @@
 use super::cached::Cached;
 use super::{Ledger, LedgerError, MAX_ATTEMPTS};
 use crate::clock::{Clock, IdGenerator};
-use crate::domain::{AccountState, Command, DomainError, ExpectedVersion, Version};
+use crate::domain::{AccountId, AccountState, Command, DomainError, ExpectedVersion, Version};
 use crate::store::{CommandId, EventStore, NewEvent, StoreError};
 
+/// A command for one account, as it travels from whoever asks to the
+/// ledger: `POST /accounts/{id}` with its body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandRequest {
+    pub account: AccountId,
+    pub command: Command,
+    /// The caller's name for this command (a double click, a retry): a
+    /// command id already accepted for the account is not done again.
+    pub command_id: Option<CommandId>,
+}
+
+impl CommandRequest {
+    pub fn new(account: AccountId, command: Command) -> CommandRequest {
+        CommandRequest { account, command, command_id: None }
+    }
+
+    pub fn with_command_id(self, command_id: Option<CommandId>) -> CommandRequest {
+        CommandRequest { command_id, ..self }
+    }
+}
+
 impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
+    /// Runs a command: `POST /accounts/{id}`. Answers the account's new
+    /// state. A command whose `command_id` was already accepted for this
+    /// account is not done again: the answer is the state it produced then,
+    /// and nothing new is stored. The same id with a different command is
+    /// refused.
+    pub fn execute(&mut self, request: &CommandRequest) -> Result<AccountState, LedgerError> {
+        let CommandRequest { account: id, command, command_id } = request;
+        let fresh = !self.cache.contains_key(id);
+        let mut cached = self.checkout(id)?;
+        let result = self.execute_on(&mut cached, fresh, command, command_id.as_ref());
+        if result.is_ok() {
+            if let Some((known, _)) = &mut self.known {
+                known.insert(id.clone());
+            }
+        }
+        self.keep(cached);
+        result
+    }
+
     /// Decides against the cached account and appends with its version as
     /// the expected one. The cache is not read again first: if another writer
     /// moved the stream, the append is a conflict, and then (or when the
@@ -15,7 +55,7 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
     /// and the command is decided again. So a command reads its stream once
     /// (the append's check), not twice. A just-loaded account (`fresh`)
     /// catches up first.
-    pub(super) fn execute_on(
+    fn execute_on(
         &mut self,
         cached: &mut Cached,
         fresh: bool,

@@ -23,6 +23,7 @@ mod wire;
 use std::collections::{BTreeSet, HashMap};
 
 use cached::Cached;
+pub use command::CommandRequest;
 pub use error::LedgerError;
 pub use portable::ImportReport;
 pub use status::StorageStatus;
@@ -30,8 +31,8 @@ pub use wire::{Heard, TabMessage, PROTOCOL};
 
 use crate::clock::{Clock, IdGenerator};
 use crate::domain::projection::AccountsOverview;
-use crate::domain::{AccountId, AccountState, Command, Event, Money, Version};
-use crate::store::{ChainHash, CommandId, Damage, Envelope, EventStore, StoreError, StreamList};
+use crate::domain::{AccountId, AccountState, Event, Money, Version};
+use crate::store::{ChainHash, Damage, Envelope, EventStore, StoreError, StreamList};
 
 /// How often a command is tried when other writers keep moving the stream.
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -103,33 +104,6 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
 
     pub fn store_mut(&mut self) -> &mut S {
         &mut self.store
-    }
-
-    /// Runs `command` against account `id`: `POST /accounts/{id}`.
-    pub fn execute(&mut self, id: &AccountId, command: &Command) -> Result<AccountState, LedgerError> {
-        self.execute_once(id, command, None)
-    }
-
-    /// Like [`Ledger::execute`], but a command whose `command_id` was already
-    /// accepted for this account is not done again: the answer is the state
-    /// it produced then, and nothing new is stored. The same id with a
-    /// different command is refused.
-    pub fn execute_once(
-        &mut self,
-        id: &AccountId,
-        command: &Command,
-        command_id: Option<&CommandId>,
-    ) -> Result<AccountState, LedgerError> {
-        let fresh = !self.cache.contains_key(id);
-        let mut cached = self.checkout(id)?;
-        let result = self.execute_on(&mut cached, fresh, command, command_id);
-        if result.is_ok() {
-            if let Some((known, _)) = &mut self.known {
-                known.insert(id.clone());
-            }
-        }
-        self.keep(cached);
-        result
     }
 
     /// The account's current state, `None` if it does not exist:

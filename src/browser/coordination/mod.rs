@@ -34,7 +34,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::{new_command_id, notify_change, with_ledger};
-use crate::{AccountId, AccountState, Command, CommandId, Heard, LedgerError, StoreError, TabMessage as Message};
+use crate::{AccountId, AccountState, Command, CommandId, CommandRequest, Heard, LedgerError, StoreError, TabMessage as Message};
 
 mod builds;
 mod handover;
@@ -294,7 +294,9 @@ pub fn execute_here(
     if role() != Role::Leader || (lease::active() && !lease::still_mine()) {
         return None;
     }
-    let outcome = with_ledger(|ledger| ledger.execute_once(id, command, command_id));
+    let outcome = with_ledger(|ledger| {
+        ledger.execute(&CommandRequest::new(id.clone(), command.clone()).with_command_id(command_id.cloned()))
+    });
     if refused_for_room_by_chance(&outcome) {
         // [`execute`] tries it again a moment later.
         return None;
@@ -321,7 +323,9 @@ async fn run_here(id: &AccountId, command: &Command, command_id: Option<&Command
     const TRIES: u32 = 5;
     let mut tries = 1;
     loop {
-        let outcome = with_ledger(|ledger| ledger.execute_once(id, command, command_id));
+        let outcome = with_ledger(|ledger| {
+            ledger.execute(&CommandRequest::new(id.clone(), command.clone()).with_command_id(command_id.cloned()))
+        });
         if tries < TRIES && refused_for_room_by_chance(&outcome) {
             tries += 1;
             sleep(5).await;

@@ -95,7 +95,7 @@ fn damaged_keys_give_storage_corrupt_and_stay_byte_identical() {
     store.append(&a, at(0), vec![new_event("a-1", 1, opened("Alice", "1.00"))]).unwrap();
     store.append(&a, at(1), vec![new_event("a-2", 2, deposited("1.00"))]).unwrap();
     store.append(&b, at(0), vec![new_event("b-1", 3, opened("Bob", "1.00"))]).unwrap();
-    let key = store.location(&a, Version::new(2));
+    let key = store.keys().segment(&a, 0);
     let garbage = "{\"schema\":1,\"version\":2,\u{0}\u{fffd} not json";
     storage().set_item(&key, garbage).unwrap();
 

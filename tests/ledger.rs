@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use bank_ledger::{
     balance_timeline, state_at, AccountId, AccountState, BankAccount, Command, CommandId, DomainError, Envelope, EventStore,
-    ExpectedVersion, KeyValue, KvStore, Ledger, LedgerError, MemoryKv, MemoryStore, Money, NewEvent, StoreError, StreamList,
+    ExpectedVersion, KeyValue, KvStore, Ledger, LedgerError, MemoryKv, MemoryStore, Money, NewEvent, StoreError, StreamList, Tip,
     Version,
 };
 use ledger_core::testing::{CountingIds, ManualClock};
@@ -176,8 +176,8 @@ impl EventStore for RacingStore {
     fn streams(&self) -> Result<StreamList, StoreError> {
         self.inner.streams()
     }
-    fn location(&self, stream: &AccountId, version: Version) -> String {
-        self.inner.location(stream, version)
+    fn read_from(&self, stream: &AccountId, tip: &mut Tip, until: Option<Version>) -> Result<Vec<Envelope>, StoreError> {
+        self.inner.read_from(stream, tip, until)
     }
 }
 
@@ -414,8 +414,10 @@ impl<S: EventStore> EventStore for Counting<S> {
     fn streams(&self) -> Result<StreamList, StoreError> {
         self.inner.streams()
     }
-    fn location(&self, stream: &AccountId, version: Version) -> String {
-        self.inner.location(stream, version)
+    fn read_from(&self, stream: &AccountId, tip: &mut Tip, until: Option<Version>) -> Result<Vec<Envelope>, StoreError> {
+        let events = self.inner.read_from(stream, tip, until)?;
+        self.events_read.set(self.events_read.get() + events.len());
+        Ok(events)
     }
     fn snapshot(&self, stream: &AccountId) -> Result<Option<bank_ledger::Snapshot>, StoreError> {
         self.inner.snapshot(stream)

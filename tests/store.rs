@@ -8,8 +8,8 @@ mod support;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use bank_ledger::{EventStore, ExpectedVersion, KeyValue, KvStore, MemoryKv, MemoryStore, StoreError, Version};
-use ledger_core::testing::decode_record;
+use bank_ledger::{EventStore, ExpectedVersion, KeyValue, KvStore, Ledger, MemoryKv, MemoryStore, StoreError, Version};
+use ledger_core::testing::{decode_record, CountingIds, ManualClock};
 use proptest::prelude::*;
 use support::*;
 
@@ -394,18 +394,24 @@ impl KeyValue for RefusesOnce {
 #[test]
 fn a_write_refused_for_room_far_below_the_quota_is_not_taken_as_the_quota() {
     const BROWSER_QUOTA: usize = 5 * 1024 * 1024;
+    let ledger = |kv: MemoryKv| {
+        let store = KvStore::new(RefusesOnce { inner: kv, refuse: true }, "ledger");
+        Ledger::new(store, ManualClock::new(0), CountingIds::new("t"))
+    };
     // Far below: the quota stays what browsers give, and a retry is worth it.
-    let mut store = KvStore::new(RefusesOnce { inner: MemoryKv::new(), refuse: true }, "ledger");
+    let mut far = ledger(MemoryKv::new());
+    let store = far.store_mut();
     assert_eq!(store.append(&id("a"), at(0), vec![new_event("a-1", 1, opened("A", "1.00"))]), Err(StoreError::Full));
     assert_eq!(store.usage().unwrap().quota_units, BROWSER_QUOTA);
-    assert!(store.far_from_full());
-    store.append(&id("a"), at(0), vec![new_event("a-1", 1, opened("A", "1.00"))]).unwrap();
+    assert!(far.far_from_full());
+    far.store_mut().append(&id("a"), at(0), vec![new_event("a-1", 1, opened("A", "1.00"))]).unwrap();
     // At more than half of it, a refusal is the real quota.
     let mut big = MemoryKv::new();
     big.set("filler", &"x".repeat(BROWSER_QUOTA / 2 + 10)).unwrap();
-    let mut store = KvStore::new(RefusesOnce { inner: big, refuse: true }, "ledger");
+    let mut near = ledger(big);
+    let store = near.store_mut();
     assert_eq!(store.append(&id("a"), at(0), vec![new_event("a-1", 1, opened("A", "1.00"))]), Err(StoreError::Full));
     let usage = store.usage().unwrap();
     assert_eq!(usage.quota_units, usage.used_units);
-    assert!(!store.far_from_full());
+    assert!(!near.far_from_full());
 }

@@ -27,7 +27,8 @@ pub use domain::{
 // is stored in, and the stores.
 pub use store::{
     units, ChainHash, CommandId, Damage, Envelope, EventId, EventIdError, EventStore, KeyKind, KeyValue, Keys, KvError, KvStore,
-    MemoryKv, MemoryStore, Migration, NewEvent, Sequence, Snapshot, StoreError, StreamList, Timestamp, Usage, SCHEMA_VERSION,
+    MemoryKv, MemoryStore, Migration, NewEvent, OutsideWrite, Sequence, Snapshot, Stale, StoreError, StreamList, Timestamp, Tip,
+    Usage, SCHEMA_VERSION,
 };
 
 // The service the edges call, and what it answers.

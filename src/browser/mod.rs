@@ -16,7 +16,7 @@ pub use coordination::{change_here, execute, execute_here, other_build};
 pub use identity::{new_command_id, BrowserClock, RandomIds};
 pub use local_storage::LocalStorageKv;
 
-use crate::{KeyKind, KvStore, Ledger, LedgerError, StoreError};
+use crate::{KvStore, Ledger, LedgerError, OutsideWrite, StoreError};
 
 /// The namespace of the app's keys in localStorage: `ledger/v2/…`.
 pub const NAMESPACE: &str = "ledger";
@@ -57,60 +57,16 @@ pub fn notify_change() {
     vouch_when_idle();
 }
 
-/// Another tab wrote to localStorage. Its new events are read on the next
-/// look at their account anyway; a new stream (its first segment), a cleared
-/// storage or a foreign key means the list of accounts must be scanned again,
-/// and a segment changed in a way the writing tab never does (anything but
-/// lines added at its end) means its stream must be checked again.
+/// Another tab wrote to localStorage: the ledger forgets what that made
+/// stale (see `KvStore`'s outside.rs), and the page re-reads.
 fn on_storage_event(event: web_sys::StorageEvent) {
     LEDGER.with(|cell| {
         let Ok(mut slot) = cell.try_borrow_mut() else { return };
         let Some(ledger) = slot.as_mut() else { return };
-        ledger.store().kv().forget_usage();
-        let cleared = match event.key() {
-            None => true,
-            Some(key) => ledger.store().keys().classify(&key) == KeyKind::Sequence && event.new_value().is_none(),
-        };
-        if cleared {
-            // Storage was cleared: numbers reserved before may be handed out again.
-            ledger.store_mut().forget_reservation();
-        }
-        let rescan = match event.key() {
-            None => true,
-            Some(key) => match ledger.store().keys().classify(&key) {
-                KeyKind::Segment { stream, index } => {
-                    let grown = match (event.old_value(), event.new_value()) {
-                        (Some(old), Some(new)) => only_grew(&old, &new),
-                        (None, Some(_)) => true,
-                        _ => false,
-                    };
-                    if !grown {
-                        ledger.forget_stream(&stream);
-                    }
-                    index == 0 && event.old_value().is_none()
-                }
-                KeyKind::LegacyEvent { stream, .. } => {
-                    ledger.forget_stream(&stream);
-                    true
-                }
-                KeyKind::Unknown => true,
-                KeyKind::Snapshot { .. } | KeyKind::Sequence | KeyKind::LegacySequence | KeyKind::NotOurs => false,
-            },
-        };
-        if rescan {
-            ledger.rescan();
-        }
+        let (key, old, new) = (event.key(), event.old_value(), event.new_value());
+        ledger.notice(OutsideWrite { key: key.as_deref(), old: old.as_deref(), new: new.as_deref() });
     });
     notify_change();
-}
-
-/// Whether segment text `new` is `old` with lines added (the header, which
-/// holds the checksum and end hash, aside).
-fn only_grew(old: &str, new: &str) -> bool {
-    match (old.split_once('\n'), new.split_once('\n')) {
-        (Some((_, old_body)), Some((_, new_body))) => new_body.starts_with(old_body),
-        _ => false,
-    }
 }
 
 fn listen_to_other_tabs() {

@@ -18,7 +18,8 @@ pub fn StorageMeter(ui: Ui) -> impl IntoView {
         <footer class="storage" role="status">
             {move || match status.get() {
                 Err(error) => view! { <p class="damaged">{format!("Storage can't be measured: {error}")}</p> }.into_any(),
-                Ok(s) => {
+                Ok(None) => ().into_any(),
+                Ok(Some(s)) => {
                     let near = s.fraction_used() >= WARN_AT;
                     // Per mille, from integers: one decimal of a percentage.
                     let permille = s.used_units.saturating_mul(1000) / s.quota_units.max(1);

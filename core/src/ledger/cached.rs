@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::domain::{AccountId, AccountState, BankAccount, Event, Money, Owner, Version};
 use crate::encoding::parse_decimal;
-use crate::store::{ChainHash, CommandId, Envelope, Snapshot};
+use crate::store::{ChainHash, CommandId, Envelope, Snapshot, Tip};
 
 /// How many events before a snapshot its command ids are kept in it: a
 /// command sent again soon after is still recognised without a full load.
@@ -102,6 +102,11 @@ impl Cached {
             payload.push_str(&format!("\n{command} {version}"));
         }
         Some(Snapshot { version, head: self.head, payload })
+    }
+
+    /// Where a reader of the stream stands after this account's events.
+    pub(super) fn tip(&self) -> Tip {
+        Tip { account: self.account.clone(), hash: self.head }
     }
 
     /// Whether the timeline and command ids reach back to the first event.

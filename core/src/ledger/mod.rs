@@ -32,7 +32,7 @@ pub use wire::{Heard, TabMessage, PROTOCOL};
 use crate::clock::{Clock, IdGenerator};
 use crate::domain::projection::AccountsOverview;
 use crate::domain::{AccountId, AccountState, Event, Money, Version};
-use crate::store::{ChainHash, Damage, Envelope, EventStore, StoreError, StreamList};
+use crate::store::{Damage, Envelope, EventStore, StoreError, StreamList, Tip};
 
 /// How often a command is tried when other writers keep moving the stream.
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -120,10 +120,7 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
     /// The account's events with their envelopes, oldest first, checked as
     /// a load is.
     pub fn history(&self, id: &AccountId) -> Result<Vec<Envelope>, LedgerError> {
-        let history = self.store.read(id, Version::EMPTY)?;
-        let mut cached = Cached::new(id);
-        self.replay(&mut cached, &history)?;
-        Ok(history)
+        Ok(self.store.read_from(id, &mut Tip::new(id), None)?)
     }
 
     /// At most `max` envelopes after version `after`: one page of history,
@@ -223,50 +220,23 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
     }
 
     /// Brings `cached` up to date with the store: reads only the events past
-    /// its version, or everything again if the stream was cut short under us.
+    /// its version, or everything again if the stream was cut short under
+    /// us. The store admits each to the stream (see [`crate::store::Tip`]):
+    /// a history that is damaged or foreign changes nothing here.
     fn catch_up(&self, cached: &mut Cached) -> Result<(), LedgerError> {
         let id = cached.account.id().clone();
-        let new = match self.store.read(&id, cached.account.version()) {
+        let mut tip = cached.tip();
+        let new = match self.store.read_from(&id, &mut tip, None) {
             Ok(new) => new,
             Err(StoreError::Conflict { .. }) => {
-                *cached = Cached::new(&id);
-                self.store.read(&id, Version::EMPTY)?
+                let fresh = Cached::new(&id);
+                let new = self.store.read_from(&id, &mut fresh.tip(), None)?;
+                *cached = fresh;
+                new
             }
             Err(error) => return Err(error.into()),
         };
-        let Some(first) = new.first() else {
-            return Ok(());
-        };
-        self.joins(cached, first)?;
-        let mut next = cached.clone();
-        self.replay(&mut next, &new)?;
-        *cached = next;
-        Ok(())
-    }
-
-    /// The store checks the links between the events it reads; this checks
-    /// that `first` joins them to what `cached` has seen.
-    fn joins(&self, cached: &Cached, first: &Envelope) -> Result<(), LedgerError> {
-        if ChainHash::link(&cached.head, cached.account.id(), first) == first.hash {
-            return Ok(());
-        }
-        let reason = format!("version {}: the hash chain is broken, an event before it was changed", first.version);
-        Err(StoreError::Corrupt { key: self.store.location(cached.account.id(), first.version), reason }.into())
-    }
-
-    /// Applies `envelopes` (whose hash links the store has checked) to
-    /// `cached`, refusing any event that the account's rules could not have
-    /// produced: such a history is damaged or foreign, and nothing is derived
-    /// from it.
-    fn replay(&self, cached: &mut Cached, envelopes: &[Envelope]) -> Result<(), LedgerError> {
-        for envelope in envelopes {
-            let id = cached.account.id();
-            let damaged = |reason: String| -> LedgerError {
-                StoreError::Corrupt { key: self.store.location(id, envelope.version), reason }.into()
-            };
-            if let Err(rule) = cached.account.check(&envelope.event) {
-                return Err(damaged(format!("version {}: this event breaks the account's rules: {rule}", envelope.version)));
-            }
+        for envelope in &new {
             cached.apply(envelope);
         }
         Ok(())

@@ -1,8 +1,8 @@
-//! The storage governor's view: how full storage is.
+//! The ledger and its storage: how full it is, and what others wrote to it.
 
 use super::{Ledger, LedgerError};
 use crate::clock::{Clock, IdGenerator};
-use crate::store::{KeyValue, KvStore};
+use crate::store::{EventStore, Migration, OutsideWrite};
 
 /// How full storage is: `storage_status()` in the JS API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -26,15 +26,43 @@ impl StorageStatus {
 /// there is anything to measure.
 const TYPICAL_EVENT_UNITS: u64 = 40;
 
-impl<K: KeyValue, C: Clock, G: IdGenerator> Ledger<KvStore<K>, C, G> {
-    /// What the ledger uses of the storage quota, and about how many more
-    /// events fit.
-    pub fn storage_status(&mut self) -> Result<StorageStatus, LedgerError> {
-        let usage = self.store.usage()?;
+impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
+    /// What the ledger uses of its store's room, and about how many more
+    /// events fit; `None` for a store without a limit to speak of.
+    pub fn storage_status(&mut self) -> Result<Option<StorageStatus>, LedgerError> {
+        let Some(usage) = self.store.usage()? else { return Ok(None) };
         let events: u64 = self.accounts()?.accounts.accounts.iter().map(|a| a.version.get()).sum();
         let used_units = u64::try_from(usage.used_units).unwrap_or(u64::MAX);
         let quota_units = u64::try_from(usage.quota_units).unwrap_or(u64::MAX);
         let per_event = used_units.checked_div(events).unwrap_or(TYPICAL_EVENT_UNITS).max(1);
-        Ok(StorageStatus { used_units, quota_units, events, est_events_left: quota_units.saturating_sub(used_units) / per_event })
+        let est_events_left = quota_units.saturating_sub(used_units) / per_event;
+        Ok(Some(StorageStatus { used_units, quota_units, events, est_events_left }))
+    }
+
+    /// Whether storage is far from full (under half the room it has shown):
+    /// a write refused for room now is worth trying again a moment later.
+    pub fn far_from_full(&mut self) -> bool {
+        matches!(self.store.usage(), Ok(Some(usage)) if usage.used_units < usage.quota_units / 2)
+    }
+
+    /// Another writer changed the storage: forgets what it made stale.
+    pub fn notice(&mut self, write: OutsideWrite<'_>) {
+        let stale = self.store.noticed(write);
+        if stale.everything {
+            self.forget();
+        }
+        if let Some(stream) = &stale.stream {
+            self.forget_stream(stream);
+        }
+        if stale.list {
+            self.rescan();
+        }
+    }
+
+    /// This ledger becomes the one writer of its storage: everything cached
+    /// is read afresh, and data of earlier formats is brought up to date.
+    pub fn become_writer(&mut self) -> Result<Migration, LedgerError> {
+        self.forget();
+        Ok(self.store.become_writer()?)
     }
 }

@@ -6,7 +6,7 @@
 use super::cached::Cached;
 use super::{Ledger, LedgerError};
 use crate::clock::{Clock, IdGenerator};
-use crate::domain::AccountId;
+use crate::domain::{AccountId, Version};
 use crate::store::{Damage, EventStore, StoreError};
 
 impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
@@ -20,22 +20,19 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
     /// snapshot's payload. `Ok(false)` when they do not: the snapshot was
     /// changed, and nothing of it is kept (see [`Ledger::vouch`]).
     pub(super) fn complete(&self, cached: &mut Cached) -> Result<bool, LedgerError> {
-        const PAGE: usize = 1024;
+        const PAGE: u64 = 1024;
         if cached.is_complete() {
             return Ok(true);
         }
         let id = cached.account.id().clone();
         let base = cached.base;
         let mut earlier = Cached::new(&id);
+        let mut tip = earlier.tip();
         while earlier.account.version() < base {
-            let left = usize::try_from(base.get() - earlier.account.version().get()).unwrap_or(PAGE).min(PAGE);
-            let page = self.store.read_page(&id, earlier.account.version(), left)?;
-            let Some(first) = page.first() else {
-                let reason = format!("events are missing: the snapshot has seen version {base}");
-                return Err(StoreError::Corrupt { key: self.store.location(&id, base), reason }.into());
-            };
-            self.joins(&earlier, first)?;
-            self.replay(&mut earlier, &page)?;
+            let until = Version::new(earlier.account.version().get().saturating_add(PAGE).min(base.get()));
+            for envelope in &self.store.read_from(&id, &mut tip, Some(until))? {
+                earlier.apply(envelope);
+            }
         }
         if earlier.snapshot() != cached.loaded_from {
             return Ok(false);

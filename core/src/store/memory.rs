@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{ChainHash, Envelope, EventStore, NewEvent, Sequence, Snapshot, StoreError, StreamList};
+use super::{read_admitted, ChainHash, Envelope, EventStore, NewEvent, Sequence, Snapshot, StoreError, StreamList, Tip};
 use crate::domain::{AccountId, ExpectedVersion, Version};
 
 #[derive(Clone, Debug, Default)]
@@ -67,8 +67,8 @@ impl EventStore for MemoryStore {
         Ok(StreamList { ids: self.streams.keys().cloned().collect(), damaged: Vec::new() })
     }
 
-    fn location(&self, stream: &AccountId, version: Version) -> String {
-        format!("memory/{stream}/{version}")
+    fn read_from(&self, stream: &AccountId, tip: &mut Tip, until: Option<Version>) -> Result<Vec<Envelope>, StoreError> {
+        read_admitted(self, stream, tip, until, |version| location(stream, version))
     }
 
     fn import(&mut self, batches: Vec<(AccountId, Version, Vec<Envelope>)>) -> Result<(), StoreError> {
@@ -83,7 +83,7 @@ impl EventStore for MemoryStore {
                 version = version.next();
                 if envelope.version != version || ChainHash::link(&previous, stream, envelope) != envelope.hash {
                     let reason = format!("version {}: does not continue the stream", envelope.version);
-                    return Err(StoreError::Corrupt { key: self.location(stream, envelope.version), reason });
+                    return Err(StoreError::Corrupt { key: location(stream, envelope.version), reason });
                 }
                 previous = envelope.hash;
             }
@@ -108,4 +108,9 @@ impl EventStore for MemoryStore {
         self.snapshots.insert(stream.clone(), snapshot.clone());
         Ok(())
     }
+}
+
+/// Where a memory store says an event is kept, for errors that name it.
+fn location(stream: &AccountId, version: Version) -> String {
+    format!("memory/{stream}/{version}")
 }

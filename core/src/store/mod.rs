@@ -13,6 +13,7 @@ mod memory;
 pub mod segment;
 mod short_id;
 mod snapshot;
+mod tip;
 
 use crate::domain::{AccountId, ExpectedVersion, Version};
 
@@ -26,6 +27,8 @@ pub use legacy::decode_record;
 pub use legacy::LEGACY_SCHEMA;
 pub use memory::MemoryStore;
 pub use snapshot::Snapshot;
+pub(crate) use tip::read_admitted;
+pub use tip::Tip;
 
 /// The schema every event is written with today (format 2, segment.rs).
 pub const SCHEMA_VERSION: u32 = segment::FORMAT;
@@ -62,9 +65,12 @@ pub trait EventStore {
     /// the store's keys could not be understood (it is reported, never touched).
     fn streams(&self) -> Result<StreamList, StoreError>;
 
-    /// Where the event at `version` of `stream` is kept (a storage key), for
-    /// errors that must name it.
-    fn location(&self, stream: &AccountId, version: Version) -> String;
+    /// The events after `tip` (up to `until`, every one of which must be
+    /// there, or else to the end), each admitted to `tip` in turn
+    /// ([`Tip::admit`]): they must continue it, link to its hash and obey
+    /// the account's rules. An event that does not is `Corrupt`, naming
+    /// where it is kept; `tip` then stays where it was.
+    fn read_from(&self, stream: &AccountId, tip: &mut Tip, until: Option<Version>) -> Result<Vec<Envelope>, StoreError>;
 
     /// The stream's latest snapshot, if the store keeps one and it agrees
     /// with the stored events it covers (its head is the chain hash at its
@@ -94,6 +100,46 @@ pub trait EventStore {
     fn save_snapshot(&mut self, _stream: &AccountId, _snapshot: &Snapshot) -> Result<(), StoreError> {
         Ok(())
     }
+
+    /// How much of its room the store uses, where it has a limit to speak of.
+    fn usage(&mut self) -> Result<Option<Usage>, StoreError> {
+        Ok(None)
+    }
+
+    /// Another writer changed the storage under this store: what must be
+    /// read again. A store that can't tell says everything.
+    fn noticed(&mut self, _write: OutsideWrite<'_>) -> Stale {
+        Stale { everything: true, list: true, stream: None }
+    }
+
+    /// This store becomes the one writer of its storage (in the browser:
+    /// this tab becomes the writing tab). It forgets what it kept of the
+    /// storage, which others wrote until now, and brings data of earlier
+    /// formats up to date.
+    fn become_writer(&mut self) -> Result<Migration, StoreError> {
+        Ok(Migration::default())
+    }
+}
+
+/// A write to the storage under a store that another writer made (in the
+/// browser: another tab's, as its `storage` event reports it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutsideWrite<'a> {
+    /// The key written; `None` when all of storage was cleared.
+    pub key: Option<&'a str>,
+    pub old: Option<&'a str>,
+    pub new: Option<&'a str>,
+}
+
+/// What a ledger must read again after an [`OutsideWrite`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stale {
+    /// Anything cached may be out of date.
+    pub everything: bool,
+    /// The list of streams may have changed.
+    pub list: bool,
+    /// This stream changed in a way its cached state can't follow.
+    pub stream: Option<AccountId>,
 }
 
 /// What [`EventStore::streams`] found.

@@ -20,8 +20,8 @@ use crate::clock::{Clock, IdGenerator};
 use crate::domain::{AccountId, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, Version};
 use crate::ledger::LedgerError;
 use crate::store::{
-    ChainHash, CommandId, Damage, Envelope, EventId, EventStore, KeyValue, KvError, NewEvent, Sequence, StoreError, StreamList,
-    Timestamp, SCHEMA_VERSION,
+    read_admitted, ChainHash, CommandId, Damage, Envelope, EventId, EventStore, KeyValue, KvError, NewEvent, Sequence,
+    StoreError, StreamList, Timestamp, Tip, SCHEMA_VERSION,
 };
 
 /// One element of a stream's array.
@@ -221,8 +221,8 @@ impl<K: KeyValue> EventStore for NaiveStore<K> {
         Ok(StreamList { ids, damaged })
     }
 
-    fn location(&self, stream: &AccountId, _version: Version) -> String {
-        self.key(stream)
+    fn read_from(&self, stream: &AccountId, tip: &mut Tip, until: Option<Version>) -> Result<Vec<Envelope>, StoreError> {
+        read_admitted(self, stream, tip, until, |_| self.key(stream))
     }
 }
 

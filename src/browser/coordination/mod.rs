@@ -194,15 +194,9 @@ async fn take_over(announce: bool) {
     };
     handover::settle(&kv).await;
     handover::open(&mut kv, new_command_id().as_str());
-    let _ = with_ledger(|ledger| {
-        ledger.forget();
-        ledger.store_mut().forget_reservation();
-        ledger.store().kv().forget_usage();
-        if let Err(error) = ledger.store_mut().migrate() {
-            web_sys::console::warn_1(&format!("format 1 data was not migrated yet: {error}").into());
-        }
-        Ok(())
-    });
+    if let Err(error) = with_ledger(|ledger| ledger.become_writer()) {
+        web_sys::console::warn_1(&format!("format 1 data was not migrated yet: {error}").into());
+    }
     ROLE.with(|r| r.set(Role::Leader));
     if announce {
         post(&Message::Leader);
@@ -313,7 +307,7 @@ pub fn execute_here(
 /// write (QuotaExceededError) that it takes in a later task.
 fn refused_for_room_by_chance(outcome: &Result<AccountState, LedgerError>) -> bool {
     matches!(outcome, Err(LedgerError::Store(StoreError::Full)))
-        && with_ledger(|ledger| Ok(ledger.store_mut().far_from_full())).unwrap_or(false)
+        && with_ledger(|ledger| Ok(ledger.far_from_full())).unwrap_or(false)
 }
 
 /// Runs `command` in this tab, which writes; a refusal for room far from

@@ -7,6 +7,7 @@
 
 mod import;
 mod migration;
+mod outside;
 mod read;
 mod scan;
 mod sequence;
@@ -16,7 +17,8 @@ mod snapshots;
 
 use super::segment::{encode_line, encode_segment, first_of, segment_of, Segment, SEGMENT_LEN};
 use super::{
-    ChainHash, Envelope, EventStore, KeyValue, Keys, KvError, NewEvent, Sequence, Snapshot, StoreError, StreamList, Timestamp,
+    read_admitted, ChainHash, Envelope, EventStore, KeyValue, Keys, KvError, NewEvent, OutsideWrite, Sequence, Snapshot, Stale,
+    StoreError, StreamList, Timestamp, Tip,
 };
 use crate::domain::{AccountId, ExpectedVersion, Version};
 use std::cell::RefCell;
@@ -95,7 +97,7 @@ impl<K: KeyValue> KvStore<K> {
 
     /// Forgets the block of sequence numbers this store reserved: for when
     /// storage was cleared behind its back.
-    pub fn forget_reservation(&mut self) {
+    pub(crate) fn forget_reservation(&mut self) {
         self.reserved.set(None);
     }
 
@@ -121,10 +123,16 @@ impl<K: KeyValue> KvStore<K> {
         Ok(Usage { used_units, quota_units })
     }
 
-    /// Whether storage is far from full (under half the quota it has shown):
-    /// a write refused for room now is worth trying again a moment later.
-    pub fn far_from_full(&mut self) -> bool {
-        self.usage().is_ok_and(|u| u.used_units < u.quota_units / 2)
+    /// Where the event at `version` of `stream` is kept: its segment, or its
+    /// format 1 record while that is still there.
+    fn location(&self, stream: &AccountId, version: Version) -> String {
+        let key = self.keys.segment(stream, segment_of(version));
+        match self.kv.get(&key) {
+            Ok(None) if self.kv.get(&self.keys.legacy_event(stream, version)).is_ok_and(|v| v.is_some()) => {
+                self.keys.legacy_event(stream, version)
+            }
+            _ => key,
+        }
     }
 
     fn note_full(&mut self, error: &KvError) {
@@ -332,14 +340,8 @@ impl<K: KeyValue> EventStore for KvStore<K> {
         self.scan()
     }
 
-    fn location(&self, stream: &AccountId, version: Version) -> String {
-        let key = self.keys.segment(stream, segment_of(version));
-        match self.kv.get(&key) {
-            Ok(None) if self.kv.get(&self.keys.legacy_event(stream, version)).is_ok_and(|v| v.is_some()) => {
-                self.keys.legacy_event(stream, version)
-            }
-            _ => key,
-        }
+    fn read_from(&self, stream: &AccountId, tip: &mut Tip, until: Option<Version>) -> Result<Vec<Envelope>, StoreError> {
+        read_admitted(self, stream, tip, until, |version| self.location(stream, version))
     }
 
     fn snapshot(&self, stream: &AccountId) -> Result<Option<Snapshot>, StoreError> {
@@ -352,6 +354,20 @@ impl<K: KeyValue> EventStore for KvStore<K> {
 
     fn import(&mut self, batches: Vec<(AccountId, Version, Vec<Envelope>)>) -> Result<(), StoreError> {
         self.import_batches(batches)
+    }
+
+    fn usage(&mut self) -> Result<Option<Usage>, StoreError> {
+        self.usage().map(Some)
+    }
+
+    fn noticed(&mut self, write: OutsideWrite<'_>) -> Stale {
+        self.notice_write(write)
+    }
+
+    fn become_writer(&mut self) -> Result<Migration, StoreError> {
+        self.forget_reservation();
+        self.kv.recount();
+        self.migrate()
     }
 
     fn save_snapshot(&mut self, stream: &AccountId, snapshot: &Snapshot) -> Result<(), StoreError> {

@@ -19,10 +19,9 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::browser::{self, with_ledger, BrowserLedger};
 use crate::{
-    AccountId, AccountState, Command, CommandId, Event, EventId, Kind, LedgerError, Money, Overview, Owner, Sequence, StoreError,
-    Timestamp, Version, KINDS,
+    AccountId, AccountState, AppLedger, BrowserLedger, Command, CommandId, CommandRequest, Event, EventId, Kind, LedgerError,
+    Money, Overview, Owner, Sequence, StoreError, Timestamp, Version, KINDS,
 };
 
 /// A rejection, as the JS caller will see it.
@@ -76,6 +75,12 @@ impl ApiError {
 }
 
 type ApiResult = Result<JsValue, JsValue>;
+
+/// Runs `f` on the page's ledger (opened by the first call, when the app
+/// has not opened it yet).
+fn with_ledger<T>(f: impl FnOnce(&mut AppLedger) -> Result<T, LedgerError>) -> Result<T, LedgerError> {
+    BrowserLedger::page()?.with(f)
+}
 
 fn respond(result: Result<JsValue, ApiError>) -> ApiResult {
     result.map_err(ApiError::into_js)
@@ -232,14 +237,16 @@ pub fn execute(id: JsValue, command: JsValue) -> js_sys::Promise {
     };
     let answer = |state: Result<AccountState, LedgerError>| respond(state.map_err(ApiError::Ledger).and_then(|s| to_js(&s)));
     let parsed = parse_id(&id).and_then(|id| Ok((id, parse_command(&command)?)));
-    let (id, (command, command_id)) = match parsed {
+    let page = BrowserLedger::page().map_err(ApiError::Ledger);
+    let (page, (id, (command, command_id))) = match page.and_then(|page| Ok((page, parsed?))) {
         Ok(parsed) => parsed,
         Err(error) => return settle(Err(error.into_js())),
     };
-    if let Some(outcome) = browser::execute_here(&id, &command, command_id.as_ref()) {
+    let request = CommandRequest::new(id, command).with_command_id(command_id);
+    if let Some(outcome) = page.execute_here(&request) {
         return settle(answer(outcome));
     }
-    wasm_bindgen_futures::future_to_promise(async move { answer(browser::execute(id, command, command_id).await) })
+    wasm_bindgen_futures::future_to_promise(async move { answer(page.execute(request).await) })
 }
 
 /// The whole ledger as NDJSON text: a header line (format, version,
@@ -267,7 +274,7 @@ pub fn import_ledger(text: JsValue, account: JsValue) -> ApiResult {
             true => None,
             false => Some(parse_id(&account)?),
         };
-        to_js(&browser::change_here(|ledger| ledger.import(&text, account.as_ref()))?)
+        to_js(&BrowserLedger::page()?.change_here(|ledger| ledger.import(&text, account.as_ref()))?)
     })())
 }
 
@@ -339,7 +346,7 @@ pub fn history(id: JsValue) -> ApiResult {
 
 /// The overview from a fresh scan of storage: a script asking for it may have
 /// changed storage itself, which no `storage` event reports to its own page.
-fn fresh_overview(ledger: &mut BrowserLedger) -> Result<Overview, LedgerError> {
+fn fresh_overview(ledger: &mut AppLedger) -> Result<Overview, LedgerError> {
     ledger.rescan();
     ledger.accounts()
 }
@@ -374,7 +381,7 @@ pub fn account_at(id: JsValue, version: JsValue) -> ApiResult {
     respond((|| {
         let id = parse_id(&id)?;
         let version = parse_version(&version)?;
-        match with_ledger(|ledger| ledger.account_at(&id, version))? {
+        match with_ledger(|ledger| ledger.account_at(&id, Version::new(version)))? {
             Some(state) => to_js(&state),
             None => Ok(JsValue::NULL),
         }

@@ -6,7 +6,7 @@
 fn main() {
     console_error_panic_hook::set_once();
     #[cfg(not(feature = "bench"))]
-    leptos::mount::mount_to_body(bank_ledger::ui::App);
+    leptos::mount::mount_to_body(bank_ledger::App);
     #[cfg(feature = "bench")]
     bank_ledger::bench::link();
 }

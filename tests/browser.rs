@@ -9,8 +9,8 @@ mod support;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use bank_ledger::browser::{open_ledger, LocalStorageKv, NAMESPACE};
 use bank_ledger::{js_api, EventStore, ExpectedVersion, KvStore, StoreError, Version};
+use bank_ledger::{open_ledger, LocalStorageKv, NAMESPACE};
 use ledger_core::testing::FailingKv;
 use support::*;
 use wasm_bindgen::{JsCast, JsValue};

@@ -61,7 +61,7 @@ fn unknown_accounts_read_as_nothing() {
     let mut ledger = ledger(MemoryStore::new());
     assert_eq!(ledger.account(&id("nobody")).unwrap(), None);
     assert_eq!(ledger.events(&id("nobody")).unwrap(), vec![]);
-    assert_eq!(ledger.account_at(&id("nobody"), 0).unwrap(), None);
+    assert_eq!(ledger.account_at(&id("nobody"), Version::new(0)).unwrap(), None);
 }
 
 #[test]
@@ -71,14 +71,14 @@ fn time_travel_and_invalid_versions() {
     for command in [open("Alice", "1000.00"), deposit("500.00"), withdraw("200.00")] {
         ledger.execute(&request(&acc, &command)).unwrap();
     }
-    assert_eq!(ledger.account_at(&acc, 0).unwrap(), None);
-    assert_eq!(ledger.account_at(&acc, 2).unwrap(), Some(state("acc-001", "Alice", "1500.00", 2)));
-    assert_eq!(ledger.account_at(&acc, 3).unwrap(), Some(state("acc-001", "Alice", "1300.00", 3)));
+    assert_eq!(ledger.account_at(&acc, Version::new(0)).unwrap(), None);
+    assert_eq!(ledger.account_at(&acc, Version::new(2)).unwrap(), Some(state("acc-001", "Alice", "1500.00", 2)));
+    assert_eq!(ledger.account_at(&acc, Version::new(3)).unwrap(), Some(state("acc-001", "Alice", "1300.00", 3)));
     assert_eq!(
-        ledger.account_at(&acc, 4),
+        ledger.account_at(&acc, Version::new(4)),
         Err(LedgerError::InvalidVersion { id: acc.clone(), requested: 4, current: Version::new(3) })
     );
-    assert_eq!(ledger.account_at(&id("nobody"), 1).unwrap_err().code(), "InvalidVersion");
+    assert_eq!(ledger.account_at(&id("nobody"), Version::new(1)).unwrap_err().code(), "InvalidVersion");
 }
 
 #[test]
@@ -381,7 +381,7 @@ proptest! {
             let timeline: Vec<Money> = balance_timeline(&acc, &events).into_iter().map(|(_, m)| m).collect();
             prop_assert_eq!(ledger.balances(&acc).unwrap(), timeline);
             for version in 0..=events.len() as u64 {
-                prop_assert_eq!(ledger.account_at(&acc, version).unwrap(), state_at(&acc, &events, Version::new(version)));
+                prop_assert_eq!(ledger.account_at(&acc, Version::new(version)).unwrap(), state_at(&acc, &events, Version::new(version)));
             }
         }
     }
@@ -463,12 +463,12 @@ fn a_load_starts_from_the_latest_snapshot() {
     fresh.execute(&request(&id("acc"), &deposit("1.00"))).unwrap();
     assert_eq!(fresh.store().events_read.get(), 300, "a command reads nothing more");
     // So time travel before the snapshot and the chart need no more reads.
-    assert_eq!(fresh.account_at(&id("acc"), 150).unwrap().unwrap().balance, money("149.00"));
+    assert_eq!(fresh.account_at(&id("acc"), Version::new(150)).unwrap().unwrap().balance, money("149.00"));
     assert_eq!(fresh.balances(&id("acc")).unwrap().len(), 302);
     assert_eq!(fresh.store().events_read.get(), 300);
     // Another load: time travel reads what is behind it, once.
     let mut other = reopen(&shared);
-    assert_eq!(other.account_at(&id("acc"), 150).unwrap().unwrap().balance, money("149.00"));
+    assert_eq!(other.account_at(&id("acc"), Version::new(150)).unwrap().unwrap().balance, money("149.00"));
     assert_eq!(other.balances(&id("acc")).unwrap().len(), 302);
     assert_eq!(other.store().events_read.get(), 302);
 }

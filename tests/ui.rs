@@ -4,9 +4,8 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use bank_ledger::browser::LocalStorageKv;
 use bank_ledger::js_api;
-use bank_ledger::ui::App;
+use bank_ledger::{App, BrowserLedger, LocalStorageKv};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -288,12 +287,14 @@ async fn an_owner_with_a_direction_override_cannot_reorder_the_history_line() {
     let new = NewEvent { event_id: EventId::parse("e-1").unwrap(), recorded_at: Timestamp(1), command_id: None, event };
     let mut store = KvStore::new(LocalStorageKv::open().unwrap(), "ledger");
     store.append(&bank_ledger::AccountId::parse("rlo").unwrap(), ExpectedVersion(Version::EMPTY), vec![new]).unwrap();
-    bank_ledger::browser::with_ledger(|ledger| {
-        ledger.rescan();
-        Ok(())
-    })
-    .unwrap();
-    bank_ledger::browser::notify_change();
+    let ledger = BrowserLedger::page().unwrap();
+    ledger
+        .with(|ledger| {
+            ledger.rescan();
+            Ok(())
+        })
+        .unwrap();
+    ledger.changed();
     web_sys::window().unwrap().location().set_hash("#/accounts/rlo").unwrap();
     settle().await;
     assert_eq!(page.text(".summary .owner bdi"), owner);

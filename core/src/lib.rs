@@ -34,9 +34,13 @@ pub use store::{
 // The service the edges call, and what it answers.
 pub use clock::{Clock, IdGenerator};
 pub use ledger::{
-    CommandRequest, Heard, ImportReport, Ledger, LedgerError, Overview, StorageStatus, TabMessage, Verification, MAX_ATTEMPTS,
-    PROTOCOL, SNAPSHOT_EVERY,
+    CommandRequest, ImportReport, Ledger, LedgerError, Overview, StorageStatus, Verification, MAX_ATTEMPTS, SNAPSHOT_EVERY,
 };
+
+// Errors as variant and fields, and the small encodings every text form
+// shares: for forms outside the core (the browser's tab messages).
+pub use coded::{Coded, Field, FieldReader, FieldWriter};
+pub use encoding::{checksum, escape_line, parse_decimal, unescape_line};
 
 // Files: the export, the statement, and the original server's event list.
 pub use export::{

@@ -8,17 +8,20 @@ use super::balance_chart::BalanceChart;
 use super::download::{download, today};
 use super::format::money;
 use super::history_table::HistoryTable;
-use super::state::{selected, Selected, Ui};
+use super::state::{page_ledger, Selected, Ui};
 use super::time_travel::TimeTravel;
-use crate::browser::with_ledger;
 use crate::AccountId;
 
+/// The selected account, a note that it does not exist or is damaged, or
+/// a welcome when nothing is selected.
 #[component]
-pub fn AccountPanel(ui: Ui) -> impl IntoView {
-    let selected = selected(ui);
+pub fn AccountPanel(
+    /// The page's state: the selected account as last read.
+    ui: Ui,
+) -> impl IntoView {
     view! {
         <section class="card account" aria-live="polite">
-            {move || match (ui.selected.get(), selected.get()) {
+            {move || match (ui.selected.get(), ui.account.get()) {
                 (Some(id), Some(Ok(Some(account)))) => view! { <Account ui id account/> }.into_any(),
                 (Some(id), Some(Ok(None))) => view! {
                     <h2>{format!("No account {id}")}</h2>
@@ -46,18 +49,33 @@ pub fn AccountPanel(ui: Ui) -> impl IntoView {
     }
 }
 
+/// One account: its state now or at the version travelled to, the amount
+/// form, time travel, the chart, the history and the statement.
 #[component]
-fn Account(ui: Ui, id: AccountId, account: Selected) -> impl IntoView {
+fn Account(
+    /// The page's state.
+    ui: Ui,
+    /// The account shown.
+    id: AccountId,
+    /// Its state and timeline as last read.
+    account: Selected,
+) -> impl IntoView {
     let Selected { state, balances } = account;
-    let now = state.version.get();
+    let now = state.version;
     let balances = Signal::stored(balances);
     let current = Signal::stored(now);
     let upto = Signal::derive(move || ui.travel.get().unwrap_or(now));
     // Time travel asks the ledger, which answers from its cached timeline.
-    let as_of = {
+    let ledger = page_ledger();
+    let as_of = RwSignal::new(None);
+    {
         let id = id.clone();
-        Memo::new(move |_| ui.travel.get().map(|version| with_ledger(|ledger| ledger.account_at(&id, version))))
-    };
+        Effect::new(move |_| {
+            let travel = ui.travel.get();
+            let read = |version| ledger.get().and_then(|ledger| ledger.with(|l| l.account_at(&id, version)));
+            as_of.set(travel.map(read));
+        });
+    }
     let shown = move || match as_of.get() {
         None => Some(state.clone()),
         Some(Ok(past)) => past,
@@ -73,7 +91,7 @@ fn Account(ui: Ui, id: AccountId, account: Selected) -> impl IntoView {
                 <dl class="summary">
                     <div><dt>"Owner"</dt><dd class="owner"><bdi>{s.owner.to_string()}</bdi></dd></div>
                     <div><dt>"Balance"</dt><dd class="balance">{money(s.balance)}</dd></div>
-                    <div><dt>"Version"</dt><dd class="version">{s.version.get()}</dd></div>
+                    <div><dt>"Version"</dt><dd class="version">{s.version.to_string()}</dd></div>
                 </dl>
             }
             .into_any(),
@@ -87,7 +105,8 @@ fn Account(ui: Ui, id: AccountId, account: Selected) -> impl IntoView {
         <BalanceChart balances marker=Signal::derive(move || ui.travel.get()) label=chart_label/>
         <HistoryTable ui id=id.clone() upto balances/>
         <button type="button" class="quiet" on:click=move |_| {
-            let saved = with_ledger(|ledger| ledger.history(&statement_id)).map_err(|e| e.to_string()).and_then(|history| {
+            let history = ledger.get().and_then(|ledger| ledger.with(|ledger| ledger.history(&statement_id)));
+            let saved = history.map_err(|e| e.to_string()).and_then(|history| {
                 let csv = crate::statement_csv(&statement_id, &history);
                 download(&format!("statement-{statement_id}-{}.csv", today()), "text/csv", &csv)
             });

@@ -3,16 +3,20 @@
 use leptos::prelude::*;
 
 use super::format::money;
-use super::state::{hash_for, overview, Ui};
+use super::state::{hash_for, Ui};
 use crate::Money;
 
+/// Every account with its owner and balance, linked to its page, the
+/// total, and the stored data that can't be read.
 #[component]
-pub fn AccountsList(ui: Ui) -> impl IntoView {
-    let overview = overview(ui);
+pub fn AccountsList(
+    /// The page's state: the overview shown, the selection marked.
+    ui: Ui,
+) -> impl IntoView {
     view! {
         <section class="card accounts" aria-labelledby="accounts-title">
             <h2 id="accounts-title">"Accounts"</h2>
-            {move || match overview.get() {
+            {move || match ui.overview.get() {
                 Err(error) => view! { <p class="damaged">{format!("The accounts can't be read: {error}")}</p> }.into_any(),
                 Ok(overview) if overview.accounts.accounts.is_empty() && overview.damaged.is_empty() => {
                     view! { <p class="muted">"No accounts yet."</p> }.into_any()

@@ -2,12 +2,11 @@
 
 use leptos::prelude::*;
 
-use super::field::Field;
-use super::state::Ui;
 use leptos::task::spawn_local;
 
-use crate::browser::{execute, new_command_id};
-use crate::{AccountId, Command, CommandId, DomainError, LedgerError, Money};
+use super::field::Field;
+use super::state::{page_ledger, Ui};
+use crate::{new_command_id, AccountId, Command, CommandId, CommandRequest, DomainError, LedgerError, Money};
 
 #[derive(Clone, Copy)]
 enum Action {
@@ -15,9 +14,18 @@ enum Action {
     Withdraw,
 }
 
-/// `disabled` while looking at an earlier version: commands change now.
+/// An amount and two buttons: Deposit and Withdraw.
 #[component]
-pub fn AmountForm(ui: Ui, id: AccountId, #[prop(into)] disabled: Signal<bool>) -> impl IntoView {
+pub fn AmountForm(
+    /// The page's state: a done command's new state is shown at once.
+    ui: Ui,
+    /// The account the commands go to.
+    id: AccountId,
+    /// While looking at an earlier version: commands change now.
+    #[prop(into)]
+    disabled: Signal<bool>,
+) -> impl IntoView {
+    let ledger = page_ledger();
     let amount = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     // A command whose outcome is unknown (the writing tab did not answer),
@@ -42,16 +50,21 @@ pub fn AmountForm(ui: Ui, id: AccountId, #[prop(into)] disabled: Signal<bool>) -
             Some((before, command_id)) if before == command => command_id,
             _ => new_command_id(),
         };
+        let ledger = match ledger.get() {
+            Ok(ledger) => ledger,
+            Err(problem) => return ui.reject(&problem),
+        };
         busy.set(true);
         spawn_local(async move {
-            let outcome = execute(id, command.clone(), Some(command_id.clone())).await;
+            let request = CommandRequest::new(id, command.clone()).with_command_id(Some(command_id.clone()));
+            let outcome = ledger.execute(request).await;
             busy.try_set(false);
             unsure.try_set_value(None);
             match outcome {
-                Ok(_) => {
+                Ok(state) => {
                     amount.try_set(String::new());
                     ui.alert.try_set(None);
-                    ui.changed();
+                    ui.apply(&state);
                 }
                 // An amount the account's rules refuse (zero, past the maximum
                 // balance) belongs at the field too; other rejections are alerts.

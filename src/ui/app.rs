@@ -1,4 +1,5 @@
-//! The page: shared state, the URL, live updates, and the layout.
+//! The page: the ledger handle, shared state, the URL, live updates, and
+//! the layout.
 
 use leptos::ev;
 use leptos::prelude::*;
@@ -9,18 +10,45 @@ use super::alert::Alert;
 use super::offline_badge::OfflineBadge;
 use super::open_account_form::OpenAccountForm;
 use super::other_build::OtherBuildNote;
-use super::state::{account_from_hash, Ui};
+use super::state::{account_from_hash, LedgerContext, Ui};
 use super::storage_meter::StorageMeter;
 use super::your_data::YourData;
-use crate::browser::on_change;
+use crate::BrowserLedger;
 
 fn current_hash() -> String {
     web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
 }
 
+/// The whole page. Opens the page's ledger (shared with the JS API) and
+/// gives it to the components through context; without storage it says so
+/// and shows nothing else.
 #[component]
 pub fn App() -> impl IntoView {
+    match BrowserLedger::page() {
+        Ok(ledger) => view! { <Ledger ledger/> }.into_any(),
+        Err(error) => view! {
+            <main class="layout">
+                <section class="card" role="alert">
+                    <h1>"Ledger"</h1>
+                    <p class="damaged">{format!("The ledger can't be opened: {error}")}</p>
+                    <p>"It keeps its data in this browser's storage, which this page can't use. Nothing was changed."</p>
+                </section>
+            </main>
+        }
+        .into_any(),
+    }
+}
+
+/// The page over an open ledger.
+#[component]
+fn Ledger(
+    /// The page's ledger, given to every component through context.
+    ledger: BrowserLedger,
+) -> impl IntoView {
+    let context: LedgerContext = StoredValue::new_local(ledger.clone());
+    provide_context(context);
     let ui = Ui::new(account_from_hash(&current_hash()));
+    ui.refresh(&ledger);
 
     // Each account has its own URL; back, forward and edited URLs all land here.
     let hash_listener = window_event_listener(ev::hashchange, move |_| {
@@ -30,9 +58,22 @@ pub fn App() -> impl IntoView {
             ui.selected.set(id);
         }
     });
-    on_cleanup(move || hash_listener.remove());
-    // Commands from the JS API and writes from other tabs show up live.
-    on_change(move || ui.changed());
+    // A new selection is read when it is made.
+    let reader = ledger.clone();
+    Effect::new(move |_| {
+        ui.selected.track();
+        ui.refresh_selected(&reader);
+    });
+    // Commands (from this page, the JS API or another tab) and other tabs'
+    // writes show up live: one refresh for each announced change.
+    let refresher = ledger.clone();
+    let listener = ledger.on_change(move || ui.refresh(&refresher));
+    on_cleanup(move || {
+        hash_listener.remove();
+        if let Some(ledger) = context.try_get_value() {
+            ledger.stop_listening(listener);
+        }
+    });
 
     view! {
         <header class="masthead">

@@ -3,26 +3,31 @@
 use leptos::prelude::*;
 
 use super::format::money;
-use crate::Money;
+use crate::{Money, Version};
 
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 160.0;
 /// More points than this are thinned out: the chart has 600 pixels anyway.
 const MAX_POINTS: usize = 600;
 
-/// `balances[i]` is the balance after version `i + 1`; `marker` marks the
-/// version being looked at when travelling in time.
+/// The balance after each event as a line, with a mark at the version
+/// being looked at.
 #[component]
 pub fn BalanceChart(
-    #[prop(into)] balances: Signal<Vec<Money>>,
-    #[prop(into)] marker: Signal<Option<u64>>,
+    /// `balances[i]` is the balance after version `i + 1`.
+    #[prop(into)]
+    balances: Signal<Vec<Money>>,
+    /// The version being looked at when travelling in time.
+    #[prop(into)]
+    marker: Signal<Option<Version>>,
+    /// The chart's accessible name.
     label: String,
 ) -> impl IntoView {
     let peak = move || balances.with(|b| b.iter().copied().max().unwrap_or(Money::ZERO));
     let line = move || balances.with(|b| polyline(b, peak()));
     let marker_x = move || {
         let count = balances.with(Vec::len);
-        marker.get().map(|version| x_of(usize::try_from(version.max(1) - 1).unwrap_or(0), count).to_string())
+        marker.get().map(|version| x_of(usize::try_from(version.get().max(1) - 1).unwrap_or(0), count).to_string())
     };
     view! {
         <figure class="chart">

@@ -4,20 +4,24 @@
 use leptos::prelude::*;
 
 use super::format::{event, money, time};
-use super::state::Ui;
-use crate::browser::with_ledger;
-use crate::{AccountId, LedgerError, Money, Version};
+use super::state::{page_ledger, Ui};
+use crate::{AccountId, BrowserLedger, Envelope, LedgerError, Money, Version};
 
 const PAGE: u64 = 20;
 
-/// Shows versions `1..=upto` of account `id`; `balances[i]` is the balance
-/// after version `i + 1`.
+/// An account's events up to a version, newest first, a page at a time.
 #[component]
 pub fn HistoryTable(
+    /// The page's state: a refresh re-reads the page shown.
     ui: Ui,
+    /// The account whose events are shown.
     id: AccountId,
-    #[prop(into)] upto: Signal<u64>,
-    #[prop(into)] balances: Signal<Vec<Money>>,
+    /// The newest version shown: now, or the version travelled to.
+    #[prop(into)]
+    upto: Signal<Version>,
+    /// `balances[i]` is the balance after version `i + 1`.
+    #[prop(into)]
+    balances: Signal<Vec<Money>>,
 ) -> impl IntoView {
     let page = RwSignal::new(0u64);
     // A new point in time starts again at the newest page.
@@ -25,19 +29,13 @@ pub fn HistoryTable(
         upto.track();
         page.set(0);
     });
-    let pages = move || upto.get().div_ceil(PAGE).max(1);
-    let rows = Memo::new(move |_| {
+    let pages = move || upto.get().get().div_ceil(PAGE).max(1);
+    // Read when the page, the point in time or the ledger changes.
+    let rows = RwSignal::new(Ok::<Vec<Envelope>, LedgerError>(Vec::new()));
+    let ledger = page_ledger();
+    Effect::new(move |_| {
         ui.revision.track();
-        // Newest first: page 0 ends at `upto`.
-        let newest = upto.get().saturating_sub(page.get() * PAGE);
-        let oldest = newest.saturating_sub(PAGE - 1).max(1);
-        if newest == 0 {
-            return Ok::<_, LedgerError>(Vec::new());
-        }
-        let count = usize::try_from(newest - oldest + 1).unwrap_or(0);
-        let mut envelopes = with_ledger(|ledger| ledger.history_page(&id, Version::new(oldest - 1), count))?;
-        envelopes.reverse();
-        Ok(envelopes)
+        rows.set(ledger.get().and_then(|ledger| read_page(&ledger, &id, upto.get(), page.get())));
     });
 
     view! {
@@ -65,7 +63,7 @@ pub fn HistoryTable(
                                         let after = balances.with(|b| b.get(index).copied().map(money).unwrap_or_default());
                                         view! {
                                             <tr>
-                                                <td class="num">{e.version.get()}</td>
+                                                <td class="num">{e.version.to_string()}</td>
                                                 <td>{time(e.recorded_at)}</td>
                                                 <td>{e.event.kind()}</td>
                                                 <td class="wrap">{event(&e.event)}</td>
@@ -91,4 +89,17 @@ pub fn HistoryTable(
             </nav>
         </section>
     }
+}
+
+/// Page `page` (0 is the newest) of the events up to `upto`, newest first.
+fn read_page(ledger: &BrowserLedger, id: &AccountId, upto: Version, page: u64) -> Result<Vec<Envelope>, LedgerError> {
+    let newest = upto.get().saturating_sub(page * PAGE);
+    let oldest = newest.saturating_sub(PAGE - 1).max(1);
+    if newest == 0 {
+        return Ok(Vec::new());
+    }
+    let count = usize::try_from(newest - oldest + 1).unwrap_or(0);
+    let mut envelopes = ledger.with(|ledger| ledger.history_page(id, Version::new(oldest - 1), count))?;
+    envelopes.reverse();
+    Ok(envelopes)
 }

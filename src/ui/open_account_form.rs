@@ -2,15 +2,20 @@
 
 use leptos::prelude::*;
 
-use super::field::Field;
-use super::state::Ui;
 use leptos::task::spawn_local;
 
-use crate::browser::{execute, new_command_id};
-use crate::{AccountId, Command, CommandId, LedgerError, Money, Owner};
+use super::field::Field;
+use super::state::{page_ledger, Ui};
+use crate::{new_command_id, AccountId, Command, CommandId, CommandRequest, LedgerError, Money, Owner};
 
+/// An account id, an owner and an initial balance, each checked at its
+/// field; the new account is selected once it is open.
 #[component]
-pub fn OpenAccountForm(ui: Ui) -> impl IntoView {
+pub fn OpenAccountForm(
+    /// The page's state: the new account is shown and selected.
+    ui: Ui,
+) -> impl IntoView {
+    let ledger = page_ledger();
     let id = RwSignal::new(String::new());
     let owner = RwSignal::new(String::new());
     let balance = RwSignal::new(String::new());
@@ -39,9 +44,14 @@ pub fn OpenAccountForm(ui: Ui) -> impl IntoView {
             Some((before, same, command_id)) if before == account && same == command => command_id,
             _ => new_command_id(),
         };
+        let ledger = match ledger.get() {
+            Ok(ledger) => ledger,
+            Err(problem) => return ui.reject(&problem),
+        };
         busy.set(true);
         spawn_local(async move {
-            let outcome = execute(account.clone(), command.clone(), Some(command_id.clone())).await;
+            let request = CommandRequest::new(account.clone(), command.clone()).with_command_id(Some(command_id.clone()));
+            let outcome = ledger.execute(request).await;
             busy.try_set(false);
             unsure.try_set_value(None);
             match outcome {
@@ -51,13 +61,13 @@ pub fn OpenAccountForm(ui: Ui) -> impl IntoView {
                         "No answer from the tab that writes the ledger: the account may or may not have been opened. Click Open account again to retry; it is done at most once.".to_owned(),
                     ));
                 }
-                Ok(_) => {
+                Ok(state) => {
                     id.try_set(String::new());
                     owner.try_set(String::new());
                     balance.try_set(String::new());
                     ui.alert.try_set(None);
+                    ui.apply(&state);
                     ui.select(account);
-                    ui.changed();
                 }
                 Err(error) => ui.reject(&error),
             }

@@ -4,17 +4,15 @@
 use leptos::prelude::*;
 
 use super::state::Ui;
-use crate::browser::other_build;
 
-/// In the page only while [`other_build`] says something; re-read on every change.
+/// In the page only while another build is open (as of the last refresh).
 #[component]
-pub fn OtherBuildNote(ui: Ui) -> impl IntoView {
-    let note = move || {
-        ui.revision.track();
-        other_build()
-    };
+pub fn OtherBuildNote(
+    /// The page's state: what to say about another build, if anything.
+    ui: Ui,
+) -> impl IntoView {
     move || {
-        note().map(|text| {
+        ui.other_build.get().map(|text| {
             view! {
                 <p class="other-build" role="alert">
                     {text}

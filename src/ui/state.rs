@@ -1,38 +1,108 @@
-//! The UI's shared state: a handful of signals every component gets as a
-//! prop, and the reads of the ledger they derive from.
+//! The UI's state: a handful of signals every component gets as a prop,
+//! holding what was last read from the ledger. Components render signals;
+//! the ledger itself (the page's [`BrowserLedger`], in Leptos context) is
+//! read in [`Ui::refresh`], once per change, and written by the forms,
+//! whose commands answer with the new state ([`Ui::apply`]).
 
 use leptos::prelude::*;
 
-use crate::browser::with_ledger;
-use crate::{AccountId, AccountState, LedgerError, Money, Overview};
+use crate::{AccountId, AccountState, BrowserLedger, LedgerError, Money, Overview, StorageStatus, StoreError, Version};
 
 /// The page's state. `Copy`: signals are handles.
 #[derive(Clone, Copy, Debug)]
 pub struct Ui {
-    /// Bumped after every change to the ledger, whoever made it.
-    pub revision: RwSignal<u64>,
     /// The account in the URL (`#/accounts/{id}`).
     pub selected: RwSignal<Option<AccountId>>,
     /// The version being looked at; `None` is now.
-    pub travel: RwSignal<Option<u64>>,
+    pub travel: RwSignal<Option<Version>>,
     /// The last rejection, shown with `role="alert"`.
     pub alert: RwSignal<Option<String>>,
+    /// Every account and the damage found, as last read.
+    pub overview: RwSignal<Result<Overview, LedgerError>>,
+    /// The selected account as last read: `None` when nothing is selected,
+    /// `Some(Ok(None))` when the selected account does not exist.
+    pub account: RwSignal<Option<Result<Option<Selected>, LedgerError>>>,
+    /// How full storage is, as last read (`None`: the store has no limit).
+    pub storage: RwSignal<Result<Option<StorageStatus>, LedgerError>>,
+    /// What to tell the user about a tab of another build, as last read.
+    pub other_build: RwSignal<Option<&'static str>>,
+    /// Bumped by every refresh: the history table re-reads its page then.
+    pub revision: RwSignal<u64>,
+}
+
+/// The selected account as of now: its state and its balance after each event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Selected {
+    pub state: AccountState,
+    /// `balances[i]` is the balance after version `i + 1`.
+    pub balances: Vec<Money>,
 }
 
 impl Ui {
     pub fn new(selected: Option<AccountId>) -> Ui {
         Ui {
-            revision: RwSignal::new(0),
             selected: RwSignal::new(selected),
             travel: RwSignal::new(None),
             alert: RwSignal::new(None),
+            overview: RwSignal::new(Ok(Overview::default())),
+            account: RwSignal::new(None),
+            storage: RwSignal::new(Ok(None)),
+            other_build: RwSignal::new(None),
+            revision: RwSignal::new(0),
         }
     }
 
-    /// The ledger changed: re-read what is shown. Safe to call after the
-    /// page's components are gone.
-    pub fn changed(&self) {
+    /// Re-reads everything the page shows: after a change to the ledger,
+    /// whoever made it. Safe to call after the page's components are gone.
+    pub fn refresh(&self, ledger: &BrowserLedger) {
+        let overview = ledger.with(|ledger| ledger.accounts());
+        let storage = match &overview {
+            Ok(overview) => ledger.with(|ledger| ledger.storage_status_of(overview)),
+            Err(error) => Err(error.clone()),
+        };
+        self.overview.try_set(overview);
+        self.storage.try_set(storage);
+        self.refresh_selected(ledger);
+        self.other_build.try_set(ledger.other_build());
         self.revision.try_update(|r| *r += 1);
+    }
+
+    /// Re-reads the selected account: when the selection changes.
+    pub fn refresh_selected(&self, ledger: &BrowserLedger) {
+        let Some(id) = self.selected.get_untracked() else {
+            self.account.try_set(None);
+            return;
+        };
+        let read = ledger.with(|ledger| {
+            let Some(state) = ledger.account(&id)? else { return Ok(None) };
+            let balances = ledger.balances(&id)?;
+            Ok(Some(Selected { state, balances }))
+        });
+        self.account.try_set(Some(read));
+    }
+
+    /// Shows the state a command answered with at once; the refresh that
+    /// the command's change announcement brings follows.
+    pub fn apply(&self, state: &AccountState) {
+        self.overview.try_update(|overview| {
+            if let Ok(overview) = overview {
+                let accounts = &mut overview.accounts.accounts;
+                match accounts.binary_search_by(|a| a.id.cmp(&state.id)) {
+                    Ok(at) => accounts.get_mut(at).into_iter().for_each(|a| *a = state.clone()),
+                    Err(at) => accounts.insert(at, state.clone()),
+                }
+            }
+        });
+        if self.selected.get_untracked().as_ref() == Some(&state.id) {
+            self.account.try_update(|account| {
+                if let Some(Ok(Some(selected))) = account {
+                    if state.version == selected.state.version.next() {
+                        selected.balances.push(state.balance);
+                        selected.state = state.clone();
+                    }
+                }
+            });
+        }
     }
 
     /// Shows `id` and puts it in the URL, so a reload or a shared link keeps it.
@@ -49,6 +119,29 @@ impl Ui {
     }
 }
 
+/// How `App` gives the page's ledger to components: a handle in Leptos
+/// context (the ledger is not `Send`, so it is kept as a local value).
+pub type LedgerContext = StoredValue<BrowserLedger, LocalStorage>;
+
+/// The page's ledger as a component finds it in context: a `Copy` handle
+/// for its closures.
+#[derive(Clone, Copy, Debug)]
+pub struct PageLedger(Option<LedgerContext>);
+
+impl PageLedger {
+    pub fn get(self) -> Result<BrowserLedger, LedgerError> {
+        self.0
+            .and_then(|context| context.try_get_value())
+            .ok_or_else(|| StoreError::Unavailable { reason: "the page's ledger is not open".into() }.into())
+    }
+}
+
+/// The page's ledger, from the context `App` provides; call while the
+/// component is made.
+pub fn page_ledger() -> PageLedger {
+    PageLedger(use_context::<LedgerContext>())
+}
+
 /// The URL fragment of an account's page.
 pub fn hash_for(id: &AccountId) -> String {
     format!("#/accounts/{id}")
@@ -58,33 +151,4 @@ pub fn hash_for(id: &AccountId) -> String {
 pub fn account_from_hash(hash: &str) -> Option<AccountId> {
     let id = hash.strip_prefix('#').unwrap_or(hash).strip_prefix("/accounts/")?;
     AccountId::parse(id).ok()
-}
-
-/// The selected account as of now: its state and its balance after each event.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Selected {
-    pub state: AccountState,
-    pub balances: Vec<Money>,
-}
-
-/// Every account and the damage found, re-read on every change.
-pub fn overview(ui: Ui) -> Memo<Result<Overview, LedgerError>> {
-    Memo::new(move |_| {
-        ui.revision.track();
-        with_ledger(|ledger| ledger.accounts())
-    })
-}
-
-/// The selected account, re-read on every change: `None` when nothing is
-/// selected, `Some(Ok(None))` when the selected account does not exist.
-pub fn selected(ui: Ui) -> Memo<Option<Result<Option<Selected>, LedgerError>>> {
-    Memo::new(move |_| {
-        ui.revision.track();
-        let id = ui.selected.get()?;
-        Some(with_ledger(|ledger| {
-            let Some(state) = ledger.account(&id)? else { return Ok(None) };
-            let balances = ledger.balances(&id)?;
-            Ok(Some(Selected { state, balances }))
-        }))
-    })
 }

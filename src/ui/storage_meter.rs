@@ -3,20 +3,19 @@
 use leptos::prelude::*;
 
 use super::state::Ui;
-use crate::browser::with_ledger;
 
 /// From this share of the quota on, the meter warns.
 const WARN_AT: f64 = 0.9;
 
+/// How full storage is, as last read.
 #[component]
-pub fn StorageMeter(ui: Ui) -> impl IntoView {
-    let status = Memo::new(move |_| {
-        ui.revision.track();
-        with_ledger(|ledger| ledger.storage_status())
-    });
+pub fn StorageMeter(
+    /// The page's state: its storage status is shown.
+    ui: Ui,
+) -> impl IntoView {
     view! {
         <footer class="storage" role="status">
-            {move || match status.get() {
+            {move || match ui.storage.get() {
                 Err(error) => view! { <p class="damaged">{format!("Storage can't be measured: {error}")}</p> }.into_any(),
                 Ok(None) => ().into_any(),
                 Ok(Some(s)) => {

@@ -3,10 +3,17 @@
 use leptos::prelude::*;
 
 use super::state::Ui;
+use crate::Version;
 
-/// `current` is the account's version now.
+/// Picks the version to look at, from 0 to now.
 #[component]
-pub fn TimeTravel(ui: Ui, #[prop(into)] current: Signal<u64>) -> impl IntoView {
+pub fn TimeTravel(
+    /// The page's state: the version travelled to.
+    ui: Ui,
+    /// The account's version now.
+    #[prop(into)]
+    current: Signal<Version>,
+) -> impl IntoView {
     let shown = move || ui.travel.get().unwrap_or_else(|| current.get());
     view! {
         <div class="time-travel">
@@ -21,7 +28,7 @@ pub fn TimeTravel(ui: Ui, #[prop(into)] current: Signal<u64>) -> impl IntoView {
                 on:input=move |ev| {
                     // Anything but a whole number in 0..=now is ignored.
                     let now = current.get_untracked();
-                    if let Ok(version) = event_target_value(&ev).trim().parse::<u64>() {
+                    if let Ok(version) = event_target_value(&ev).trim().parse::<u64>().map(Version::new) {
                         if version <= now {
                             ui.travel.set((version < now).then_some(version));
                         }

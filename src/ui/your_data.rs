@@ -6,31 +6,40 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::download::{download, today};
 use super::field::Field;
+use super::state::page_ledger;
 use super::state::Ui;
-use crate::browser::{change_here, with_ledger};
 use crate::{AccountId, ImportReport};
 
+/// Export every account to a file, and import one (an export, or the
+/// original server's event list as a new account).
 #[component]
-pub fn YourData(ui: Ui) -> impl IntoView {
+pub fn YourData(
+    /// The page's state: where a failure is told.
+    ui: Ui,
+) -> impl IntoView {
+    let ledger = page_ledger();
     let status = RwSignal::new(None::<String>);
     // A file from the original server (a bare array of events) waits here
     // until the person names the new account it is the history of.
     let pending = RwSignal::new(None::<String>);
     let new_id = RwSignal::new(String::new());
     let new_id_error = RwSignal::new(None::<String>);
-    let run = move |text: String, account: Option<AccountId>| match change_here(|ledger| ledger.import(&text, account.as_ref())) {
+    let import_text = move |text: String, account: Option<AccountId>| {
+        ledger.get().and_then(|ledger| ledger.change_here(|ledger| ledger.import(&text, account.as_ref())))
+    };
+    // The import's change announcement refreshes the page.
+    let run = move |text: String, account: Option<AccountId>| match import_text(text, account) {
         Ok(ImportReport { accounts, events_added, events_skipped }) => {
             status.try_set(Some(format!(
                 "Imported {accounts} accounts: {events_added} new events, {events_skipped} already here."
             )));
             pending.try_set(None);
             ui.alert.try_set(None);
-            ui.changed();
         }
         Err(error) => ui.reject(&error),
     };
     let export = move |_| {
-        let exported = with_ledger(|ledger| Ok((ledger.export()?, ledger.accounts()?.damaged.len())));
+        let exported = ledger.get().and_then(|l| l.with(|ledger| Ok((ledger.export()?, ledger.accounts()?.damaged.len()))));
         let outcome = exported.map_err(|e| e.to_string()).and_then(|(text, damaged)| {
             download(&format!("ledger-{}.ndjson", today()), "application/x-ndjson", &text).map(|()| damaged)
         });

@@ -5,8 +5,8 @@ use crate::store::{CommandId, StoreError};
 
 crate::coded::coded_error! {
     /// Why the ledger did not do what was asked. The tab that writes tells
-    /// another tab why its command was refused in `wire.rs`'s text form,
-    /// through [`crate::coded::Coded`].
+    /// another tab why its command was refused through [`crate::coded::Coded`]
+    /// (the browser's tab messages).
     pub enum LedgerError {
         // Shown as the wrapped error (thiserror's `transparent` does not
         // survive being passed through a macro_rules macro).

@@ -18,7 +18,6 @@ mod portable;
 mod status;
 mod verify;
 mod vouch;
-mod wire;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -27,7 +26,6 @@ pub use command::CommandRequest;
 pub use error::LedgerError;
 pub use portable::ImportReport;
 pub use status::StorageStatus;
-pub use wire::{Heard, TabMessage, PROTOCOL};
 
 use crate::clock::{Clock, IdGenerator};
 use crate::domain::projection::AccountsOverview;
@@ -136,16 +134,16 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
 
     /// The state after the first `version` events (time travel); `None` for
     /// version 0, before the account was opened.
-    pub fn account_at(&mut self, id: &AccountId, version: u64) -> Result<Option<AccountState>, LedgerError> {
+    pub fn account_at(&mut self, id: &AccountId, version: Version) -> Result<Option<AccountState>, LedgerError> {
         // Before a snapshot the account was loaded from, the timeline must
         // reach back to the first event.
-        let complete = self.with_current(id, |cached| version < cached.base.get())?;
+        let complete = self.with_current(id, |cached| version < cached.base)?;
         let read = |cached: &Cached| {
             let current = cached.account.version();
-            if version > current.get() {
-                return Err(LedgerError::InvalidVersion { id: id.clone(), requested: version, current });
+            if version > current {
+                return Err(LedgerError::InvalidVersion { id: id.clone(), requested: version.get(), current });
             }
-            Ok(cached.state_at(Version::new(version)))
+            Ok(cached.state_at(version))
         };
         match complete {
             true => self.with_complete(id, read)?,

@@ -1,6 +1,6 @@
 //! The ledger and its storage: how full it is, and what others wrote to it.
 
-use super::{Ledger, LedgerError};
+use super::{Ledger, LedgerError, Overview};
 use crate::clock::{Clock, IdGenerator};
 use crate::store::{EventStore, Migration, OutsideWrite};
 
@@ -30,8 +30,14 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
     /// What the ledger uses of its store's room, and about how many more
     /// events fit; `None` for a store without a limit to speak of.
     pub fn storage_status(&mut self) -> Result<Option<StorageStatus>, LedgerError> {
+        let overview = self.accounts()?;
+        self.storage_status_of(&overview)
+    }
+
+    /// The same, for the accounts `overview` (just read) lists.
+    pub fn storage_status_of(&mut self, overview: &Overview) -> Result<Option<StorageStatus>, LedgerError> {
         let Some(usage) = self.store.usage()? else { return Ok(None) };
-        let events: u64 = self.accounts()?.accounts.accounts.iter().map(|a| a.version.get()).sum();
+        let events: u64 = overview.accounts.accounts.iter().map(|a| a.version.get()).sum();
         let used_units = u64::try_from(usage.used_units).unwrap_or(u64::MAX);
         let quota_units = u64::try_from(usage.quota_units).unwrap_or(u64::MAX);
         let per_event = used_units.checked_div(events).unwrap_or(TYPICAL_EVENT_UNITS).max(1);

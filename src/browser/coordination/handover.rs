@@ -12,12 +12,10 @@
 //! writes `closed`, and then the wait ends after [`SETTLE_LIMIT_MS`]: the
 //! only guess left, and only after a crash.
 
-use std::cell::RefCell;
-
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-use crate::browser::LocalStorageKv;
+use crate::browser::{BrowserLedger, LocalStorageKv};
 use crate::KeyValue;
 
 /// The key of the mark. Outside the store's `ledger/v2/` and `ledger/v1/`
@@ -25,11 +23,6 @@ use crate::KeyValue;
 pub const MARK: &str = "ledger/tabs/writer";
 /// The longest a new writer waits for the old one's mark to close.
 pub const SETTLE_LIMIT_MS: i32 = 1_000;
-
-thread_local! {
-    /// This tab's id in the mark, once it writes.
-    static WRITING_AS: RefCell<Option<String>> = const { RefCell::new(None) };
-}
 
 fn read_mark(kv: &LocalStorageKv) -> Option<String> {
     kv.get(MARK).ok().flatten()
@@ -69,25 +62,28 @@ async fn next_storage_change(timeout_ms: i32) {
 
 /// Marks storage as written by this tab (`tab`), and arranges for the mark
 /// to close when the page goes away.
-pub fn open(kv: &mut LocalStorageKv, tab: &str) {
+pub fn open(page: &BrowserLedger, kv: &mut LocalStorageKv, tab: &str) {
     let _ = kv.set(MARK, &format!("open {tab}"));
-    let first = WRITING_AS.with(|w| w.borrow_mut().replace(tab.to_owned())).is_none();
+    let first = page.tabs().writing_as.borrow_mut().replace(tab.to_owned()).is_none();
     if !first {
         return;
     }
     let Some(window) = web_sys::window() else { return };
-    let on_hide = Closure::<dyn Fn(web_sys::Event)>::new(|_| {
+    let writing_as = |page: &BrowserLedger| page.tabs().writing_as.borrow().clone();
+    let hidden = page.clone();
+    let on_hide = Closure::<dyn Fn(web_sys::Event)>::new(move |_| {
         // Only this tab's own mark is closed (a tab that lost the lease has
         // handed writing on, and the mark is another's now).
-        if let (Some(tab), Ok(mut kv)) = (WRITING_AS.with(|w| w.borrow().clone()), LocalStorageKv::open()) {
+        if let (Some(tab), Ok(mut kv)) = (writing_as(&hidden), LocalStorageKv::open()) {
             if read_mark(&kv).is_some_and(|mark| mark == format!("open {tab}")) {
                 let _ = kv.set(MARK, &format!("closed {tab}"));
             }
         }
     });
     // A page restored from the back-forward cache writes again.
-    let on_show = Closure::<dyn Fn(web_sys::Event)>::new(|_| {
-        if let (Some(tab), Ok(mut kv)) = (WRITING_AS.with(|w| w.borrow().clone()), LocalStorageKv::open()) {
+    let shown = page.clone();
+    let on_show = Closure::<dyn Fn(web_sys::Event)>::new(move |_| {
+        if let (Some(tab), Ok(mut kv)) = (writing_as(&shown), LocalStorageKv::open()) {
             let _ = kv.set(MARK, &format!("open {tab}"));
         }
     });

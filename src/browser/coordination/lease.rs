@@ -16,13 +16,13 @@
 //! by side: browsers lack Web Locks, or refuse a request, for a whole kind
 //! of context, an insecure or an opaque origin, not for one tab of many.)
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-use super::sleep;
-use crate::browser::{new_command_id, LocalStorageKv};
+use super::tabs::{sleep, take_over, Role, Tabs};
+use crate::browser::{new_command_id, BrowserLedger, LocalStorageKv};
 use crate::KeyValue;
 
 /// The key of the lease: outside the store's `ledger/v2/` and `ledger/v1/`
@@ -32,21 +32,32 @@ const TERM_MS: f64 = 3_000.0;
 const RENEW_MS: i32 = 1_000;
 const CONFIRM_MS: i32 = 50;
 
-thread_local! {
-    static ME: String = new_command_id().as_str().to_owned();
-    static ACTIVE: Cell<bool> = const { Cell::new(false) };
-    static HOLDING: Cell<bool> = const { Cell::new(false) };
-    static ON_GAIN: RefCell<Option<fn()>> = const { RefCell::new(None) };
-    static ON_FOLLOW: RefCell<Option<fn()>> = const { RefCell::new(None) };
+/// This tab's side of the lease.
+#[derive(Debug)]
+pub(super) struct Lease {
+    /// This tab's name in the lease.
+    me: String,
+    /// This tab writes by the lease rather than by a Web Lock.
+    active: Cell<bool>,
+    /// This tab holds the lease.
+    holding: Cell<bool>,
 }
 
-fn me() -> String {
-    ME.with(Clone::clone)
+impl Default for Lease {
+    fn default() -> Lease {
+        Lease { me: new_command_id().as_str().to_owned(), active: Cell::new(false), holding: Cell::new(false) }
+    }
 }
 
-/// Whether this tab writes by the lease rather than by a Web Lock.
-pub fn active() -> bool {
-    ACTIVE.with(Cell::get)
+impl Lease {
+    /// Whether this tab writes by the lease rather than by a Web Lock.
+    pub(super) fn active(&self) -> bool {
+        self.active.get()
+    }
+
+    fn write_mine(&self, kv: &mut LocalStorageKv) -> bool {
+        kv.set(LEASE, &format!("{} {}", self.me, js_sys::Date::now() + TERM_MS)).is_ok()
+    }
 }
 
 fn read(kv: &LocalStorageKv) -> Option<(String, f64)> {
@@ -55,86 +66,76 @@ fn read(kv: &LocalStorageKv) -> Option<(String, f64)> {
     Some((holder.to_owned(), expires.parse().ok()?))
 }
 
-fn write_mine(kv: &mut LocalStorageKv) -> bool {
-    kv.set(LEASE, &format!("{} {}", me(), js_sys::Date::now() + TERM_MS)).is_ok()
-}
-
 /// Before this tab writes by the lease: whether it still holds it (renewed
 /// when less than half its term is left). Found another's, this tab stops
 /// writing.
-pub fn still_mine() -> bool {
+pub(super) fn still_mine(tabs: &Tabs) -> bool {
+    let lease = &tabs.lease;
     let Ok(mut kv) = LocalStorageKv::open() else { return false };
     match read(&kv) {
-        Some((holder, expires)) if holder == me() => {
+        Some((holder, expires)) if holder == lease.me => {
             if expires - js_sys::Date::now() < TERM_MS / 2.0 {
-                write_mine(&mut kv);
+                lease.write_mine(&mut kv);
             }
             true
         }
         _ => {
-            lose();
+            lease.holding.set(false);
+            tabs.role.set(Role::Follower);
             false
         }
     }
 }
 
-fn lose() {
-    HOLDING.with(|h| h.set(false));
-    follow();
-}
-
-fn follow() {
-    if let Some(on_follow) = ON_FOLLOW.with(|f| *f.borrow()) {
-        on_follow();
-    }
-}
-
 /// Takes the lease if it is free, and keeps it if it still reads as this
-/// tab's a moment later.
-async fn try_take() {
+/// tab's a moment later; then this tab takes over as the writer.
+async fn try_take(page: BrowserLedger) {
+    let tabs = page.tabs();
+    let lease = &tabs.lease;
     let Ok(mut kv) = LocalStorageKv::open() else { return };
-    let free = read(&kv).is_none_or(|(holder, expires)| holder == me() || expires <= js_sys::Date::now());
-    if !free || !write_mine(&mut kv) {
-        return follow();
+    let free = read(&kv).is_none_or(|(holder, expires)| holder == lease.me || expires <= js_sys::Date::now());
+    if !free || !lease.write_mine(&mut kv) {
+        return tabs.role.set(Role::Follower);
     }
     sleep(CONFIRM_MS).await;
-    if read(&kv).is_none_or(|(holder, _)| holder != me()) {
-        return follow();
+    if read(&kv).is_none_or(|(holder, _)| holder != lease.me) {
+        return tabs.role.set(Role::Follower);
     }
-    if !HOLDING.with(|h| h.replace(true)) {
-        if let Some(on_gain) = ON_GAIN.with(|f| *f.borrow()) {
-            on_gain();
-        }
+    if !lease.holding.replace(true) {
+        take_over(page.clone(), true).await;
     }
 }
 
-/// Starts writing by the lease: `on_gain` runs when this tab takes it,
-/// `on_follow` whenever it finds the lease another's.
-pub fn start(on_gain: fn(), on_follow: fn()) {
-    if ACTIVE.with(|a| a.replace(true)) {
+/// Starts writing by the lease: this tab takes over when it takes the
+/// lease, and follows whenever it finds the lease another's.
+pub(super) fn start(page: &BrowserLedger) {
+    let lease = &page.tabs().lease;
+    if lease.active.replace(true) {
         return;
     }
-    ON_GAIN.with(|f| *f.borrow_mut() = Some(on_gain));
-    ON_FOLLOW.with(|f| *f.borrow_mut() = Some(on_follow));
-    wasm_bindgen_futures::spawn_local(try_take());
+    wasm_bindgen_futures::spawn_local(try_take(page.clone()));
     let Some(window) = web_sys::window() else { return };
     // The holder renews; the others try to take an expired lease.
-    let tick = Closure::<dyn Fn()>::new(|| {
-        if HOLDING.with(Cell::get) {
-            still_mine();
+    let ticking = page.clone();
+    let tick = Closure::<dyn Fn()>::new(move || {
+        if ticking.tabs().lease.holding.get() {
+            still_mine(ticking.tabs());
         } else {
-            wasm_bindgen_futures::spawn_local(try_take());
+            wasm_bindgen_futures::spawn_local(try_take(ticking.clone()));
         }
     });
     let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), RENEW_MS);
     // A lease given back is taken at once, not at the next tick.
-    let on_storage = Closure::<dyn Fn(web_sys::StorageEvent)>::new(|event: web_sys::StorageEvent| {
-        if event.key().as_deref() == Some(LEASE) && event.new_value().is_none() && !HOLDING.with(Cell::get) {
-            wasm_bindgen_futures::spawn_local(try_take());
+    let watching = page.clone();
+    let on_storage = Closure::<dyn Fn(web_sys::StorageEvent)>::new(move |event: web_sys::StorageEvent| {
+        let given_back = event.key().as_deref() == Some(LEASE) && event.new_value().is_none();
+        if given_back && !watching.tabs().lease.holding.get() {
+            wasm_bindgen_futures::spawn_local(try_take(watching.clone()));
         }
     });
-    let on_hide = Closure::<dyn Fn()>::new(|| {
-        if HOLDING.with(|h| h.replace(false)) {
+    let leaving = page.clone();
+    let on_hide = Closure::<dyn Fn()>::new(move || {
+        if leaving.tabs().lease.holding.replace(false) {
             if let Ok(mut kv) = LocalStorageKv::open() {
                 let _ = kv.remove(LEASE);
             }

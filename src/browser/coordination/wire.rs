@@ -12,9 +12,13 @@
 //! {protocol} L                                               a new writing tab: resend
 //! {protocol} U {their protocol}                              the writing tab got a message it can't read
 //! ```
-//! (each space above is a newline). A command is `O {cents} {owner}`,
-//! `D {cents}` or `W {cents}`; an error is its [`LedgerError::code`]-like
-//! variant name and its fields.
+//! (each space above is a newline). A command is its kind's tag and amount
+//! in cents, then the owner for a kind that names one (`O {cents} {owner}`,
+//! `D {cents}`, `W {cents}`; the table of kinds is core's domain/kind.rs);
+//! an error is its variant's name and fields, as core's `Coded` writes them.
+//!
+//! Pure Rust: compiled and tested natively too, unlike the rest of the
+//! browser layer.
 //!
 //! Two rules hold for every version, past and future, so that tabs of two
 //! builds open side by side can tell each other apart: the first line is the
@@ -23,11 +27,10 @@
 //! every other kind comes from the writing tab. A format change that keeps
 //! the number breaks `a_format_change_needs_a_new_protocol_number` below.
 
-use super::LedgerError;
-use crate::coded::{Coded, Field, FieldReader, FieldWriter};
-use crate::domain::{AccountId, AccountState, Command, Kind, Owner, Parts};
-use crate::encoding::{escape_line, parse_decimal, unescape_line};
-use crate::store::CommandId;
+use crate::{
+    escape_line, parse_decimal, unescape_line, AccountId, AccountState, Coded, Command, CommandId, Field, FieldReader,
+    FieldWriter, Kind, LedgerError, Owner, Parts,
+};
 
 /// One message between tabs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -203,8 +206,7 @@ impl FieldReader for Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{DomainError, Money, Version};
-    use crate::store::StoreError;
+    use crate::{DomainError, Money, StoreError, Version};
 
     fn id(text: &str) -> AccountId {
         AccountId::parse(text).unwrap_or_else(|e| unreachable!("{e}"))
@@ -268,7 +270,7 @@ mod tests {
     fn a_format_change_needs_a_new_protocol_number() {
         const FORMS: [(u32, u64); 1] = [(2, 0x39b4_24f6_ee40_c93f)];
         let text: String = every_message().iter().map(|m| m.encode() + "\n\n").collect();
-        let fingerprint = crate::encoding::checksum(&text);
+        let fingerprint = crate::checksum(&text);
         let known = FORMS.iter().find(|(protocol, _)| *protocol == PROTOCOL).map(|(_, f)| *f);
         assert_eq!(known, Some(fingerprint), "protocol {PROTOCOL}'s form is {fingerprint:#018x}: a new form needs a new number");
     }

@@ -1,0 +1,389 @@
+//! This tab among the origin's tabs: its role, the channel, the requests it
+//! waits on, and the paths a command takes (here, or to the tab that
+//! writes). The state lives in [`Tabs`], inside the page's
+//! [`BrowserLedger`]; the browser's callbacks hold a clone of that handle.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use super::builds::OtherBuild;
+use super::lease::Lease;
+use super::wire::{Heard, TabMessage as Message};
+use super::{handover, lease};
+use crate::browser::{new_command_id, BrowserLedger, LocalStorageKv};
+use crate::{AccountState, CommandRequest, LedgerError, StoreError};
+
+/// The one lock of every build: two names would mean two writers.
+const LOCK: &str = "ledger-writer";
+/// Every build meets on this channel; its messages say their protocol.
+const CHANNEL: &str = "ledger-v1";
+/// How long a follower waits for the leader's answer before sending again.
+const ANSWER_TIMEOUT_MS: i32 = 1_000;
+const ATTEMPTS: u32 = 10;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) enum Role {
+    #[default]
+    Unknown,
+    Leader,
+    Follower,
+}
+
+/// This tab's part in the coordination.
+#[derive(Debug, Default)]
+pub struct Tabs {
+    pub(super) role: Cell<Role>,
+    channel: RefCell<Option<web_sys::BroadcastChannel>>,
+    /// Requests sent to the leader, by request id: what wakes each.
+    waiting: RefCell<HashMap<String, js_sys::Function>>,
+    /// A change announcement is scheduled.
+    announcing: Cell<bool>,
+    /// A tab of another build, as this one heard of it (builds.rs).
+    pub(super) other_build: Cell<Option<OtherBuild>>,
+    /// This tab's id in the writer's mark, once it writes (handover.rs).
+    pub(super) writing_as: RefCell<Option<String>>,
+    /// The lease, when this tab writes without Web Locks (lease.rs).
+    pub(super) lease: Lease,
+}
+
+impl Tabs {
+    pub(super) fn role(&self) -> Role {
+        self.role.get()
+    }
+
+    pub(super) fn post(&self, message: &Message) {
+        // Messages travel as text (wire.rs).
+        let value = JsValue::from_str(&message.encode());
+        if let Some(channel) = self.channel.borrow().as_ref() {
+            let _ = channel.post_message(&value);
+        }
+    }
+
+    /// Whether this tab writes now.
+    fn writes(&self) -> bool {
+        self.role() == Role::Leader && (!self.lease.active() || lease::still_mine(self))
+    }
+}
+
+pub(super) async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+impl BrowserLedger {
+    /// Joins the channel and asks for the lead. Called once, when the page's
+    /// ledger opens.
+    pub(in crate::browser) fn start_coordination(&self) {
+        let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL) else {
+            return write_by_lease(self);
+        };
+        let page = self.clone();
+        let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            if let Some(text) = event.data().as_string() {
+                receive(&page, &text);
+            }
+        });
+        channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        *self.tabs().channel.borrow_mut() = Some(channel);
+
+        let locks = web_sys::window()
+            .map(|w| js_sys::Reflect::get(&w.navigator(), &"locks".into()).unwrap_or(JsValue::UNDEFINED))
+            .filter(|locks| !locks.is_undefined());
+        let Some(locks) = locks else {
+            return write_by_lease(self);
+        };
+        // First ask without waiting, to learn at once whether another tab
+        // leads; if one does, queue for the lock and take over when it is
+        // released.
+        let at_once = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&at_once, &"ifAvailable".into(), &JsValue::TRUE);
+        let queued_locks = locks.clone();
+        let page = self.clone();
+        let first = Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::new(move |lock: JsValue| {
+            if lock.is_null() {
+                page.tabs().role.set(Role::Follower);
+                let later_page = page.clone();
+                let later = Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::new(move |_lock: JsValue| {
+                    wasm_bindgen_futures::spawn_local(take_over(later_page.clone(), true));
+                    hold_forever()
+                });
+                request_lock(&page, &queued_locks, &js_sys::Object::new(), &later);
+                later.forget();
+                js_sys::Promise::resolve(&JsValue::UNDEFINED)
+            } else {
+                wasm_bindgen_futures::spawn_local(take_over(page.clone(), false));
+                hold_forever()
+            }
+        });
+        request_lock(self, &locks, &at_once, &first);
+        first.forget();
+    }
+
+    /// What the page should tell the user about tabs of another build, if
+    /// anything: this tab does not send commands until it is reloaded.
+    pub fn other_build(&self) -> Option<&'static str> {
+        self.tabs().other_build.get().map(OtherBuild::message)
+    }
+
+    /// Runs `change` (an import) on the ledger, which only the writing tab
+    /// may do; another tab is refused rather than forwarding a whole file.
+    pub fn change_here<T>(
+        &self,
+        change: impl FnOnce(&mut super::super::AppLedger) -> Result<T, LedgerError>,
+    ) -> Result<T, LedgerError> {
+        if self.tabs().role() == Role::Follower {
+            let reason = "another tab of this ledger writes it: do this there, or close the other tabs".to_owned();
+            return Err(StoreError::Unavailable { reason }.into());
+        }
+        let outcome = self.with(change);
+        announce_change(self);
+        outcome
+    }
+
+    /// Runs `request` here and now if this tab is known to be the one that
+    /// writes; `None` otherwise (then [`BrowserLedger::execute`] finds the
+    /// writer).
+    pub fn execute_here(&self, request: &CommandRequest) -> Option<Result<AccountState, LedgerError>> {
+        if !self.tabs().writes() {
+            return None;
+        }
+        let outcome = self.with(|ledger| ledger.execute(request));
+        if refused_for_room_by_chance(self, &outcome) {
+            // [`BrowserLedger::execute`] tries it again a moment later.
+            return None;
+        }
+        // A full storage changes what the storage meter says, too.
+        if matches!(outcome, Ok(_) | Err(LedgerError::Store(StoreError::Full))) {
+            announce_change(self);
+        }
+        Some(outcome)
+    }
+
+    /// Runs `request` in the tab that writes, and returns the account's new
+    /// state. A conflict with another tab never reaches the caller: the
+    /// leader retries it; a lost leader means sending again, done once
+    /// thanks to the command id, which the command keeps wherever it runs
+    /// (one is made when the caller gave none). No answer at all is
+    /// `OutcomeUnknown`: send it again with the same command id.
+    pub async fn execute(&self, request: CommandRequest) -> Result<AccountState, LedgerError> {
+        // The role is known a moment after the page opens (up to the
+        // hand-over's limit after a crash). Counted by the clock: a hidden
+        // tab's timers may be slowed to one a second.
+        let start = js_sys::Date::now();
+        let tabs = self.tabs();
+        while tabs.role() == Role::Unknown && js_sys::Date::now() - start < f64::from(handover::SETTLE_LIMIT_MS + 500) {
+            sleep(5).await;
+        }
+        let command_id = request.command_id.clone().unwrap_or_else(new_command_id);
+        let request = request.with_command_id(Some(command_id.clone()));
+        let asking = new_command_id();
+        for _ in 0..ATTEMPTS {
+            match tabs.role() {
+                // Found no longer holding the lease, this tab is a follower now.
+                Role::Leader if tabs.lease.active() && !lease::still_mine(tabs) => continue,
+                Role::Leader => return run_here(self, &request).await,
+                Role::Unknown => {
+                    let reason = "this tab has not learnt yet whether it may write: try again in a moment".to_owned();
+                    return Err(StoreError::Unavailable { reason }.into());
+                }
+                Role::Follower => {}
+            }
+            if let Some(message) = self.other_build() {
+                return Err(StoreError::Unavailable { reason: message.to_owned() }.into());
+            }
+            if tabs.channel.borrow().is_none() {
+                let reason = "another tab writes this ledger, and this browser can't send it commands: use that tab, or close it"
+                    .to_owned();
+                return Err(StoreError::Unavailable { reason }.into());
+            }
+            tabs.post(&Message::Command {
+                request: asking.clone(),
+                account: request.account.clone(),
+                command: request.command.clone(),
+                command_id: command_id.clone(),
+            });
+            if let Some(outcome) = answer(tabs, asking.as_str(), ANSWER_TIMEOUT_MS).await {
+                return outcome;
+            }
+        }
+        Err(LedgerError::OutcomeUnknown { id: request.account, command_id })
+    }
+}
+
+/// Tells this tab's listeners and the other tabs that the ledger changed:
+/// once for a burst of commands, as soon as the burst lets the event loop
+/// run (a script awaiting command after command would otherwise redraw the
+/// page and message every tab for each one).
+fn announce_change(page: &BrowserLedger) {
+    if page.tabs().announcing.replace(true) {
+        return;
+    }
+    let later = page.clone();
+    let announce = Closure::once_into_js(move || {
+        later.tabs().announcing.set(false);
+        later.tabs().post(&Message::Changed);
+        later.changed();
+    });
+    let scheduled = web_sys::window()
+        .is_some_and(|window| window.set_timeout_with_callback_and_timeout_and_arguments_0(announce.unchecked_ref(), 0).is_ok());
+    if !scheduled {
+        page.tabs().announcing.set(false);
+        page.tabs().post(&Message::Changed);
+        page.changed();
+    }
+}
+
+/// Without Web Locks, the tab that writes is the one holding the lease
+/// (lease.rs).
+fn write_by_lease(page: &BrowserLedger) {
+    lease::start(page);
+}
+
+/// The lock is held for as long as this promise is pending: the page's life.
+fn hold_forever() -> js_sys::Promise {
+    js_sys::Promise::new(&mut |_, _| {})
+}
+
+fn request_lock(
+    page: &BrowserLedger,
+    locks: &JsValue,
+    options: &js_sys::Object,
+    callback: &Closure<dyn FnMut(JsValue) -> js_sys::Promise>,
+) {
+    let request = js_sys::Reflect::get(locks, &"request".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let requested =
+        request.and_then(|request| request.call3(locks, &LOCK.into(), options, callback.as_ref().unchecked_ref()).ok());
+    match requested.and_then(|p| p.dyn_into::<js_sys::Promise>().ok()) {
+        // A request the browser refuses (a sandboxed frame, a security
+        // policy) falls back to the lease.
+        Some(promise) => {
+            let page = page.clone();
+            let refused = Closure::<dyn FnMut(JsValue)>::new(move |_| write_by_lease(&page));
+            let _ = promise.catch(&refused);
+            refused.forget();
+        }
+        None => write_by_lease(page),
+    }
+}
+
+/// Becomes the tab that writes: once the last writer's writes have all
+/// arrived (handover.rs), with everything cached read afresh, format 1 data
+/// migrated, and (`announce`) the other tabs told to resend to this one.
+pub(super) async fn take_over(page: BrowserLedger, announce: bool) {
+    let tabs = page.tabs();
+    let Ok(mut kv) = LocalStorageKv::open() else {
+        tabs.role.set(Role::Leader);
+        return;
+    };
+    handover::settle(&kv).await;
+    handover::open(&page, &mut kv, new_command_id().as_str());
+    if let Err(error) = page.with(|ledger| ledger.become_writer()) {
+        web_sys::console::warn_1(&format!("format 1 data was not migrated yet: {error}").into());
+    }
+    tabs.role.set(Role::Leader);
+    if announce {
+        tabs.post(&Message::Leader);
+    }
+    // Requests this tab sent to the old leader are answered here now.
+    resend_waiting(tabs);
+    page.changed();
+}
+
+fn receive(page: &BrowserLedger, text: &str) {
+    let tabs = page.tabs();
+    let message = match Message::hear(text) {
+        Some(Heard::Message(message)) => message,
+        Some(Heard::OtherProtocol { protocol, from_writer }) => return super::builds::heard_other(page, protocol, from_writer),
+        None => return,
+    };
+    match message {
+        Message::Command { request, account, command, command_id } => {
+            // Unanswered, a command is sent again, to whichever tab writes.
+            if !tabs.writes() {
+                return;
+            }
+            let page = page.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let outcome = run_here(&page, &CommandRequest::new(account, command).with_command_id(Some(command_id))).await;
+                page.tabs().post(&Message::Answer { request, outcome });
+            });
+        }
+        Message::Answer { request, .. } => {
+            // The waiting call decodes the answer again; a JS string is
+            // what travels through its promise.
+            if let Some(resolve) = tabs.waiting.borrow_mut().remove(request.as_str()) {
+                let _ = resolve.call1(&JsValue::NULL, &JsValue::from_str(text));
+            }
+        }
+        // New events show on the next read; a new account comes with a
+        // `storage` event, which rescans.
+        Message::Changed => page.changed(),
+        Message::Leader => resend_waiting(tabs),
+        // Meant for a tab of another build.
+        Message::Unspoken { .. } => {}
+    }
+}
+
+/// Wakes every waiting request with "no answer", so each is sent again.
+fn resend_waiting(tabs: &Tabs) {
+    let waiting: Vec<js_sys::Function> = tabs.waiting.borrow_mut().drain().map(|(_, f)| f).collect();
+    for resolve in waiting {
+        let _ = resolve.call1(&JsValue::NULL, &JsValue::UNDEFINED);
+    }
+}
+
+/// The leader's answer to `request`, or `None` after `timeout_ms`.
+async fn answer(tabs: &Tabs, request: &str, timeout_ms: i32) -> Option<Result<AccountState, LedgerError>> {
+    let answered = js_sys::Promise::new(&mut |resolve, _| {
+        tabs.waiting.borrow_mut().insert(request.to_owned(), resolve);
+    });
+    let timeout = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, timeout_ms);
+        }
+    });
+    let first = JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&answered, &timeout))).await.ok();
+    tabs.waiting.borrow_mut().remove(request);
+    match Message::decode(&first?.as_string()?)? {
+        Message::Answer { outcome, .. } => Some(outcome),
+        Message::Command { .. } | Message::Changed | Message::Leader | Message::Unspoken { .. } => None,
+    }
+}
+
+/// Whether `outcome` is a refusal for room while storage is far from full.
+/// Firefox, with several tabs of the origin open, now and then refuses a
+/// write (QuotaExceededError) that it takes in a later task.
+fn refused_for_room_by_chance(page: &BrowserLedger, outcome: &Result<AccountState, LedgerError>) -> bool {
+    matches!(outcome, Err(LedgerError::Store(StoreError::Full)))
+        && page.with(|ledger| Ok(ledger.far_from_full())).unwrap_or(false)
+}
+
+/// Runs `request` in this tab, which writes; a refusal for room far from
+/// the quota is tried again a few times, a few ms apart (see
+/// [`refused_for_room_by_chance`]).
+async fn run_here(page: &BrowserLedger, request: &CommandRequest) -> Result<AccountState, LedgerError> {
+    const TRIES: u32 = 5;
+    let mut tries = 1;
+    loop {
+        let outcome = page.with(|ledger| ledger.execute(request));
+        if tries < TRIES && refused_for_room_by_chance(page, &outcome) {
+            tries += 1;
+            sleep(5).await;
+            continue;
+        }
+        // A full storage changes what the storage meter says, too.
+        if matches!(outcome, Ok(_) | Err(LedgerError::Store(StoreError::Full))) {
+            announce_change(page);
+        }
+        return outcome;
+    }
+}

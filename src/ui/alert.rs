@@ -4,8 +4,12 @@ use leptos::prelude::*;
 
 use super::state::Ui;
 
+/// The last rejection, with a button to dismiss it.
 #[component]
-pub fn Alert(ui: Ui) -> impl IntoView {
+pub fn Alert(
+    /// The page's state: its alert is shown.
+    ui: Ui,
+) -> impl IntoView {
     move || {
         ui.alert.get().map(|message| {
             view! {

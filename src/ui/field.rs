@@ -2,16 +2,23 @@
 
 use leptos::prelude::*;
 
-/// `id` ties the `<label>` to the input (its accessible name is `label`) and
-/// names the error message the input is described by.
+/// A text input, its label, and the error message it is described by.
 #[component]
 pub fn Field(
+    /// Ties the `<label>` to the input, and names the error message.
     id: &'static str,
+    /// The label: the input's accessible name.
     label: &'static str,
+    /// What is typed.
     value: RwSignal<String>,
+    /// Why what is typed can't be used; cleared by typing.
     error: RwSignal<Option<String>>,
-    #[prop(default = "text")] inputmode: &'static str,
-    #[prop(default = "")] placeholder: &'static str,
+    /// The on-screen keyboard to offer (`decimal` for amounts).
+    #[prop(default = "text")]
+    inputmode: &'static str,
+    /// An example of what to type.
+    #[prop(default = "")]
+    placeholder: &'static str,
 ) -> impl IntoView {
     let error_id = format!("{id}-error");
     view! {

@@ -1,5 +1,6 @@
 //! The Leptos UI: components that render the ledger and dispatch commands to
-//! it. They hold no rules: everything goes through [`crate::browser::with_ledger`].
+//! it. They hold no rules: the page's ledger (a `BrowserLedger` in Leptos
+//! context) decides; `state.rs` keeps what the page last read of it.
 //!
 //! `app.rs` wires the page together; each other file is one component, named
 //! for what it shows.

@@ -7,6 +7,7 @@ fn online_now() -> bool {
     web_sys::window().is_none_or(|w| w.navigator().on_line())
 }
 
+/// A note while the browser is offline; hidden otherwise.
 #[component]
 pub fn OfflineBadge() -> impl IntoView {
     let online = RwSignal::new(online_now());

@@ -1,6 +1,6 @@
 //! An account statement as CSV: one row per event, with the balance after it.
 
-use crate::domain::{BankAccount, Event};
+use crate::domain::{BankAccount, Parts};
 use crate::store::{Envelope, Timestamp};
 
 /// `date,type,amount,balance_after` (the date in UTC, ISO 8601; amounts
@@ -10,12 +10,8 @@ pub fn statement_csv(account: &crate::domain::AccountId, history: &[Envelope]) -
     let mut state = BankAccount::new(account.clone());
     for envelope in history {
         state.apply(&envelope.event);
-        let (kind, amount) = match &envelope.event {
-            Event::AccountOpened { initial_balance, .. } => ("AccountOpened", *initial_balance),
-            Event::MoneyDeposited { amount } => ("MoneyDeposited", *amount),
-            Event::MoneyWithdrawn { amount } => ("MoneyWithdrawn", *amount),
-        };
-        out.push_str(&format!("{},{kind},{amount},{}\n", utc(envelope.recorded_at), state.balance()));
+        let Parts { kind, amount, .. } = envelope.event.parts();
+        out.push_str(&format!("{},{},{amount},{}\n", utc(envelope.recorded_at), kind.event, state.balance()));
     }
     out
 }

@@ -20,59 +20,15 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    AccountId, AccountState, AppLedger, BrowserLedger, Command, CommandId, CommandRequest, Event, EventId, Kind, LedgerError,
-    Money, Overview, Owner, Sequence, StoreError, Timestamp, Version, KINDS,
+    AccountState, AppLedger, BrowserLedger, CommandId, CommandRequest, Event, EventId, LedgerError, Overview, Sequence,
+    Timestamp, Version,
 };
 
-/// A rejection, as the JS caller will see it.
-#[derive(Debug)]
-enum ApiError {
-    InvalidCommand(String),
-    InvalidAmount(String),
-    InvalidAccountId(String),
-    InvalidOwner(String),
-    InvalidVersion(String),
-    Ledger(LedgerError),
-    /// Turning an answer into JS failed; nothing was changed by it.
-    Internal(String),
-}
+mod error;
+mod parse;
 
-impl From<LedgerError> for ApiError {
-    fn from(error: LedgerError) -> ApiError {
-        ApiError::Ledger(error)
-    }
-}
-
-impl ApiError {
-    fn into_js(self) -> JsValue {
-        let (code, message) = match &self {
-            ApiError::InvalidCommand(m) => ("InvalidCommand", m.clone()),
-            ApiError::InvalidAmount(m) => ("InvalidAmount", m.clone()),
-            ApiError::InvalidAccountId(m) => ("InvalidAccountId", m.clone()),
-            ApiError::InvalidOwner(m) => ("InvalidOwner", m.clone()),
-            ApiError::InvalidVersion(m) => ("InvalidVersion", m.clone()),
-            ApiError::Ledger(error) => (error.code(), error.to_string()),
-            ApiError::Internal(m) => ("Internal", m.clone()),
-        };
-        let error = js_sys::Error::new(&message);
-        error.set_name("LedgerError");
-        let set = |name: &str, value: JsValue| {
-            // Setting a property on a fresh Error object cannot throw.
-            let _ = js_sys::Reflect::set(&error, &JsValue::from_str(name), &value);
-        };
-        set("code", code.into());
-        if let ApiError::Ledger(LedgerError::Store(StoreError::Corrupt { key, .. })) = &self {
-            set("key", key.into());
-        }
-        if let ApiError::Ledger(LedgerError::InvalidImport { line, .. }) = &self {
-            set("line", JsValue::from_f64(*line as f64));
-        }
-        if let ApiError::Ledger(LedgerError::OutcomeUnknown { command_id, .. }) = &self {
-            set("command_id", command_id.as_str().into());
-        }
-        error.into()
-    }
-}
+use error::ApiError;
+use parse::{parse_command, parse_id, parse_version, type_name};
 
 type ApiResult = Result<JsValue, JsValue>;
 
@@ -94,138 +50,9 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, ApiError> {
     value.serialize(&serializer).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-fn type_name(value: &JsValue) -> String {
-    if value.is_null() {
-        return "null".into();
-    }
-    if js_sys::Array::is_array(value) {
-        return "an array".into();
-    }
-    value.js_typeof().as_string().unwrap_or_else(|| "unknown".into())
-}
-
-/// At most 40 characters of a text, for messages.
-fn preview(text: &str) -> String {
-    let head: String = text.chars().take(40).collect();
-    if head.len() < text.len() {
-        format!("{head}…")
-    } else {
-        head
-    }
-}
-
-fn parse_id(value: &JsValue) -> Result<AccountId, ApiError> {
-    let text = value
-        .as_string()
-        .ok_or_else(|| ApiError::InvalidAccountId(format!("account id must be a string, got {}", type_name(value))))?;
-    AccountId::parse(&text).map_err(|e| ApiError::InvalidAccountId(e.to_string()))
-}
-
-fn parse_money(value: &JsValue, field: &str) -> Result<Money, ApiError> {
-    let money = if let Some(number) = value.as_f64() {
-        Money::from_units_shown(number, |n| {
-            js_sys::Number::from(n).to_string_with_radix(10).map(String::from).unwrap_or_default()
-        })
-    } else if let Some(text) = value.as_string() {
-        Money::parse(&text)
-    } else if value.is_undefined() {
-        return Err(ApiError::InvalidCommand(format!("the command has no {field}")));
-    } else {
-        return Err(ApiError::InvalidAmount(format!("{field} must be a number such as 12.34, got {}", type_name(value))));
-    };
-    money.map_err(|e| ApiError::InvalidAmount(format!("{field}: {e}")))
-}
-
-fn field(object: &JsValue, name: &str) -> Result<JsValue, ApiError> {
-    js_sys::Reflect::get(object, &JsValue::from_str(name))
-        .map_err(|_| ApiError::InvalidCommand(format!("reading {name} of the command failed")))
-}
-
-const COMMAND_SHAPE: &str = "a command is an object such as {type: \"Deposit\", amount: 12.34}";
-
-/// Parses a command and its optional `command_id` (a string: sending the same
-/// command with the same id again does it once).
-fn parse_command(value: &JsValue) -> Result<(Command, Option<CommandId>), ApiError> {
-    let command = parse_command_fields(value)?;
-    let command_id = field(value, "command_id")?;
-    if command_id.is_undefined() {
-        return Ok((command, None));
-    }
-    let command_id = command_id
-        .as_string()
-        .and_then(|text| CommandId::parse(&text).ok())
-        .ok_or_else(|| ApiError::InvalidCommand("command_id must be 1 to 64 ASCII letters, digits, '-' or '_'".into()))?;
-    Ok((command, Some(command_id)))
-}
-
-/// Parses `{type: "OpenAccount", owner, initial_balance}`, `{type: "Deposit",
-/// amount}` or `{type: "Withdraw", amount}`. Unknown fields are refused: a
-/// typo must not pass silently.
-fn parse_command_fields(value: &JsValue) -> Result<Command, ApiError> {
-    if !value.is_object() || js_sys::Array::is_array(value) {
-        return Err(ApiError::InvalidCommand(format!("{COMMAND_SHAPE}, got {}", type_name(value))));
-    }
-    let kind = field(value, "type")?;
-    let Some(kind) = kind.as_string() else {
-        return Err(ApiError::InvalidCommand(format!("{COMMAND_SHAPE}; its type is missing")));
-    };
-    let Some(kind) = Kind::of_command(&kind) else {
-        let names: Vec<&str> = KINDS.iter().map(|k| k.command).collect();
-        return Err(ApiError::InvalidCommand(format!(
-            "unknown command type {:?}: expected {}",
-            preview(&kind),
-            names.join(", ")
-        )));
-    };
-    let allowed: Vec<&str> =
-        ["type"].into_iter().chain(kind.owner.then_some("owner")).chain([kind.amount, "command_id"]).collect();
-    // Reflect.ownKeys reports a throwing Proxy as an error instead of letting
-    // the exception unwind through the module, and also sees symbol keys.
-    let keys = js_sys::Reflect::own_keys(value.unchecked_ref())
-        .map_err(|_| ApiError::InvalidCommand("the command's fields could not be listed".into()))?;
-    for key in keys.iter() {
-        let key = key.as_string().unwrap_or_else(|| "a symbol".into());
-        if !allowed.contains(&key.as_str()) {
-            return Err(ApiError::InvalidCommand(format!(
-                "{} takes only {}; unexpected field {:?}",
-                kind.command,
-                allowed.join(", "),
-                preview(&key)
-            )));
-        }
-    }
-    let owner = match kind.owner {
-        false => None,
-        true => {
-            let owner = field(value, "owner")?;
-            match owner.as_string() {
-                Some(text) => Some(Owner::parse(&text).map_err(|e| ApiError::InvalidOwner(e.to_string()))?),
-                None if owner.is_undefined() => return Err(ApiError::InvalidCommand("the command has no owner".into())),
-                None => return Err(ApiError::InvalidOwner(format!("owner must be a string, got {}", type_name(&owner)))),
-            }
-        }
-    };
-    let amount = parse_money(&field(value, kind.amount)?, kind.amount)?;
-    kind.command(amount, owner).ok_or_else(|| ApiError::InvalidCommand(format!("{} needs an owner", kind.command)))
-}
-
-fn parse_version(value: &JsValue) -> Result<u64, ApiError> {
-    let invalid = |why: String| ApiError::InvalidVersion(why);
-    let Some(number) = value.as_f64() else {
-        return Err(invalid(format!("version must be a whole number, got {}", type_name(value))));
-    };
-    // 2^53: past it, JS numbers no longer count whole numbers one by one.
-    const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
-    if !(number.is_finite() && number.fract() == 0.0 && (0.0..=MAX_SAFE).contains(&number)) {
-        return Err(invalid(format!("version must be a whole number from 0, got {number}")));
-    }
-    // A whole number in 0..=2^53-1: the cast is exact.
-    Ok(number as u64)
-}
-
 /// Runs a command on an account, like `POST /accounts/{id}`; resolves to the
 /// new state `{id, owner, balance, version}`. A Promise: in a tab that does
-/// not write, the command travels to the one that does (see coordination.rs).
+/// not write, the command travels to the one that does (browser/coordination/).
 ///
 /// In the tab that writes, the Promise is settled before this returns (no
 /// round through the task queue); elsewhere it waits for the writer.

@@ -1,0 +1,56 @@
+//! How a rejection reaches JS: an `Error` named `LedgerError` with a
+//! `code`, the message, and the fields a program needs.
+
+use wasm_bindgen::JsValue;
+
+use crate::{LedgerError, StoreError};
+
+/// A rejection, as the JS caller will see it.
+#[derive(Debug)]
+pub(super) enum ApiError {
+    InvalidCommand(String),
+    InvalidAmount(String),
+    InvalidAccountId(String),
+    InvalidOwner(String),
+    InvalidVersion(String),
+    Ledger(LedgerError),
+    /// Turning an answer into JS failed; nothing was changed by it.
+    Internal(String),
+}
+
+impl From<LedgerError> for ApiError {
+    fn from(error: LedgerError) -> ApiError {
+        ApiError::Ledger(error)
+    }
+}
+
+impl ApiError {
+    pub(super) fn into_js(self) -> JsValue {
+        let (code, message) = match &self {
+            ApiError::InvalidCommand(m) => ("InvalidCommand", m.clone()),
+            ApiError::InvalidAmount(m) => ("InvalidAmount", m.clone()),
+            ApiError::InvalidAccountId(m) => ("InvalidAccountId", m.clone()),
+            ApiError::InvalidOwner(m) => ("InvalidOwner", m.clone()),
+            ApiError::InvalidVersion(m) => ("InvalidVersion", m.clone()),
+            ApiError::Ledger(error) => (error.code(), error.to_string()),
+            ApiError::Internal(m) => ("Internal", m.clone()),
+        };
+        let error = js_sys::Error::new(&message);
+        error.set_name("LedgerError");
+        let set = |name: &str, value: JsValue| {
+            // Setting a property on a fresh Error object cannot throw.
+            let _ = js_sys::Reflect::set(&error, &JsValue::from_str(name), &value);
+        };
+        set("code", code.into());
+        if let ApiError::Ledger(LedgerError::Store(StoreError::Corrupt { key, .. })) = &self {
+            set("key", key.into());
+        }
+        if let ApiError::Ledger(LedgerError::InvalidImport { line, .. }) = &self {
+            set("line", JsValue::from_f64(*line as f64));
+        }
+        if let ApiError::Ledger(LedgerError::OutcomeUnknown { command_id, .. }) = &self {
+            set("command_id", command_id.as_str().into());
+        }
+        error.into()
+    }
+}

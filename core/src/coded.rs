@@ -10,10 +10,8 @@
 //!   field needs no codec change.
 //!
 //! A field's type says how it is written through [`Field`]: numbers as
-//! numbers, everything else as text.
-
-use crate::domain::{AccountId, Money, Version};
-use crate::store::CommandId;
+//! numbers, everything else as text. The domain's and the store's types
+//! implement it beside their definitions; this module depends on nothing.
 
 /// Where [`Coded::write_variant`] puts a value's parts, in order.
 pub trait FieldWriter {
@@ -68,42 +66,6 @@ impl Field for String {
     }
     fn read(input: &mut dyn FieldReader) -> Option<String> {
         input.text()
-    }
-}
-
-impl Field for Money {
-    fn write(&self, out: &mut dyn FieldWriter) {
-        out.number(self.cents());
-    }
-    fn read(input: &mut dyn FieldReader) -> Option<Money> {
-        Money::from_cents(input.number()?)
-    }
-}
-
-impl Field for Version {
-    fn write(&self, out: &mut dyn FieldWriter) {
-        out.number(self.get());
-    }
-    fn read(input: &mut dyn FieldReader) -> Option<Version> {
-        input.number().map(Version::new)
-    }
-}
-
-impl Field for AccountId {
-    fn write(&self, out: &mut dyn FieldWriter) {
-        out.text(self.as_str());
-    }
-    fn read(input: &mut dyn FieldReader) -> Option<AccountId> {
-        AccountId::parse(&input.text()?).ok()
-    }
-}
-
-impl Field for CommandId {
-    fn write(&self, out: &mut dyn FieldWriter) {
-        out.text(self.as_str());
-    }
-    fn read(input: &mut dyn FieldReader) -> Option<CommandId> {
-        CommandId::parse(&input.text()?).ok()
     }
 }
 

@@ -113,12 +113,20 @@ pub fn uuid_text(bytes: &[u8; 16]) -> String {
 /// The bytes of a UUID written as [`uuid_text`] writes it; `None` for any
 /// other text, uppercase included.
 pub fn parse_uuid(text: &str) -> Option<[u8; 16]> {
-    let groups: Vec<&str> = text.split('-').collect();
-    let [a, b, c, d, e] = groups.as_slice() else { return None };
-    if [a.len(), b.len(), c.len(), d.len(), e.len()] != [8, 4, 4, 4, 12] {
+    let digits = text.as_bytes();
+    if digits.len() != 36 {
         return None;
     }
-    parse_hex::<16>(&[*a, *b, *c, *d, *e].concat())
+    let mut hex = [0u8; 32];
+    let mut next = hex.iter_mut();
+    for (at, &digit) in digits.iter().enumerate() {
+        match matches!(at, 8 | 13 | 18 | 23) {
+            true if digit != b'-' => return None,
+            true => {}
+            false => *next.next()? = digit,
+        }
+    }
+    parse_hex(std::str::from_utf8(&hex).ok()?)
 }
 
 /// A field of free text on one line: `\` as `\\` and a newline as `\n`.

@@ -2,7 +2,7 @@
 //! conversions; this macro writes them once.
 
 /// For a `struct $name(String)` with `fn parse(&str) -> Result<$name, $error>`:
-/// `as_str`, `Display`, and the `String` conversions serde uses
+/// `as_str`, `Display`, its [`crate::coded::Field`] form, and the `String` conversions serde uses
 /// (`#[serde(try_from = "String", into = "String")]`), so that deserializing
 /// validates exactly as parsing does.
 macro_rules! text_newtype {
@@ -23,6 +23,16 @@ macro_rules! text_newtype {
         impl From<$name> for String {
             fn from(value: $name) -> String {
                 value.0
+            }
+        }
+
+        /// Written as its text, read back through `parse`.
+        impl $crate::coded::Field for $name {
+            fn write(&self, out: &mut dyn $crate::coded::FieldWriter) {
+                out.text(&self.0);
+            }
+            fn read(input: &mut dyn $crate::coded::FieldReader) -> Option<$name> {
+                $name::parse(&input.text()?).ok()
             }
         }
 

@@ -83,26 +83,25 @@ fn parse_command_fields(value: &JsValue) -> Result<Command, ApiError> {
         return Err(ApiError::InvalidCommand(format!("{COMMAND_SHAPE}; its type is missing")));
     };
     let Some(kind) = Kind::of_command(&kind) else {
-        let names: Vec<&str> = KINDS.iter().map(|k| k.command).collect();
         return Err(ApiError::InvalidCommand(format!(
             "unknown command type {:?}: expected {}",
             preview(&kind),
-            names.join(", ")
+            listed(KINDS.iter().map(|k| k.command))
         )));
     };
-    let allowed: Vec<&str> =
-        ["type"].into_iter().chain(kind.owner.then_some("owner")).chain([kind.amount, "command_id"]).collect();
+    let fields = [Some("type"), kind.owner.then_some("owner"), Some(kind.amount), Some("command_id")];
+    let allowed = || fields.iter().flatten().copied();
     // Reflect.ownKeys reports a throwing Proxy as an error instead of letting
     // the exception unwind through the module, and also sees symbol keys.
     let keys = js_sys::Reflect::own_keys(value.unchecked_ref())
         .map_err(|_| ApiError::InvalidCommand("the command's fields could not be listed".into()))?;
     for key in keys.iter() {
         let key = key.as_string().unwrap_or_else(|| "a symbol".into());
-        if !allowed.contains(&key.as_str()) {
+        if !allowed().any(|field| field == key) {
             return Err(ApiError::InvalidCommand(format!(
                 "{} takes only {}; unexpected field {:?}",
                 kind.command,
-                allowed.join(", "),
+                listed(allowed()),
                 preview(&key)
             )));
         }
@@ -134,4 +133,16 @@ pub(super) fn parse_version(value: &JsValue) -> Result<u64, ApiError> {
     }
     // A whole number in 0..=2^53-1: the cast is exact.
     Ok(number as u64)
+}
+
+/// `a, b, c`.
+fn listed<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for item in items {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        out.push_str(item);
+    }
+    out
 }

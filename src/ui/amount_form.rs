@@ -64,7 +64,7 @@ pub fn AmountForm(
                 Ok(state) => {
                     amount.try_set(String::new());
                     ui.alert.try_set(None);
-                    ui.apply(&state);
+                    ui.apply(state);
                 }
                 // An amount the account's rules refuse (zero, past the maximum
                 // balance) belongs at the field too; other rejections are alerts.

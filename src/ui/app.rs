@@ -50,19 +50,17 @@ fn Ledger(
     let ui = Ui::new(account_from_hash(&current_hash()));
     ui.refresh(&ledger);
 
-    // Each account has its own URL; back, forward and edited URLs all land here.
+    // Each account has its own URL; back, forward and edited URLs all land
+    // here. A new selection is read when it is made.
     let hash_listener = window_event_listener(ev::hashchange, move |_| {
         let id = account_from_hash(&current_hash());
         if ui.selected.get_untracked() != id {
             ui.travel.set(None);
             ui.selected.set(id);
+            if let Some(ledger) = context.try_get_value() {
+                ui.refresh_selected(&ledger);
+            }
         }
-    });
-    // A new selection is read when it is made.
-    let reader = ledger.clone();
-    Effect::new(move |_| {
-        ui.selected.track();
-        ui.refresh_selected(&reader);
     });
     // Commands (from this page, the JS API or another tab) and other tabs'
     // writes show up live: one refresh for each announced change.

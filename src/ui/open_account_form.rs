@@ -66,8 +66,8 @@ pub fn OpenAccountForm(
                     owner.try_set(String::new());
                     balance.try_set(String::new());
                     ui.alert.try_set(None);
-                    ui.apply(&state);
-                    ui.select(account);
+                    ui.apply(state);
+                    ui.select(account, &ledger);
                 }
                 Err(error) => ui.reject(&error),
             }

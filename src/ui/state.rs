@@ -81,37 +81,28 @@ impl Ui {
         self.account.try_set(Some(read));
     }
 
-    /// Shows the state a command answered with at once; the refresh that
-    /// the command's change announcement brings follows.
-    pub fn apply(&self, state: &AccountState) {
-        self.overview.try_update(|overview| {
-            if let Ok(overview) = overview {
-                let accounts = &mut overview.accounts.accounts;
-                match accounts.binary_search_by(|a| a.id.cmp(&state.id)) {
-                    Ok(at) => accounts.get_mut(at).into_iter().for_each(|a| *a = state.clone()),
-                    Err(at) => accounts.insert(at, state.clone()),
+    /// Shows the state a command answered with at once, on the selected
+    /// account; the refresh that the command's change announcement brings
+    /// follows, for the rest of the page.
+    pub fn apply(&self, state: AccountState) {
+        self.account.try_update(|account| {
+            if let Some(Ok(Some(selected))) = account {
+                if selected.state.id == state.id && state.version == selected.state.version.next() {
+                    selected.balances.push(state.balance);
+                    selected.state = state;
                 }
             }
         });
-        if self.selected.get_untracked().as_ref() == Some(&state.id) {
-            self.account.try_update(|account| {
-                if let Some(Ok(Some(selected))) = account {
-                    if state.version == selected.state.version.next() {
-                        selected.balances.push(state.balance);
-                        selected.state = state.clone();
-                    }
-                }
-            });
-        }
     }
 
     /// Shows `id` and puts it in the URL, so a reload or a shared link keeps it.
-    pub fn select(&self, id: AccountId) {
+    pub fn select(&self, id: AccountId, ledger: &BrowserLedger) {
         if let Some(location) = web_sys::window().map(|w| w.location()) {
             let _ = location.set_hash(&hash_for(&id));
         }
         self.travel.try_set(None);
         self.selected.try_set(Some(id));
+        self.refresh_selected(ledger);
     }
 
     pub fn reject(&self, error: &LedgerError) {

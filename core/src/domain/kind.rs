@@ -2,7 +2,7 @@
 //! knows it by. The codecs (segment lines, the hash's JSON, the export and
 //! format 1 reader, the tab messages, the JS API's commands) read this table
 //! instead of naming kinds themselves, so a new kind of event is a change
-//! to the domain and one row here.
+//! to the domain and one row here (with its `Shape`, and its arms below).
 //!
 //! Every kind today carries an amount and, for opening, an owner; a kind
 //! with other fields would widen [`Parts`].
@@ -10,7 +10,7 @@
 use super::{Command, Event, Money, Owner};
 
 /// One kind of event, and the command that produces it.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Kind {
     /// The event's `type` in the original's JSON.
     pub event: &'static str,
@@ -22,18 +22,17 @@ pub struct Kind {
     pub amount: &'static str,
     /// Whether it names an owner (the `owner` field, before the amount).
     pub owner: bool,
-    make_event: fn(Money, Option<Owner>) -> Option<Event>,
-    make_command: fn(Money, Option<Owner>) -> Option<Command>,
+    /// Which variant of [`Event`] and [`Command`] it is.
+    shape: Shape,
 }
 
-/// Kinds are told apart by their event name, which is unique.
-impl PartialEq for Kind {
-    fn eq(&self, other: &Kind) -> bool {
-        self.event == other.event
-    }
+/// The variants, for [`Kind::event`] and [`Kind::command`] to build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    Opened,
+    Deposited,
+    Withdrawn,
 }
-
-impl Eq for Kind {}
 
 const OPENED: Kind = Kind {
     event: "AccountOpened",
@@ -41,29 +40,14 @@ const OPENED: Kind = Kind {
     tag: 'O',
     amount: "initial_balance",
     owner: true,
-    make_event: |initial_balance, owner| Some(Event::AccountOpened { owner: owner?, initial_balance }),
-    make_command: |initial_balance, owner| Some(Command::OpenAccount { owner: owner?, initial_balance }),
+    shape: Shape::Opened,
 };
 
-const DEPOSITED: Kind = Kind {
-    event: "MoneyDeposited",
-    command: "Deposit",
-    tag: 'D',
-    amount: "amount",
-    owner: false,
-    make_event: |amount, _| Some(Event::MoneyDeposited { amount }),
-    make_command: |amount, _| Some(Command::Deposit { amount }),
-};
+const DEPOSITED: Kind =
+    Kind { event: "MoneyDeposited", command: "Deposit", tag: 'D', amount: "amount", owner: false, shape: Shape::Deposited };
 
-const WITHDRAWN: Kind = Kind {
-    event: "MoneyWithdrawn",
-    command: "Withdraw",
-    tag: 'W',
-    amount: "amount",
-    owner: false,
-    make_event: |amount, _| Some(Event::MoneyWithdrawn { amount }),
-    make_command: |amount, _| Some(Command::Withdraw { amount }),
-};
+const WITHDRAWN: Kind =
+    Kind { event: "MoneyWithdrawn", command: "Withdraw", tag: 'W', amount: "amount", owner: false, shape: Shape::Withdrawn };
 
 /// Every kind of event.
 pub const KINDS: [&Kind; 3] = [&OPENED, &DEPOSITED, &WITHDRAWN];
@@ -95,12 +79,20 @@ impl Kind {
     /// The event of this kind; `None` when `owner` is missing for a kind
     /// that names one.
     pub fn event(&self, amount: Money, owner: Option<Owner>) -> Option<Event> {
-        (self.make_event)(amount, owner.filter(|_| self.owner))
+        Some(match self.shape {
+            Shape::Opened => Event::AccountOpened { owner: owner?, initial_balance: amount },
+            Shape::Deposited => Event::MoneyDeposited { amount },
+            Shape::Withdrawn => Event::MoneyWithdrawn { amount },
+        })
     }
 
     /// The command of this kind, under the same condition.
     pub fn command(&self, amount: Money, owner: Option<Owner>) -> Option<Command> {
-        (self.make_command)(amount, owner.filter(|_| self.owner))
+        Some(match self.shape {
+            Shape::Opened => Command::OpenAccount { owner: owner?, initial_balance: amount },
+            Shape::Deposited => Command::Deposit { amount },
+            Shape::Withdrawn => Command::Withdraw { amount },
+        })
     }
 }
 

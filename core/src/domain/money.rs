@@ -238,6 +238,16 @@ fn preview(text: &str) -> String {
     }
 }
 
+/// Written as a whole number of cents.
+impl crate::coded::Field for Money {
+    fn write(&self, out: &mut dyn crate::coded::FieldWriter) {
+        out.number(self.cents());
+    }
+    fn read(input: &mut dyn crate::coded::FieldReader) -> Option<Money> {
+        Money::from_cents(input.number()?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,3 +37,13 @@ impl fmt::Display for Version {
 /// the stream is still exactly there (optimistic concurrency).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ExpectedVersion(pub Version);
+
+/// Written as its number.
+impl crate::coded::Field for Version {
+    fn write(&self, out: &mut dyn crate::coded::FieldWriter) {
+        out.number(self.get());
+    }
+    fn read(input: &mut dyn crate::coded::FieldReader) -> Option<Version> {
+        input.number().map(Version::new)
+    }
+}

@@ -4,7 +4,6 @@
 //! [`BrowserLedger`]; the browser's callbacks hold a clone of that handle.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -38,8 +37,9 @@ pub(super) enum Role {
 pub struct Tabs {
     pub(super) role: Cell<Role>,
     channel: RefCell<Option<web_sys::BroadcastChannel>>,
-    /// Requests sent to the leader, by request id: what wakes each.
-    waiting: RefCell<HashMap<String, js_sys::Function>>,
+    /// Requests sent to the leader (a few at most), by request id: what
+    /// wakes each.
+    waiting: RefCell<Vec<(String, js_sys::Function)>>,
     /// A change announcement is scheduled.
     announcing: Cell<bool>,
     /// A tab of another build, as this one heard of it (builds.rs).
@@ -61,6 +61,13 @@ impl Tabs {
         if let Some(channel) = self.channel.borrow().as_ref() {
             let _ = channel.post_message(&value);
         }
+    }
+
+    /// What wakes the request `request`, no longer waited on.
+    fn take_waiting(&self, request: &str) -> Option<js_sys::Function> {
+        let mut waiting = self.waiting.borrow_mut();
+        let at = waiting.iter().position(|(id, _)| id == request)?;
+        Some(waiting.swap_remove(at).1)
     }
 
     /// Whether this tab writes now.
@@ -320,7 +327,7 @@ fn receive(page: &BrowserLedger, text: &str) {
         Message::Answer { request, .. } => {
             // The waiting call decodes the answer again; a JS string is
             // what travels through its promise.
-            if let Some(resolve) = tabs.waiting.borrow_mut().remove(request.as_str()) {
+            if let Some(resolve) = tabs.take_waiting(request.as_str()) {
                 let _ = resolve.call1(&JsValue::NULL, &JsValue::from_str(text));
             }
         }
@@ -335,7 +342,7 @@ fn receive(page: &BrowserLedger, text: &str) {
 
 /// Wakes every waiting request with "no answer", so each is sent again.
 fn resend_waiting(tabs: &Tabs) {
-    let waiting: Vec<js_sys::Function> = tabs.waiting.borrow_mut().drain().map(|(_, f)| f).collect();
+    let waiting: Vec<js_sys::Function> = tabs.waiting.borrow_mut().drain(..).map(|(_, f)| f).collect();
     for resolve in waiting {
         let _ = resolve.call1(&JsValue::NULL, &JsValue::UNDEFINED);
     }
@@ -344,7 +351,7 @@ fn resend_waiting(tabs: &Tabs) {
 /// The leader's answer to `request`, or `None` after `timeout_ms`.
 async fn answer(tabs: &Tabs, request: &str, timeout_ms: i32) -> Option<Result<AccountState, LedgerError>> {
     let answered = js_sys::Promise::new(&mut |resolve, _| {
-        tabs.waiting.borrow_mut().insert(request.to_owned(), resolve);
+        tabs.waiting.borrow_mut().push((request.to_owned(), resolve));
     });
     let timeout = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {
@@ -352,7 +359,7 @@ async fn answer(tabs: &Tabs, request: &str, timeout_ms: i32) -> Option<Result<Ac
         }
     });
     let first = JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&answered, &timeout))).await.ok();
-    tabs.waiting.borrow_mut().remove(request);
+    tabs.take_waiting(request);
     match Message::decode(&first?.as_string()?)? {
         Message::Answer { outcome, .. } => Some(outcome),
         Message::Command { .. } | Message::Changed | Message::Leader | Message::Unspoken { .. } => None,

@@ -37,8 +37,8 @@ mod tests {
     /// The codes are the JS API's `error.code`: programs match on them.
     #[test]
     fn every_error_keeps_its_code() {
-        let id = AccountId::parse("a").unwrap_or_else(|e| unreachable!("{e}"));
-        let command_id = CommandId::parse("c").unwrap_or_else(|e| unreachable!("{e}"));
+        let id = AccountId::parse("a").unwrap();
+        let command_id = CommandId::parse("c").unwrap();
         let cents = crate::domain::Money::MAX_AMOUNT;
         let codes = [
             (LedgerError::from(DomainError::ZeroAmount), "InvalidAmount"),

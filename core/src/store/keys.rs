@@ -106,7 +106,7 @@ mod tests {
     use super::*;
 
     fn id(text: &str) -> AccountId {
-        AccountId::parse(text).unwrap_or_else(|e| unreachable!("{e}"))
+        AccountId::parse(text).unwrap()
     }
 
     #[test]

@@ -81,12 +81,7 @@ mod tests {
     use crate::store::{EventId, NewEvent, Sequence, Timestamp};
 
     fn linked(tip: &Tip, event: Event) -> Envelope {
-        let new = NewEvent {
-            event_id: EventId::parse("e").unwrap_or_else(|e| unreachable!("{e}")),
-            recorded_at: Timestamp(1),
-            command_id: None,
-            event,
-        };
+        let new = NewEvent { event_id: EventId::parse("e").unwrap(), recorded_at: Timestamp(1), command_id: None, event };
         let mut envelope = new.into_envelope(tip.version().next(), Sequence(tip.version().get() + 1));
         envelope.hash = ChainHash::link(&tip.hash, tip.account.id(), &envelope);
         envelope
@@ -98,9 +93,9 @@ mod tests {
 
     #[test]
     fn a_tip_admits_only_the_next_linked_lawful_event() {
-        let stream = AccountId::parse("acc").unwrap_or_else(|e| unreachable!("{e}"));
+        let stream = AccountId::parse("acc").unwrap();
         let mut tip = Tip::new(&stream);
-        let owner = Owner::parse("Ann").unwrap_or_else(|e| unreachable!("{e}"));
+        let owner = Owner::parse("Ann").unwrap();
         let opened = linked(&tip, Event::AccountOpened { owner, initial_balance: cents(100) });
         assert_eq!(tip.admit(&opened), Ok(()));
         assert_eq!((tip.version(), tip.hash, tip.account.balance()), (Version::new(1), opened.hash, cents(100)));

@@ -209,19 +209,19 @@ mod tests {
     use crate::{DomainError, Money, StoreError, Version};
 
     fn id(text: &str) -> AccountId {
-        AccountId::parse(text).unwrap_or_else(|e| unreachable!("{e}"))
+        AccountId::parse(text).unwrap()
     }
 
     fn cid(text: &str) -> CommandId {
-        CommandId::parse(text).unwrap_or_else(|e| unreachable!("{e}"))
+        CommandId::parse(text).unwrap()
     }
 
     fn cents(c: u64) -> Money {
-        Money::from_cents(c).unwrap_or_else(|| unreachable!())
+        Money::from_cents(c).unwrap()
     }
 
     fn every_message() -> Vec<TabMessage> {
-        let owner = Owner::parse("Zoë \\ <b>\\n</b>").unwrap_or_else(|e| unreachable!("{e}"));
+        let owner = Owner::parse("Zoë \\ <b>\\n</b>").unwrap();
         let state = AccountState { id: id("acc"), owner: owner.clone(), balance: cents(12_345), version: Version::new(7) };
         let errors = [
             LedgerError::Domain(DomainError::ZeroAmount),

@@ -18,6 +18,7 @@ mod history_table;
 mod offline_badge;
 mod open_account_form;
 mod other_build;
+mod sender;
 mod state;
 mod storage_meter;
 mod time_travel;

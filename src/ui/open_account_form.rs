@@ -2,11 +2,10 @@
 
 use leptos::prelude::*;
 
-use leptos::task::spawn_local;
-
 use super::field::Field;
-use super::state::{page_ledger, Ui};
-use crate::{new_command_id, AccountId, Command, CommandId, CommandRequest, LedgerError, Money, Owner};
+use super::sender::Sender;
+use super::state::Ui;
+use crate::{AccountId, Command, CommandRequest, LedgerError, Money, Owner};
 
 /// An account id, an owner and an initial balance, each checked at its
 /// field; the new account is selected once it is open.
@@ -15,17 +14,13 @@ pub fn OpenAccountForm(
     /// The page's state: the new account is shown and selected.
     ui: Ui,
 ) -> impl IntoView {
-    let ledger = page_ledger();
     let id = RwSignal::new(String::new());
     let owner = RwSignal::new(String::new());
     let balance = RwSignal::new(String::new());
     let id_error = RwSignal::new(None::<String>);
     let owner_error = RwSignal::new(None::<String>);
     let balance_error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    // As in the amount form: an account opening whose outcome is unknown is
-    // retried under the same command id, so it is done at most once.
-    let unsure = StoredValue::new(None::<(AccountId, Command, CommandId)>);
+    let sender = Sender::new(ui);
 
     let submit = move || {
         let parsed_id = AccountId::parse(id.get_untracked().trim());
@@ -40,37 +35,19 @@ pub fn OpenAccountForm(
             return;
         };
         let command = Command::OpenAccount { owner: owner_name, initial_balance };
-        let command_id = match unsure.get_value() {
-            Some((before, same, command_id)) if before == account && same == command => command_id,
-            _ => new_command_id(),
-        };
-        let ledger = match ledger.get() {
-            Ok(ledger) => ledger,
-            Err(problem) => return ui.reject(&problem),
-        };
-        busy.set(true);
-        spawn_local(async move {
-            let request = CommandRequest::new(account.clone(), command.clone()).with_command_id(Some(command_id.clone()));
-            let outcome = ledger.execute(request).await;
-            busy.try_set(false);
-            unsure.try_set_value(None);
-            match outcome {
-                Err(LedgerError::OutcomeUnknown { .. }) => {
-                    unsure.try_set_value(Some((account, command, command_id)));
-                    ui.alert.try_set(Some(
-                        "No answer from the tab that writes the ledger: the account may or may not have been opened. Click Open account again to retry; it is done at most once.".to_owned(),
-                    ));
-                }
-                Ok(state) => {
-                    id.try_set(String::new());
-                    owner.try_set(String::new());
-                    balance.try_set(String::new());
-                    ui.alert.try_set(None);
-                    ui.apply(state);
-                    ui.select(account, &ledger);
-                }
-                Err(error) => ui.reject(&error),
+        sender.send(CommandRequest::new(account.clone(), command), move |outcome, ledger| match outcome {
+            Ok(_) => {
+                id.try_set(String::new());
+                owner.try_set(String::new());
+                balance.try_set(String::new());
+                ui.select(account, ledger);
             }
+            Err(LedgerError::OutcomeUnknown { .. }) => {
+                ui.alert.try_set(Some(
+                    "No answer from the tab that writes the ledger: the account may or may not have been opened. Click Open account again to retry; it is done at most once.".to_owned(),
+                ));
+            }
+            Err(error) => ui.reject(&error),
         });
     };
 
@@ -94,7 +71,7 @@ pub fn OpenAccountForm(
                 inputmode="decimal"
                 placeholder="0.00"
             />
-            <button type="submit" disabled=move || busy.get()>"Open account"</button>
+            <button type="submit" disabled=move || sender.busy.get()>"Open account"</button>
         </form>
     }
 }

@@ -86,7 +86,7 @@ fn parse_command_fields(value: &JsValue) -> Result<Command, ApiError> {
         return Err(ApiError::InvalidCommand(format!(
             "unknown command type {:?}: expected {}",
             preview(&kind),
-            listed(KINDS.iter().map(|k| k.command))
+            listed(KINDS.iter().map(|k| k.command), " or ")
         )));
     };
     let fields = [Some("type"), kind.owner.then_some("owner"), Some(kind.amount), Some("command_id")];
@@ -101,7 +101,7 @@ fn parse_command_fields(value: &JsValue) -> Result<Command, ApiError> {
             return Err(ApiError::InvalidCommand(format!(
                 "{} takes only {}; unexpected field {:?}",
                 kind.command,
-                listed(allowed()),
+                listed(allowed(), ", "),
                 preview(&key)
             )));
         }
@@ -135,12 +135,15 @@ pub(super) fn parse_version(value: &JsValue) -> Result<u64, ApiError> {
     Ok(number as u64)
 }
 
-/// `a, b, c`.
-fn listed<'a>(items: impl Iterator<Item = &'a str>) -> String {
+/// `a, b{last}c`: `last` is `" or "` or `", "`.
+fn listed<'a>(items: impl Iterator<Item = &'a str> + Clone, last: &str) -> String {
+    let count = items.clone().count();
     let mut out = String::new();
-    for item in items {
-        if !out.is_empty() {
-            out.push_str(", ");
+    for (at, item) in items.enumerate() {
+        match at {
+            0 => {}
+            _ if at + 1 == count => out.push_str(last),
+            _ => out.push_str(", "),
         }
         out.push_str(item);
     }

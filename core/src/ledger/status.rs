@@ -65,10 +65,13 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         }
     }
 
-    /// This ledger becomes the one writer of its storage: everything cached
-    /// is read afresh, and data of earlier formats is brought up to date.
+    /// This ledger becomes the one writer of its storage, once every write
+    /// of the writer before it has arrived: the list of streams is read
+    /// afresh, and data of earlier formats is brought up to date. Cached
+    /// accounts stay: each catches up on its next read (every read does),
+    /// and its new events must link to what it has seen.
     pub fn become_writer(&mut self) -> Result<Migration, LedgerError> {
-        self.forget();
+        self.rescan();
         Ok(self.store.become_writer()?)
     }
 }

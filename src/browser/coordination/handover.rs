@@ -29,12 +29,16 @@ fn read_mark(kv: &LocalStorageKv) -> Option<String> {
 }
 
 /// Waits until the last writer's writes have all reached this tab: its mark
-/// says `closed` (or there is none), or it has said `open` for
-/// [`SETTLE_LIMIT_MS`] (a crash). Wakes on every change to storage rather
-/// than on a timer: a hidden tab's timers may be slowed to one a second.
-/// Returns how long it waited, in ms.
-pub async fn settle(kv: &LocalStorageKv) -> f64 {
-    let start = js_sys::Date::now();
+/// says `closed` (or there is none), or [`SETTLE_LIMIT_MS`] have passed
+/// since `since` (a crash), a time by which the last writer was known to be
+/// gone. Wakes on every change to storage rather than on a timer: a hidden
+/// tab's timers may be slowed to one a second. Returns how long it waited,
+/// in ms.
+pub async fn settle(kv: &LocalStorageKv, since: f64) -> f64 {
+    let start = since.min(js_sys::Date::now());
+    // Other tabs' writes that reached this page while it was busy land
+    // before the mark is read.
+    next_storage_change(0).await;
     loop {
         let waited = js_sys::Date::now() - start;
         let open = read_mark(kv).is_some_and(|mark| mark.starts_with("open "));

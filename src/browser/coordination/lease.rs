@@ -102,7 +102,7 @@ async fn try_take(page: BrowserLedger) {
         return tabs.role.set(Role::Follower);
     }
     if !lease.holding.replace(true) {
-        take_over(page.clone(), true).await;
+        take_over(page.clone(), true, js_sys::Date::now()).await;
     }
 }
 

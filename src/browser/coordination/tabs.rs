@@ -115,19 +115,24 @@ impl BrowserLedger {
         let _ = js_sys::Reflect::set(&at_once, &"ifAvailable".into(), &JsValue::TRUE);
         let queued_locks = locks.clone();
         let page = self.clone();
+        let asked_at = js_sys::Date::now();
         let first = Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::new(move |lock: JsValue| {
             if lock.is_null() {
                 page.tabs().role.set(Role::Follower);
                 let later_page = page.clone();
                 let later = Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::new(move |_lock: JsValue| {
-                    wasm_bindgen_futures::spawn_local(take_over(later_page.clone(), true));
+                    wasm_bindgen_futures::spawn_local(take_over(later_page.clone(), true, js_sys::Date::now()));
                     hold_forever()
                 });
                 request_lock(&page, &queued_locks, &js_sys::Object::new(), &later);
                 later.forget();
                 js_sys::Promise::resolve(&JsValue::UNDEFINED)
             } else {
-                wasm_bindgen_futures::spawn_local(take_over(page.clone(), false));
+                // Granted at once: the lock was free when it was asked for
+                // (the browser decides a moment later), so the last writer
+                // was gone by then, however long this page was busy before
+                // this callback ran.
+                wasm_bindgen_futures::spawn_local(take_over(page.clone(), false, asked_at));
                 hold_forever()
             }
         });
@@ -283,15 +288,17 @@ fn request_lock(
 }
 
 /// Becomes the tab that writes: once the last writer's writes have all
-/// arrived (handover.rs), with everything cached read afresh, format 1 data
-/// migrated, and (`announce`) the other tabs told to resend to this one.
-pub(super) async fn take_over(page: BrowserLedger, announce: bool) {
+/// arrived (handover.rs; the last writer was gone by `free_since`, when the
+/// lock or lease was found free), with the list of accounts read afresh,
+/// format 1 data migrated, and (`announce`) the other tabs told to resend to
+/// this one.
+pub(super) async fn take_over(page: BrowserLedger, announce: bool, free_since: f64) {
     let tabs = page.tabs();
     let Ok(mut kv) = LocalStorageKv::open() else {
         tabs.role.set(Role::Leader);
         return;
     };
-    handover::settle(&kv).await;
+    handover::settle(&kv, free_since).await;
     handover::open(&page, &mut kv, new_command_id().as_str());
     if let Err(error) = page.with(|ledger| ledger.become_writer()) {
         web_sys::console::warn_1(&format!("format 1 data was not migrated yet: {error}").into());

@@ -35,7 +35,15 @@ pub fn HistoryTable(
     let ledger = page_ledger();
     Effect::new(move |_| {
         ui.revision.track();
-        rows.set(ledger.get().and_then(|ledger| read_page(&ledger, &id, upto.get(), page.get())));
+        let read = ledger.get().and_then(|ledger| read_page(&ledger, &id, upto.get(), page.get()));
+        // Events are never changed: the same versions are the same rows.
+        let versions = |rows: &Result<Vec<Envelope>, LedgerError>| {
+            rows.as_ref().ok().map(|rows| (rows.len(), rows.first().map(|e| e.version), rows.last().map(|e| e.version)))
+        };
+        let same = versions(&read).is_some() && rows.with_untracked(|now| versions(now) == versions(&read));
+        if !same {
+            rows.set(read);
+        }
     });
 
     view! {

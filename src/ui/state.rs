@@ -78,7 +78,16 @@ impl Ui {
             let balances = ledger.balances(&id)?;
             Ok(Some(Selected { state, balances }))
         });
-        self.account.try_set(Some(read));
+        // Events are never changed, so the same state at the same version
+        // with as many balances is the same account: nothing to redraw (a
+        // command's own answer is often shown already).
+        let same = self.account.try_with_untracked(|now| match (now, &read) {
+            (Some(Ok(Some(now))), Ok(Some(read))) => now.state == read.state && now.balances.len() == read.balances.len(),
+            _ => false,
+        });
+        if same != Some(true) {
+            self.account.try_set(Some(read));
+        }
     }
 
     /// Shows the state a command answered with at once, on the selected

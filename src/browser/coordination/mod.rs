@@ -27,8 +27,9 @@
 //! A tab whose role is still unknown refuses to write.
 //!
 //! `wire.rs` is the text of the messages; `tabs.rs` the roles, the channel
-//! and the commands' paths; `handover.rs`, `lease.rs` and `builds.rs` the
-//! hand-over between writers, the lease and tabs of other builds.
+//! and the commands' paths; `waiting.rs` the requests waiting on the writer;
+//! `handover.rs`, `lease.rs` and `builds.rs` the hand-over between writers,
+//! the lease and tabs of other builds.
 
 // Pure Rust: compiled and tested natively too; used by the wasm32 code only.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -42,6 +43,8 @@ mod handover;
 mod lease;
 #[cfg(target_arch = "wasm32")]
 mod tabs;
+#[cfg(target_arch = "wasm32")]
+mod waiting;
 
 #[cfg(target_arch = "wasm32")]
 pub(super) use tabs::Tabs;

@@ -11,6 +11,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::builds::OtherBuild;
 use super::lease::Lease;
+use super::waiting::{answer, resend_waiting};
 use super::wire::{Heard, TabMessage as Message};
 use super::{handover, lease};
 use crate::browser::{new_command_id, BrowserLedger, LocalStorageKv};
@@ -39,7 +40,7 @@ pub struct Tabs {
     channel: RefCell<Option<web_sys::BroadcastChannel>>,
     /// Requests sent to the leader (a few at most), by request id: what
     /// wakes each.
-    waiting: RefCell<Vec<(String, js_sys::Function)>>,
+    pub(super) waiting: RefCell<Vec<(String, js_sys::Function)>>,
     /// A change announcement is scheduled.
     announcing: Cell<bool>,
     /// A tab of another build, as this one heard of it (builds.rs).
@@ -61,13 +62,6 @@ impl Tabs {
         if let Some(channel) = self.channel.borrow().as_ref() {
             let _ = channel.post_message(&value);
         }
-    }
-
-    /// What wakes the request `request`, no longer waited on.
-    fn take_waiting(&self, request: &str) -> Option<js_sys::Function> {
-        let mut waiting = self.waiting.borrow_mut();
-        let at = waiting.iter().position(|(id, _)| id == request)?;
-        Some(waiting.swap_remove(at).1)
     }
 
     /// Whether this tab writes now.
@@ -344,32 +338,6 @@ fn receive(page: &BrowserLedger, text: &str) {
         Message::Leader => resend_waiting(tabs),
         // Meant for a tab of another build.
         Message::Unspoken { .. } => {}
-    }
-}
-
-/// Wakes every waiting request with "no answer", so each is sent again.
-fn resend_waiting(tabs: &Tabs) {
-    let waiting: Vec<js_sys::Function> = tabs.waiting.borrow_mut().drain(..).map(|(_, f)| f).collect();
-    for resolve in waiting {
-        let _ = resolve.call1(&JsValue::NULL, &JsValue::UNDEFINED);
-    }
-}
-
-/// The leader's answer to `request`, or `None` after `timeout_ms`.
-async fn answer(tabs: &Tabs, request: &str, timeout_ms: i32) -> Option<Result<AccountState, LedgerError>> {
-    let answered = js_sys::Promise::new(&mut |resolve, _| {
-        tabs.waiting.borrow_mut().push((request.to_owned(), resolve));
-    });
-    let timeout = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, timeout_ms);
-        }
-    });
-    let first = JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&answered, &timeout))).await.ok();
-    tabs.take_waiting(request);
-    match Message::decode(&first?.as_string()?)? {
-        Message::Answer { outcome, .. } => Some(outcome),
-        Message::Command { .. } | Message::Changed | Message::Leader | Message::Unspoken { .. } => None,
     }
 }
 

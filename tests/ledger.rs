@@ -451,7 +451,7 @@ fn reopen(shared: &SharedKv) -> Ledger<Counting<KvStore<SharedKv>>, ManualClock,
 #[test]
 fn a_load_starts_from_the_latest_snapshot() {
     let shared = snapshotted();
-    assert!(shared.borrow().get("ledger/v2/snap/acc").unwrap().unwrap().starts_with("2 "));
+    assert!(shared.borrow().get("ledger/v2/snap/acc").unwrap().unwrap().starts_with("3 "));
     let mut fresh = reopen(&shared);
     assert_eq!(fresh.account(&id("acc")).unwrap().unwrap().balance, money("299.00"));
     assert_eq!(fresh.store().events_read.get(), 0, "the snapshot is at version 300: nothing after it");

@@ -48,7 +48,7 @@ fn export_then_import_into_an_empty_ledger_gives_the_same_ledger() {
     let file = original.export().unwrap();
     assert_eq!(file.lines().count(), 1 + 4);
     assert!(file.starts_with(
-        r#"{"format":"bank-ledger-export","version":1,"exported_at":1700000000000,"accounts":2,"events":4,"heads":{"acc-001":""#
+        r#"{"format":"bank-ledger-export","version":2,"exported_at":1700000000000,"accounts":2,"events":4,"heads":{"acc-001":""#
     ));
     let mut copy = ledger("b");
     let report = copy.import(&file, None).unwrap();
@@ -84,7 +84,7 @@ fn a_tampered_or_malformed_file_is_refused_whole_naming_the_line() {
     let file = original.export().unwrap();
     let cases = [
         (file.replace(r#""amount":500.0"#, r#""amount":5000.0"#), 3, "hash"),
-        (file.replacen("\"version\":2", "\"version\":3", 1), 3, "version 3 where 2 was due"),
+        (file.replacen("\"acc-001\",\"version\":2", "\"acc-001\",\"version\":3", 1), 3, "version 3 where 2 was due"),
         (file.replace(r#""events":4"#, r#""events":5"#), 1, "header"),
         (file.lines().take(3).collect::<Vec<_>>().join("\n"), 1, "header"),
         (file.replace("\"w-1\"", "\"w 1\""), 4, "command"),
@@ -296,4 +296,37 @@ fn a_stored_owner_that_new_names_may_not_have_still_reads() {
     let mut copy = ledger("b");
     copy.import(&l.export().unwrap(), None).unwrap();
     assert_eq!(everything(&mut copy), everything(&mut l));
+}
+
+#[test]
+fn an_export_of_version_1_from_a_real_browser_imports_checked_against_its_old_hashes() {
+    // Written by the app before hash v2 (tests/fixtures/README.md): hash v1
+    // on every line and in the header's heads.
+    let file = include_str!("fixtures/export-version-1.ndjson");
+    assert!(file.starts_with(r#"{"format":"bank-ledger-export","version":1,"#));
+    let mut copy = ledger("b");
+    let report = copy.import(file, None).unwrap();
+    assert_eq!(report, ImportReport { accounts: 2, events_added: 4, events_skipped: 0 });
+    let (states, histories) = everything(&mut copy);
+    assert_eq!(states[0].balance, money("1300.00"));
+    assert_eq!(states[1].owner, owner("Zoë 💶"));
+    let acc_001 = &histories[0];
+    assert_eq!(acc_001.iter().map(|e| e.sequence.0).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(acc_001[1].command_id, Some(cid("dep-1")));
+    assert_eq!(acc_001[0].event_id.as_str(), "05d7e624-66bf-46e6-a019-1f3a3fdf3956");
+    assert!(copy.verify(&id("acc-001")).unwrap().ok);
+    // Its own export is of version 2, with other (v2) hashes.
+    let again = copy.export().unwrap();
+    assert!(again.starts_with(r#"{"format":"bank-ledger-export","version":2,"#));
+    assert!(!again.contains("5053f98fe73fb2aab40a8b33b1dc4b8acbccda2350a140711ad77da7b653c9a9"));
+    // Importing the old file again adds nothing: the events are known by id.
+    assert_eq!(copy.import(file, None).unwrap().events_skipped, 4);
+    // An edit to the old file is caught by its old hashes.
+    let (at, reason) = invalid_line(ledger("c").import(&file.replace(r#""amount":500.0"#, r#""amount":5000.0"#), None));
+    assert_eq!(at, 3);
+    assert!(reason.contains("hash"), "{reason}");
+    // And a version 1 file is not taken for a version 2 one.
+    let (at, reason) =
+        invalid_line(ledger("c").import(&file.replacen(r#""version":1,"exported_at""#, r#""version":2,"exported_at""#, 1), None));
+    assert_eq!((at, reason.contains("hash")), (2, true), "{reason}");
 }

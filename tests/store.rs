@@ -49,16 +49,17 @@ fn the_key_layout_is_a_segment_per_64_events_and_a_counter() {
     assert_eq!(
         store.kv().get("ledger/v2/seg/acc-001/0").unwrap().as_deref(),
         Some(concat!(
-            "2 3ae9dec59d310fdc cf5872f074c727f37da965055c52eaf3483cfd9626c9c7afd3f3e39ffce69598\n",
+            "3 3ba6c99f960feb15 98049495b9ffc2ad0514b91dbec2f8b5dd93853405720ffc8f17edfc974acbc6\n",
             "O~a-1,1,1,,100000,Alice\n",
             "D~a-2,1,1,,50000\n",
             "W~a-3,1,1,,20000\n",
         ))
     );
-    // The checksum above and this hash were computed independently (Python)
-    // from their definitions in docs/storage-format.md: this pins the format.
+    // The checksum above and this hash were computed independently (Python's
+    // hashlib) from their definitions in docs/storage-format.md and
+    // docs/event-identity.md: this pins the format and hash v2.
     let two = &store.read(&id("acc-001"), Version::new(1)).unwrap()[0];
-    assert_eq!(two.hash.to_string(), "e2fdbfb0af5003a59ae66eee09923b6a37a32b7b5de0a4a60065591fd2bd4aec");
+    assert_eq!(two.hash.to_string(), "721a54aaad5f0852f3af15dcd03646946dfeadd3cfaa9499ad4957bc8301708f");
 }
 
 #[test]

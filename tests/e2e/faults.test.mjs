@@ -80,7 +80,7 @@ test('a snapshot whose balance was forged (checksum and all) is named and replac
     for (let b = bytes.length - 1; b >= i; b--) w = (w << 8n) | BigInt(bytes[b]);
     step(w);
     const sum = (h ^ (h >> 32n)).toString(16).padStart(16, '0');
-    localStorage.setItem(key, `2 ${sum} ${covered}`);
+    localStorage.setItem(key, `3 ${sum} ${covered}`);
   }, key);
   await page.reload();
   // Soon after the load, with no command sent, the page has read what is

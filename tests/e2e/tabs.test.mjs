@@ -195,20 +195,20 @@ test('tabs of another build: the writer says it does not speak them, and an out-
     const channel = new BroadcastChannel('ledger-v1');
     const heard = [];
     channel.onmessage = (event) => heard.push(event.data);
-    channel.postMessage('3\nC\nr-1\nside\nc-1\nD\n100');
+    channel.postMessage('4\nC\nr-1\nside\nc-1\nD\n100');
     channel.postMessage('C\nr-2\nside\nc-2\nD\n100');
     await new Promise((ok) => setTimeout(ok, 300));
     channel.close();
     return heard.filter((m) => m.includes('\nU\n'));
   });
-  assert.deepEqual(replies.sort(), ['2\nU\n1', '2\nU\n3']);
+  assert.deepEqual(replies.sort(), ['3\nU\n1', '3\nU\n4']);
   assert.equal(await writer.evaluate(() => JSON.stringify(Object.entries(localStorage).sort())), before, 'nothing stored');
 
   // The follower hears a newer build's writer: it asks for a reload and
   // refuses to send commands.
   await writer.evaluate(() => {
     const channel = new BroadcastChannel('ledger-v1');
-    channel.postMessage('3\nN');
+    channel.postMessage('4\nN');
     channel.close();
   });
   await follower.getByText('A newer version of this app is open in another tab').waitFor({ timeout: 2000 });

@@ -3,13 +3,13 @@
 //! command-line tool, all use this one module.
 //!
 //! ```text
-//! {"format":"bank-ledger-export","version":1,"exported_at":…,"accounts":2,"events":5,"heads":{"acc-001":"…",…}}
+//! {"format":"bank-ledger-export","version":2,"exported_at":…,"accounts":2,"events":5,"heads":{"acc-001":"…",…}}
 //! {"account":"acc-001","version":1,"sequence":1,"recorded_at":…,"event_id":"…","event":{…},"hash":"…"}
 //! …one line per event, each account's events in version order
 //! ```
 //!
 //! `command_id` is on an event line when the command had one. `hash` is the
-//! chain hash (store/chain.rs); `heads` holds each account's last hash.
+//! chain hash, v2 (store/chain.rs); `heads` holds each account's last hash.
 
 mod read;
 mod statement;
@@ -22,8 +22,9 @@ use crate::store::{write_event_json, write_json_string, Envelope, Timestamp};
 
 /// What the header's `format` says.
 pub const EXPORT_FORMAT: &str = "bank-ledger-export";
-/// The version of this layout.
-pub const EXPORT_VERSION: u64 = 1;
+/// The version of this layout: 2 since hash v2. Files of version 1 (the
+/// same lines with hash v1) are read too.
+pub const EXPORT_VERSION: u64 = 2;
 
 /// The export of `streams` (each account's events, oldest first), taken at
 /// `exported_at`.

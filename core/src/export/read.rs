@@ -2,6 +2,9 @@
 //! versions contiguous from 1, every hash recomputed, every event one the
 //! rules allow (so no balance is ever negative), the header's counts and
 //! heads matching. Also the original server's bare array of events.
+//!
+//! A file of version 1 carries hash v1 (chain.rs): it is checked with that,
+//! and read with hash v2 like everything else.
 
 use std::collections::BTreeMap;
 
@@ -35,7 +38,10 @@ pub fn read_export(text: &str) -> Result<Export, ImportError> {
     let mut lines = text.lines().enumerate().map(|(n, l)| (n + 1, l)).filter(|(_, l)| !l.trim().is_empty());
     let (line, header) = lines.next().ok_or_else(|| at(1)("the file is empty".into()))?;
     let header = Json::parse(header).map_err(|e| at(line)(format!("not JSON: {e}")))?;
-    let (exported_at, accounts, events, heads) = read_header(header).map_err(at(line))?;
+    let (version, exported_at, accounts, events, heads) = read_header(header).map_err(at(line))?;
+    // Each account's last hash in the file's own hash version.
+    let link = if version == 1 { ChainHash::link_v1 } else { ChainHash::link };
+    let mut chains: BTreeMap<AccountId, ChainHash> = BTreeMap::new();
     let mut streams: BTreeMap<AccountId, Vec<(usize, Envelope)>> = BTreeMap::new();
     let mut states: BTreeMap<AccountId, BankAccount> = BTreeMap::new();
     let mut count = 0u64;
@@ -52,12 +58,13 @@ pub fn read_export(text: &str) -> Result<Export, ImportError> {
         let before = stream.last().map(|(_, e)| e.sequence.0);
         check_sequence(envelope.sequence.0, before)
             .map_err(|reason| fail(format!("account {account} version {expected}: {reason}")))?;
-        let previous = stream.last().map_or(ChainHash::GENESIS, |(_, e)| e.hash);
-        let stored = envelope.hash;
-        envelope.hash = ChainHash::link(&previous, &account, &envelope);
-        if envelope.hash != stored {
+        let chain = chains.entry(account.clone()).or_default();
+        if link(chain, &account, &envelope) != envelope.hash {
             return Err(fail(format!("account {account} version {expected}: the hash does not match the event")));
         }
+        *chain = envelope.hash;
+        let previous = stream.last().map_or(ChainHash::GENESIS, |(_, e)| e.hash);
+        envelope.hash = ChainHash::link(&previous, &account, &envelope);
         state.check(&envelope.event).map_err(|rule| fail(format!("account {account} version {expected}: {rule}")))?;
         state.apply(&envelope.event);
         stream.push((line, envelope));
@@ -69,9 +76,8 @@ pub fn read_export(text: &str) -> Result<Export, ImportError> {
             streams.len()
         )));
     }
-    for (account, events) in &streams {
-        let head = events.last().map(|(_, e)| e.hash);
-        if heads.get(account) != head.as_ref() {
+    for account in streams.keys() {
+        if heads.get(account) != chains.get(account) {
             return Err(at(1)(format!("the header's head hash for account {account} is not its last event's")));
         }
     }
@@ -93,7 +99,7 @@ fn check_sequence(sequence: u64, before: Option<u64>) -> Result<(), String> {
     }
 }
 
-type Header = (Timestamp, u64, u64, BTreeMap<AccountId, ChainHash>);
+type Header = (u64, Timestamp, u64, u64, BTreeMap<AccountId, ChainHash>);
 
 fn read_header(json: Json) -> Result<Header, String> {
     let mut header = Fields::of(json)?;
@@ -101,7 +107,7 @@ fn read_header(json: Json) -> Result<Header, String> {
         return Err(format!("not a ledger export (its format is not {EXPORT_FORMAT:?})"));
     }
     let version = header.integer("version")?;
-    if version != EXPORT_VERSION {
+    if !(1..=EXPORT_VERSION).contains(&version) {
         return Err(format!("export version {version} is not one this app reads"));
     }
     let exported_at = Timestamp(header.integer("exported_at")?);
@@ -116,7 +122,7 @@ fn read_header(json: Json) -> Result<Header, String> {
         heads.insert(account, ChainHash::parse_hex(&hash).ok_or("a head hash is not 64 lowercase hex digits")?);
     }
     header.done()?;
-    Ok((exported_at, accounts, events, heads))
+    Ok((version, exported_at, accounts, events, heads))
 }
 
 fn read_event_line(json: Json) -> Result<(AccountId, Envelope), String> {

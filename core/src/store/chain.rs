@@ -2,13 +2,22 @@
 //! the previous event's hash, so any change to a stored value — by devtools,
 //! an extension, a bad disk — shows when the stream is read.
 //!
+//! Hash v2 (docs/event-identity.md), the one every store writes:
+//!
 //! ```text
-//! hash(v) = SHA-256( hash(v-1)            32 bytes; 32 zero bytes before version 1
+//! hash(v) = SHA-256( "bank-ledger hash v2" ‖ 0
+//!                  ‖ hash(v-1)            32 bytes; 32 zero bytes before version 1
 //!                  ‖ account id ‖ 0
-//!                  ‖ version ‖ sequence ‖ recorded_at     8 bytes each, big-endian
+//!                  ‖ version ‖ recorded_at                8 bytes each, big-endian
 //!                  ‖ event id ‖ 0 ‖ command id or "" ‖ 0
 //!                  ‖ the event as the original's JSON )
 //! ```
+//!
+//! It covers only what the event's author fixed, never where one device
+//! happened to file it (its local sequence), so a device, a server and
+//! another device compute the same hash for the same event. Hash v1 (formats
+//! 1 and 2) also covered the sequence; it is kept only to check old data
+//! before it is migrated.
 //!
 //! The account id is in the hash, so an event can't be moved to another
 //! stream; the previous hash is, so none can be dropped, reordered or edited
@@ -31,8 +40,24 @@ impl ChainHash {
     /// What version 1 links to.
     pub const GENESIS: ChainHash = ChainHash([0; 32]);
 
-    /// The hash of `envelope` (its own `hash` field aside) after `previous`.
+    /// The hash (v2) of `envelope` (its own `hash` and `sequence` fields
+    /// aside) after `previous`.
     pub fn link(previous: &ChainHash, stream: &AccountId, envelope: &Envelope) -> ChainHash {
+        let mut digest = Sha256::new();
+        digest.update(V2_TAG);
+        digest.update([0]);
+        digest.update(previous.0);
+        digest.update(stream.as_str());
+        digest.update([0]);
+        digest.update(envelope.version.get().to_be_bytes());
+        digest.update(envelope.recorded_at.0.to_be_bytes());
+        ChainHash(finish(digest, envelope))
+    }
+
+    /// Hash v1, as storage formats 1 and 2 and export files of version 1
+    /// stored it: the same fields without the tag, and the sequence too.
+    /// Only for checking old data.
+    pub fn link_v1(previous: &ChainHash, stream: &AccountId, envelope: &Envelope) -> ChainHash {
         let mut digest = Sha256::new();
         digest.update(previous.0);
         digest.update(stream.as_str());
@@ -40,20 +65,28 @@ impl ChainHash {
         digest.update(envelope.version.get().to_be_bytes());
         digest.update(envelope.sequence.0.to_be_bytes());
         digest.update(envelope.recorded_at.0.to_be_bytes());
-        digest.update(envelope.event_id.as_str());
-        digest.update([0]);
-        digest.update(envelope.command_id.as_ref().map_or("", |c| c.as_str()));
-        digest.update([0]);
-        let mut json = Vec::with_capacity(96);
-        write_event_json(&mut json, &envelope.event);
-        digest.update(&json);
-        ChainHash(digest.finalize().into())
+        ChainHash(finish(digest, envelope))
     }
 
     /// 64 lowercase hex digits, as `Display` writes them.
     pub fn parse_hex(text: &str) -> Option<ChainHash> {
         crate::encoding::parse_hex(text).map(ChainHash)
     }
+}
+
+/// What sets a v2 hash apart from a v1 hash of the same event.
+const V2_TAG: &[u8] = b"bank-ledger hash v2";
+
+/// The fields both hash versions end with: the ids and the event.
+fn finish(mut digest: Sha256, envelope: &Envelope) -> [u8; 32] {
+    digest.update(envelope.event_id.as_str());
+    digest.update([0]);
+    digest.update(envelope.command_id.as_ref().map_or("", |c| c.as_str()));
+    digest.update([0]);
+    let mut json = Vec::with_capacity(96);
+    write_event_json(&mut json, &envelope.event);
+    digest.update(&json);
+    digest.finalize().into()
 }
 
 impl fmt::Display for ChainHash {

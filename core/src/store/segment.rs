@@ -1,9 +1,11 @@
-//! Format 2: a stream's events grouped [`SEGMENT_LEN`] to a key, one short
+//! Format 3: a stream's events grouped [`SEGMENT_LEN`] to a key, one short
 //! line each. The layout is specified in docs/storage-format.md;
-//! this module is its only reader and writer.
+//! this module is its only reader and writer. Format 2 had the same lines
+//! under a header whose end hash was hash v1 (chain.rs): it is read, and
+//! rewritten by the store's migration, never written.
 //!
 //! ```text
-//! 2 {checksum} {end hash}\n            header: format, checksum of the rest, chain hash of the last event
+//! 3 {checksum} {end hash}\n            header: format, checksum of the rest, chain hash of the last event
 //! D{event id},{dt},{ds},{command id},{cents}\n
 //! O{event id},{dt},{ds},{command id},{cents},{owner}\n
 //! ```
@@ -22,7 +24,10 @@ use crate::domain::{AccountId, Event, Kind, Money, Owner, Parts, Version};
 use crate::encoding::{parse_signed_decimal, seal, unseal};
 
 /// The format number written at the head of every segment.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
+
+/// The format before hash v2: the same lines, the end hash in hash v1.
+pub const LEGACY_FORMAT: u32 = 2;
 
 /// Events per segment key.
 pub const SEGMENT_LEN: u64 = 64;
@@ -40,7 +45,9 @@ pub fn first_of(index: u64) -> Version {
 /// A segment's text split into its parts, its checksum checked.
 #[derive(Clone, Copy, Debug)]
 pub struct Segment<'a> {
-    /// The chain hash of its last event.
+    /// [`FORMAT`], or [`LEGACY_FORMAT`].
+    pub format: u32,
+    /// The chain hash of its last event (hash v1 in format 2).
     pub end: ChainHash,
     /// The event lines, each ending in `\n`.
     pub body: &'a str,
@@ -51,7 +58,12 @@ impl<'a> Segment<'a> {
     /// to a stored segment that did not recompute the checksum fails here,
     /// without decoding a single event.
     pub fn parse(text: &'a str) -> Result<Segment<'a>, String> {
-        let rest = text.strip_prefix("2 ").ok_or_else(|| match text.split_once(' ') {
+        let (format, rest) = match (text.strip_prefix("3 "), text.strip_prefix("2 ")) {
+            (Some(rest), _) => (FORMAT, Some(rest)),
+            (None, Some(rest)) => (LEGACY_FORMAT, Some(rest)),
+            (None, None) => (FORMAT, None),
+        };
+        let rest = rest.ok_or_else(|| match text.split_once(' ') {
             Some((format, _)) if format.bytes().all(|b| b.is_ascii_digit()) && !format.is_empty() => {
                 format!("format {format} is not one this app reads")
             }
@@ -63,7 +75,7 @@ impl<'a> Segment<'a> {
         if !(body.is_empty() || body.ends_with('\n')) {
             return Err("the last line is cut short".into());
         }
-        Ok(Segment { end, body })
+        Ok(Segment { format, end, body })
     }
 
     /// How many events the segment holds.
@@ -75,25 +87,68 @@ impl<'a> Segment<'a> {
         self.body.is_empty()
     }
 
-    /// Decodes every event, computing each one's chain hash from `previous`
-    /// (the end hash of the segment before, genesis for the first); the
-    /// last must come out as the stored end hash.
+    /// Whether this is a format 2 segment, whose end hash is hash v1.
+    pub fn is_legacy(&self) -> bool {
+        self.format == LEGACY_FORMAT
+    }
+
+    /// Decodes every event of a format 3 segment, computing each one's
+    /// chain hash from `previous` (the end hash of the segment before,
+    /// genesis for the first); the last must come out as the stored end hash.
     pub fn decode(&self, stream: &AccountId, first: Version, previous: ChainHash) -> Result<Vec<Envelope>, String> {
-        let mut envelopes: Vec<Envelope> = Vec::with_capacity(usize::try_from(self.len()).unwrap_or(0));
+        if self.is_legacy() {
+            return Err("a format 2 segment is read with its hash v1 start".into());
+        }
+        self.decode_with(stream, first, previous, None).map(|(events, _)| events)
+    }
+
+    /// Decodes every event of a segment of either format, computing both
+    /// chains: hash v2 from `previous` into each envelope, hash v1 from
+    /// `legacy_previous` into the list it returns beside them. The stored end
+    /// hash must be the last of its format's chain.
+    pub fn decode_legacy(
+        &self,
+        stream: &AccountId,
+        first: Version,
+        previous: ChainHash,
+        legacy_previous: ChainHash,
+    ) -> Result<(Vec<Envelope>, Vec<ChainHash>), String> {
+        self.decode_with(stream, first, previous, Some(legacy_previous))
+    }
+
+    fn decode_with(
+        &self,
+        stream: &AccountId,
+        first: Version,
+        previous: ChainHash,
+        mut legacy: Option<ChainHash>,
+    ) -> Result<(Vec<Envelope>, Vec<ChainHash>), String> {
+        let capacity = usize::try_from(self.len()).unwrap_or(0);
+        let mut envelopes: Vec<Envelope> = Vec::with_capacity(capacity);
+        let mut legacy_hashes = Vec::with_capacity(if legacy.is_some() { capacity } else { 0 });
         let mut version = first;
         let mut hash = previous;
         for line in self.body.split_terminator('\n') {
             let before = envelopes.last().map(|e| (e.recorded_at, e.sequence));
-            let mut envelope = decode_line(line, version, before).map_err(|reason| format!("version {version}: {reason}"))?;
+            let mut envelope =
+                decode_line(line, version, before, self.format).map_err(|reason| format!("version {version}: {reason}"))?;
             hash = ChainHash::link(&hash, stream, &envelope);
             envelope.hash = hash;
+            if let Some(legacy) = legacy.as_mut() {
+                *legacy = ChainHash::link_v1(legacy, stream, &envelope);
+                legacy_hashes.push(*legacy);
+            }
             envelopes.push(envelope);
             version = version.next();
         }
-        if hash != self.end {
+        let end = match self.format {
+            FORMAT => hash,
+            _ => legacy.ok_or("a format 2 segment is read with its hash v1 start")?,
+        };
+        if end != self.end {
             return Err("the hash chain is broken: an event in this segment was changed".into());
         }
-        Ok(envelopes)
+        Ok((envelopes, legacy_hashes))
     }
 }
 
@@ -168,7 +223,7 @@ fn parse_line(line: &str, before: Option<(Timestamp, Sequence)>) -> Result<Line<
     Ok(Line { event_id, recorded_at: Timestamp(recorded_at), sequence: Sequence(sequence), command_id, event })
 }
 
-fn decode_line(line: &str, version: Version, before: Option<(Timestamp, Sequence)>) -> Result<Envelope, String> {
+fn decode_line(line: &str, version: Version, before: Option<(Timestamp, Sequence)>, format: u32) -> Result<Envelope, String> {
     let Line { event_id, recorded_at, sequence, command_id, event } = parse_line(line, before)?;
     Ok(Envelope {
         version,
@@ -176,7 +231,7 @@ fn decode_line(line: &str, version: Version, before: Option<(Timestamp, Sequence
         recorded_at,
         event_id: decode_event_id(event_id)?,
         command_id,
-        schema: FORMAT,
+        schema: format,
         event,
         hash: ChainHash::GENESIS,
     })
@@ -256,10 +311,52 @@ mod tests {
         let segment = Segment::parse(&forged).unwrap();
         assert!(segment.decode(&stream, Version::new(1), ChainHash::GENESIS).is_err_and(|e| e.contains("chain")));
         // Garbage and other formats.
-        for bad in ["", "2", "2 x", "3 0000 abc", "{\"schema\":1}", &text[..text.len() - 1]] {
+        for bad in ["", "3", "3 x", "2 0000 abc", "{\"schema\":1}", &text[..text.len() - 1]] {
             assert!(Segment::parse(bad).is_err(), "{bad:?}");
         }
-        assert!(Segment::parse("3 0123456789abcdef x").is_err_and(|e| e.contains("format 3")));
+        assert!(Segment::parse("4 0123456789abcdef x").is_err_and(|e| e.contains("format 4")));
+    }
+
+    #[test]
+    fn a_format_2_segment_is_checked_with_hash_v1_and_read_with_hash_v2() {
+        let stream = AccountId::parse("acc").unwrap();
+        let mut events = vec![
+            envelope(
+                "evt-1",
+                5,
+                1,
+                None,
+                Event::AccountOpened { owner: Owner::parse("Ann").unwrap(), initial_balance: cents(0) },
+            ),
+            envelope("evt-2", 7, 4, Some("c"), Event::MoneyDeposited { amount: cents(500) }),
+        ];
+        let (mut body, mut before, mut v1, mut v2) = (String::new(), None, ChainHash::GENESIS, ChainHash::GENESIS);
+        let mut v1_hashes = Vec::new();
+        for (n, e) in events.iter_mut().enumerate() {
+            e.version = Version::new(n as u64 + 1);
+            e.schema = LEGACY_FORMAT;
+            encode_line(&mut body, e, before);
+            before = Some((e.recorded_at, e.sequence));
+            v1 = ChainHash::link_v1(&v1, &stream, e);
+            v2 = ChainHash::link(&v2, &stream, e);
+            e.hash = v2;
+            v1_hashes.push(v1);
+        }
+        assert_ne!(v1, v2, "the versions differ");
+        let legacy_text = format!("2 {}", seal(&format!("{v1}\n{body}")));
+        let legacy = Segment::parse(&legacy_text).unwrap();
+        assert!(legacy.is_legacy());
+        let start = ChainHash::GENESIS;
+        assert_eq!(legacy.decode_legacy(&stream, Version::new(1), start, start), Ok((events.clone(), v1_hashes.clone())));
+        assert!(legacy.decode(&stream, Version::new(1), start).is_err(), "not without its v1 start");
+        // Its v1 end does not pass as a format 3 end, nor the other way round.
+        let (posing_text, current_text) = (encode_segment(&v1, &body), encode_segment(&v2, &body));
+        let posing = Segment::parse(&posing_text).unwrap();
+        assert!(posing.decode(&stream, Version::new(1), start).is_err_and(|e| e.contains("chain")));
+        let current = Segment::parse(&current_text).unwrap();
+        let (read, _) = current.decode_legacy(&stream, Version::new(1), start, start).unwrap();
+        assert!(read.iter().all(|e| e.schema == FORMAT));
+        assert_eq!(read.iter().map(|e| e.hash).collect::<Vec<_>>(), events.iter().map(|e| e.hash).collect::<Vec<_>>());
     }
 
     #[test]

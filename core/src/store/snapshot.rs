@@ -4,8 +4,11 @@
 //! agrees with the events it claims to summarise.
 //!
 //! ```text
-//! 2 {checksum} {version} {chain hash at that version}\n{payload}
+//! 3 {checksum} {version} {chain hash at that version}\n{payload}
 //! ```
+//!
+//! Format 2 snapshots were the same with `2` and hash v1; the store's
+//! migration rewrites them, and a reader takes them for no snapshot.
 //!
 //! The checksum (as in a segment, of everything after it) makes an
 //! edited snapshot read as no snapshot.
@@ -30,13 +33,22 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn encode(&self) -> String {
-        format!("2 {}", seal(&format!("{} {}\n{}", self.version, self.head, self.payload)))
+        format!("3 {}", seal(&format!("{} {}\n{}", self.version, self.head, self.payload)))
     }
 
     /// `None` for anything this version does not write: the caller then
     /// loads from the events and writes a new one.
     pub fn decode(text: &str) -> Option<Snapshot> {
-        let covered = unseal(text.strip_prefix("2 ")?).ok()?;
+        Snapshot::decode_as(text, "3 ")
+    }
+
+    /// A format 2 snapshot, whose head is in hash v1: for the migration.
+    pub fn decode_legacy(text: &str) -> Option<Snapshot> {
+        Snapshot::decode_as(text, "2 ")
+    }
+
+    fn decode_as(text: &str, format: &str) -> Option<Snapshot> {
+        let covered = unseal(text.strip_prefix(format)?).ok()?;
         let (header, payload) = covered.split_once('\n')?;
         let (version, head) = header.split_once(' ')?;
         let version = parse_decimal(version).filter(|&v| v > 0).map(Version::new)?;
@@ -54,8 +66,11 @@ mod tests {
         assert_eq!(Snapshot::decode(&snapshot.encode()), Some(snapshot.clone()));
         let text = snapshot.encode();
         let edited = text.replace("\"a\":1", "\"a\":2");
-        for bad in ["", "2 640", &text.replacen("2 ", "3 ", 1), &text.replacen(" 640", " 0640", 1), &edited] {
+        let legacy = text.replacen("3 ", "2 ", 1);
+        for bad in ["", "3 640", &legacy, &text.replacen(" 640", " 0640", 1), &edited] {
             assert_eq!(Snapshot::decode(bad), None, "{bad:?}");
         }
+        assert_eq!(Snapshot::decode_legacy(&legacy), Some(snapshot.clone()));
+        assert_eq!(Snapshot::decode_legacy(&text), None);
     }
 }

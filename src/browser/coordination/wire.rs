@@ -47,8 +47,11 @@ pub enum TabMessage {
     Unspoken { protocol: u32 },
 }
 
-/// The version of the text form below. Change it whenever the form changes.
-pub const PROTOCOL: u32 = 2;
+/// The version of the text form below. Change it whenever the form changes,
+/// and whenever the stored data changes so that older builds can't read it,
+/// so that their tabs hear a newer build and ask for a reload: 3 came with
+/// storage format 3 (hash v2), with the same form as 2.
+pub const PROTOCOL: u32 = 3;
 
 /// What a tab heard on the channel.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -268,7 +271,7 @@ mod tests {
     /// form a new number, and add its row.
     #[test]
     fn a_format_change_needs_a_new_protocol_number() {
-        const FORMS: [(u32, u64); 1] = [(2, 0x39b4_24f6_ee40_c93f)];
+        const FORMS: [(u32, u64); 2] = [(2, 0x39b4_24f6_ee40_c93f), (3, 0x7617_5559_3af2_7812)];
         let text: String = every_message().iter().map(|m| m.encode() + "\n\n").collect();
         let fingerprint = crate::checksum(&text);
         let known = FORMS.iter().find(|(protocol, _)| *protocol == PROTOCOL).map(|(_, f)| *f);
@@ -281,10 +284,12 @@ mod tests {
         // Protocol 1, from the builds before this one: no number.
         assert_eq!(heard("N"), Some(Heard::OtherProtocol { protocol: 1, from_writer: true }));
         assert_eq!(heard("C\nr\nacc\nc\nD\n100"), Some(Heard::OtherProtocol { protocol: 1, from_writer: false }));
+        // Protocol 2, from the builds before storage format 3.
+        assert_eq!(heard("2\nN"), Some(Heard::OtherProtocol { protocol: 2, from_writer: true }));
         // A later protocol, whatever its body.
-        assert_eq!(heard("3\nC\nanything"), Some(Heard::OtherProtocol { protocol: 3, from_writer: false }));
-        assert_eq!(heard("3\nZ"), Some(Heard::OtherProtocol { protocol: 3, from_writer: true }));
-        for noise in ["", "{\"type\":\"x\"}", "03\nN", "2", "x\nN"] {
+        assert_eq!(heard("4\nC\nanything"), Some(Heard::OtherProtocol { protocol: 4, from_writer: false }));
+        assert_eq!(heard("4\nZ"), Some(Heard::OtherProtocol { protocol: 4, from_writer: true }));
+        for noise in ["", "{\"type\":\"x\"}", "03\nN", "3", "x\nN"] {
             assert_eq!(heard(noise), None, "{noise:?}");
         }
     }
@@ -293,14 +298,14 @@ mod tests {
     fn anything_else_is_not_a_message() {
         for bad in [
             "",
-            "2\nX",
-            "2\nN\n",
+            "3\nX",
+            "3\nN\n",
             "N",
-            "2\nC\nr\nacc\nc\nD\n01",
-            "2\nC\nr\na b\nc\nD\n1",
-            "2\nA\nr\nerr\nNope",
-            "2\nA\nr\nerr\nCorrupt\n\\x\ny",
-            "2\nU\n-1",
+            "3\nC\nr\nacc\nc\nD\n01",
+            "3\nC\nr\na b\nc\nD\n1",
+            "3\nA\nr\nerr\nNope",
+            "3\nA\nr\nerr\nCorrupt\n\\x\ny",
+            "3\nU\n-1",
         ] {
             assert_eq!(TabMessage::decode(bad), None, "{bad:?}");
         }

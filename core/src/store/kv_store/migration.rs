@@ -1,10 +1,12 @@
-//! Format 1 to format 2: finding format 1 records and rewriting them, a
-//! segment at a time (see `KvStore::migrate`).
+//! Migrations: format 1 records into segments, a segment at a time, and
+//! format 2 segments into format 3, a stream at a time (see
+//! `KvStore::migrate`).
 
+use super::read::Ends;
 use super::{corrupt, kv_error, KvStore, Migration};
 use crate::domain::{AccountId, Version};
-use crate::store::segment::{segment_of, Segment, SEGMENT_LEN};
-use crate::store::{decode_record, ChainHash, EventStore, KeyKind, KeyValue, StoreError, SCHEMA_VERSION};
+use crate::store::segment::{encode_segment, first_of, segment_of, Segment, SEGMENT_LEN};
+use crate::store::{decode_record, EventStore, KeyKind, KeyValue, Snapshot, StoreError, SCHEMA_VERSION};
 
 impl<K: KeyValue> KvStore<K> {
     /// Whether any format 1 record of `stream` is still stored near `at`.
@@ -17,13 +19,36 @@ impl<K: KeyValue> KvStore<K> {
         Ok(false)
     }
 
-    /// Rewrites every stream still (partly) in format 1 in format 2, then
+    /// Rewrites every stream still (partly) in format 1 or 2 in format 3
+    /// (see [`KvStore::migrate_format_1`] and [`KvStore::rewrite_stream`]).
+    /// An interruption loses nothing: the next run goes on where this one
+    /// stopped. A stream that can't be read is left as it is and reported
+    /// by [`EventStore::streams`].
+    pub fn migrate(&mut self) -> Result<Migration, StoreError> {
+        let mut report = self.migrate_format_1()?;
+        for stream in self.scan()?.ids {
+            let first = self.keys.segment(&stream, 0);
+            let legacy = self.get(&first)?.is_some_and(|text| Segment::parse(&text).is_ok_and(|s| s.is_legacy()));
+            if !legacy {
+                continue;
+            }
+            match self.rewrite_stream(&stream) {
+                Ok(events) => {
+                    report.streams += 1;
+                    report.events += events;
+                }
+                Err(StoreError::Corrupt { .. }) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Rewrites every stream still (partly) in format 1 in segments, then
     /// retires format 1's counter. Each stream goes a segment at a time —
     /// write the segment, then remove the records it holds — so the space
-    /// needed stays small and an interruption loses nothing: the next run
-    /// goes on where this one stopped. A stream that can't be read is left
-    /// as it is and reported by [`EventStore::streams`].
-    pub fn migrate(&mut self) -> Result<Migration, StoreError> {
+    /// needed stays small.
+    fn migrate_format_1(&mut self) -> Result<Migration, StoreError> {
         // Format 1 always wrote its counter before its first record: without
         // it there is nothing to migrate (and no need to scan every key).
         if self.get(&self.keys.legacy_sequence())?.is_none() {
@@ -81,20 +106,17 @@ impl<K: KeyValue> KvStore<K> {
             }
             stale = Version::new(stale.get() - 1);
         }
-        let mut previous = match version.get() {
-            0 => ChainHash::GENESIS,
-            _ => self.read_page(stream, Version::new(version.get() - 1), 1)?.first().map_or(ChainHash::GENESIS, |e| e.hash),
-        };
+        let mut previous = self.ends_of_segments(stream, version)?;
         let mut moved = 0;
         loop {
             let room = SEGMENT_LEN - (version.get() % SEGMENT_LEN);
             let mut chunk = Vec::new();
             let mut next = version.next();
             while u64::try_from(chunk.len()).unwrap_or(u64::MAX) < room {
-                let Some(mut envelope) = self.legacy(stream, next, &previous)? else {
+                let Some((mut envelope, ends)) = self.legacy(stream, next, &previous)? else {
                     break;
                 };
-                previous = envelope.hash;
+                previous = ends;
                 envelope.schema = SCHEMA_VERSION;
                 chunk.push(envelope);
                 next = next.next();
@@ -103,9 +125,13 @@ impl<K: KeyValue> KvStore<K> {
                 return Ok(moved);
             }
             let count = u64::try_from(chunk.len()).unwrap_or(u64::MAX);
-            let open = self.open(stream, version)?;
+            let mut open = self.open(stream, version)?;
+            if open.legacy {
+                self.rewrite_stream(stream)?;
+                open = self.open(stream, version)?;
+            }
             let written = self.write(stream, open, chunk)?;
-            if written.last().map(|e| e.hash) != Some(previous) {
+            if written.last().map(|e| e.hash) != Some(previous.hash) {
                 return Err(corrupt(&self.keys.segment(stream, segment_of(next)), "the migrated copy hashes differently"));
             }
             for n in 1..=count {
@@ -114,6 +140,58 @@ impl<K: KeyValue> KvStore<K> {
             version = Version::new(version.get() + count);
             moved += count;
         }
+    }
+
+    /// Rewrites the stream's format 2 segments in format 3: the same lines
+    /// under a header with the end hash in hash v2, after checking every
+    /// event against its hash v1 (and the stream's snapshot, if it is one of
+    /// format 2 that agrees with its events, with its hash in v2, written
+    /// first). How many
+    /// events the rewritten segments hold.
+    ///
+    /// Each segment is one write of a text as long as the old one, so it
+    /// needs no room. They are written last first: until segment 0 is, the
+    /// stream is not done (`migrate` looks at segment 0 only), and a reader
+    /// of a stream half done walks its format 2 segments with both chains.
+    pub(super) fn rewrite_stream(&mut self, stream: &AccountId) -> Result<u64, StoreError> {
+        let snapshot = self.get(&self.keys.snapshot(stream))?.as_deref().and_then(Snapshot::decode_legacy);
+        let mut snapshot_head = None;
+        let mut rewrites = Vec::new();
+        let mut ends = Ends::GENESIS;
+        let mut events = 0;
+        for index in 0.. {
+            let key = self.keys.segment(stream, index);
+            let Some(text) = self.get(&key)? else {
+                break;
+            };
+            let segment = Segment::parse(&text).map_err(|reason| corrupt(&key, reason))?;
+            let (decoded, legacy) =
+                segment.decode_legacy(stream, first_of(index), ends.hash, ends.legacy).map_err(|reason| corrupt(&key, reason))?;
+            if let Some(snapshot) = &snapshot {
+                let at = decoded.iter().zip(&legacy).find(|(e, l)| e.version == snapshot.version && **l == snapshot.head);
+                if let Some((event, _)) = at {
+                    snapshot_head = Some(Snapshot { head: event.hash, ..snapshot.clone() });
+                }
+            }
+            if let (Some(last), Some(legacy)) = (decoded.last(), legacy.last()) {
+                ends = Ends { hash: last.hash, legacy: *legacy };
+            }
+            if segment.is_legacy() {
+                events += segment.len();
+                rewrites.push((key, encode_segment(&ends.hash, segment.body)));
+            }
+            if segment.len() < SEGMENT_LEN {
+                break;
+            }
+        }
+        // The snapshot first: it agrees with the stream in either state.
+        if let Some(snapshot) = snapshot_head {
+            self.set(&self.keys.snapshot(stream), &snapshot.encode())?;
+        }
+        for (key, text) in rewrites.iter().rev() {
+            self.set(key, text)?;
+        }
+        Ok(events)
     }
 
     /// How many events the stream's segments hold (format 1 records aside).

@@ -1,9 +1,9 @@
-//! An [`EventStore`] over any [`KeyValue`] map, in format 2 (segment.rs)
+//! An [`EventStore`] over any [`KeyValue`] map, in format 3 (segment.rs)
 //! with the key layout of keys.rs. In the browser the map is localStorage;
 //! everything but get/set/remove/keys lives here, so all of it is tested
-//! natively. Format 1 records (legacy.rs) are read where they are still
-//! stored, and rewritten in format 2 by [`KvStore::migrate`] or by the first
-//! append to their stream.
+//! natively. Format 2 segments and format 1 records (legacy.rs), from before
+//! hash v2, are read where they are still stored, and rewritten in format 3
+//! by [`KvStore::migrate`] or by the first append to their stream.
 
 mod import;
 mod migration;
@@ -42,6 +42,9 @@ pub struct KvStore<K> {
     /// The last sequence number used and the last one reserved in the
     /// counter by this store.
     reserved: std::cell::Cell<Option<(u64, u64)>>,
+    /// For segments from before hash v2 that a read walked: the stored end
+    /// hash of each, and the other chain's hash at its end (read.rs).
+    other_end: RefCell<std::collections::HashMap<ChainHash, ChainHash>>,
 }
 
 /// The 5 MiB (in UTF-16 units) that browsers give localStorage, for a map
@@ -86,13 +89,23 @@ struct Open {
     /// The stream's last sequence number (0 for a new stream): the next
     /// event's must be greater, whatever the counter says.
     floor: u64,
+    /// The segment (or, for a new one, the one before) is in format 2: the
+    /// stream must be rewritten in format 3 before it takes an event.
+    legacy: bool,
 }
 
 impl<K: KeyValue> KvStore<K> {
     /// A store whose keys start with `{namespace}/v2/` (and `/v1/` for
     /// format 1 data it finds).
     pub fn new(kv: K, namespace: &str) -> KvStore<K> {
-        KvStore { kv, keys: Keys::new(namespace), full_at: None, decoded: RefCell::new(Vec::new()), reserved: Default::default() }
+        KvStore {
+            kv,
+            keys: Keys::new(namespace),
+            full_at: None,
+            decoded: RefCell::new(Vec::new()),
+            reserved: Default::default(),
+            other_end: Default::default(),
+        }
     }
 
     /// Forgets the block of sequence numbers this store reserved: for when
@@ -205,14 +218,14 @@ impl<K: KeyValue> KvStore<K> {
             if in_segment != 0 {
                 return Err(self.conflict(stream, expected));
             }
-            let (end, floor) = match index.checked_sub(1) {
-                None => (ChainHash::GENESIS, 0),
+            let (end, floor, legacy) = match index.checked_sub(1) {
+                None => (ChainHash::GENESIS, 0, false),
                 Some(before) => self.with_full(stream, before, |segment| {
                     let last = last_position(segment.body)?;
-                    Ok((segment.end, last.map_or(0, |(_, sequence)| sequence.0)))
+                    Ok((segment.end, last.map_or(0, |(_, sequence)| sequence.0), segment.is_legacy()))
                 })?,
             };
-            return Ok(Open { index, old_text: None, body: String::new(), len: 0, end, last: None, floor });
+            return Ok(Open { index, old_text: None, body: String::new(), len: 0, end, last: None, floor, legacy });
         };
         let segment = Segment::parse(&text).map_err(|reason| corrupt(&key, reason))?;
         if segment.len() != in_segment {
@@ -220,7 +233,8 @@ impl<K: KeyValue> KvStore<K> {
         }
         let last = last_position(segment.body).map_err(|reason| corrupt(&key, reason))?;
         let floor = last.map_or(0, |(_, sequence)| sequence.0);
-        Ok(Open { index, body: segment.body.to_owned(), len: segment.len(), end: segment.end, last, old_text: Some(text), floor })
+        let (body, len, end, legacy) = (segment.body.to_owned(), segment.len(), segment.end, segment.is_legacy());
+        Ok(Open { index, body, len, end, last, old_text: Some(text), floor, legacy })
     }
 
     /// Writes `envelopes` (numbered from `expected + 1`, sequenced) after the
@@ -232,8 +246,16 @@ impl<K: KeyValue> KvStore<K> {
             if open.len == SEGMENT_LEN {
                 let done = std::mem::take(&mut open.body);
                 texts.push((self.keys.segment(stream, open.index), open.old_text.take(), encode_segment(&hash, &done)));
-                open =
-                    Open { index: open.index + 1, old_text: None, body: String::new(), len: 0, end: hash, last: None, floor: 0 };
+                open = Open {
+                    index: open.index + 1,
+                    old_text: None,
+                    body: String::new(),
+                    len: 0,
+                    end: hash,
+                    last: None,
+                    floor: 0,
+                    legacy: false,
+                };
             }
             envelope.hash = ChainHash::link(&hash, stream, envelope);
             hash = envelope.hash;
@@ -315,7 +337,11 @@ impl<K: KeyValue> EventStore for KvStore<K> {
         }
         // Checks the stream ends at `expected` (a conflict otherwise) before
         // anything is written.
-        let open = self.open(stream, expected)?;
+        let mut open = self.open(stream, expected)?;
+        if open.legacy {
+            self.rewrite_stream(stream)?;
+            open = self.open(stream, expected)?;
+        }
         if events.is_empty() {
             return Ok(Vec::new());
         }

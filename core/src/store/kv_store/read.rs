@@ -1,16 +1,33 @@
 //! Reading segments (and format 1 records): the chain recomputed from the
 //! segment before, the decoded events of recent segments remembered with the
 //! text they came from.
+//!
+//! Data from before hash v2 (format 2 segments, format 1 records) is
+//! checked against its own hashes (v1) and read with hash v2: [`Ends`]
+//! carries both chains through it, and the store remembers, for each old
+//! segment it walked, the hash of the other chain at its end.
 
 use std::rc::Rc;
 
 use super::{corrupt, KvStore};
 use crate::domain::{AccountId, Version};
-use crate::store::segment::{first_of, segment_of, Segment, SEGMENT_LEN};
+use crate::store::segment::{first_of, segment_of, Segment, LEGACY_FORMAT, SEGMENT_LEN};
 use crate::store::{decode_record, ChainHash, Envelope, KeyValue, StoreError};
 
 /// How many decoded segments a store keeps.
 const DECODED_KEPT: usize = 16;
+
+/// Both chain hashes after some event: hash v2, and hash v1 (which format
+/// 2 segments and format 1 records were stored with).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Ends {
+    pub(super) hash: ChainHash,
+    pub(super) legacy: ChainHash,
+}
+
+impl Ends {
+    pub(super) const GENESIS: Ends = Ends { hash: ChainHash::GENESIS, legacy: ChainHash::GENESIS };
+}
 
 #[derive(Debug)]
 pub(super) struct Decoded {
@@ -21,10 +38,75 @@ pub(super) struct Decoded {
 }
 
 impl<K: KeyValue> KvStore<K> {
-    /// The end hash of segment `index` (the hash a segment after it starts
-    /// from), checking that it is full.
+    /// The end hash (v2) of segment `index` (the hash a segment after it
+    /// starts from), checking that it is full.
     pub(super) fn end_of_full(&self, stream: &AccountId, index: u64) -> Result<ChainHash, StoreError> {
-        self.with_full(stream, index, |segment| Ok(segment.end))
+        match self.with_full(stream, index, |segment| Ok((!segment.is_legacy()).then_some(segment.end)))? {
+            Some(end) => Ok(end),
+            None => self.ends(stream, index).map(|ends| ends.hash),
+        }
+    }
+
+    /// Both chains' hashes at the end of segment `index`: what its stored end
+    /// hash is, and the other chain's, remembered from an earlier walk or
+    /// found by decoding from the last segment whose ends are known (from
+    /// the first, at worst). Only data from before hash v2 needs this.
+    pub(super) fn ends(&self, stream: &AccountId, index: u64) -> Result<Ends, StoreError> {
+        let stored_end = |i: u64| -> Result<(u32, ChainHash), StoreError> {
+            let key = self.keys.segment(stream, i);
+            let text = self.get(&key)?.ok_or_else(|| corrupt(&key, "a segment before this one is missing"))?;
+            let segment = Segment::parse(&text).map_err(|reason| corrupt(&key, reason))?;
+            Ok((segment.format, segment.end))
+        };
+        let known = |(format, end): (u32, ChainHash)| -> Option<Ends> {
+            let other = *self.other_end.try_borrow().ok()?.get(&end)?;
+            Some(match format {
+                LEGACY_FORMAT => Ends { hash: other, legacy: end },
+                _ => Ends { hash: end, legacy: other },
+            })
+        };
+        // Down to the last segment whose ends are known...
+        let mut from = index;
+        let mut ends = loop {
+            if let Some(ends) = known(stored_end(from)?) {
+                if from == index {
+                    return Ok(ends);
+                }
+                from += 1;
+                break ends;
+            }
+            match from.checked_sub(1) {
+                Some(before) => from = before,
+                None => break Ends::GENESIS,
+            }
+        };
+        // ...then up, decoding each with both chains.
+        for i in from..=index {
+            let key = self.keys.segment(stream, i);
+            let text = self.get(&key)?.ok_or_else(|| corrupt(&key, "a segment before this one is missing"))?;
+            let segment = Segment::parse(&text).map_err(|reason| corrupt(&key, reason))?;
+            if i < index && segment.len() != SEGMENT_LEN {
+                return Err(corrupt(&key, format!("the segment holds {} events, not {SEGMENT_LEN}", segment.len())));
+            }
+            let (events, legacy) =
+                segment.decode_legacy(stream, first_of(i), ends.hash, ends.legacy).map_err(|reason| corrupt(&key, reason))?;
+            if let (Some(last), Some(legacy)) = (events.last(), legacy.last()) {
+                ends = Ends { hash: last.hash, legacy: *legacy };
+            }
+            self.learn_ends(segment.format, ends);
+        }
+        Ok(ends)
+    }
+
+    /// Remembers the other chain's hash at the end of a segment stored in
+    /// `format`, whose ends are `ends`.
+    pub(super) fn learn_ends(&self, format: u32, ends: Ends) {
+        if let Ok(mut other) = self.other_end.try_borrow_mut() {
+            match format {
+                LEGACY_FORMAT => other.insert(ends.legacy, ends.hash),
+                _ => other.insert(ends.hash, ends.legacy),
+            };
+        }
     }
 
     /// Runs `f` on segment `index`, checking that it is stored, sound and full.
@@ -83,7 +165,20 @@ impl<K: KeyValue> KvStore<K> {
         if segment.len() > SEGMENT_LEN || segment.is_empty() {
             return Err(corrupt(&key, format!("a segment holds 1 to {SEGMENT_LEN} events, not {}", segment.len())));
         }
-        let events = Rc::new(segment.decode(stream, first_of(index), start).map_err(|reason| corrupt(&key, reason))?);
+        let events = if segment.is_legacy() {
+            let legacy_start = match index.checked_sub(1) {
+                None => ChainHash::GENESIS,
+                Some(before) => self.ends(stream, before)?.legacy,
+            };
+            let (events, legacy) =
+                segment.decode_legacy(stream, first_of(index), start, legacy_start).map_err(|reason| corrupt(&key, reason))?;
+            if let (Some(last), Some(legacy)) = (events.last(), legacy.last()) {
+                self.learn_ends(segment.format, Ends { hash: last.hash, legacy: *legacy });
+            }
+            Rc::new(events)
+        } else {
+            Rc::new(segment.decode(stream, first_of(index), start).map_err(|reason| corrupt(&key, reason))?)
+        };
         self.remember(Decoded { key, text, start, events: events.clone() });
         Ok(events)
     }
@@ -113,41 +208,33 @@ impl<K: KeyValue> KvStore<K> {
         decoded.iter().find(|d| d.key == key && d.text == text).map(|d| (d.start, d.events.clone()))
     }
 
-    /// The format 1 record of `version`, upcast, its stored hash checked
-    /// against `previous`.
+    /// The format 1 record of `version`, upcast, its stored hash (v1)
+    /// checked against `previous`; with both chains' hashes after it.
     pub(super) fn legacy(
         &self,
         stream: &AccountId,
         version: Version,
-        previous: &ChainHash,
-    ) -> Result<Option<Envelope>, StoreError> {
+        previous: &Ends,
+    ) -> Result<Option<(Envelope, Ends)>, StoreError> {
         let key = self.keys.legacy_event(stream, version);
         let Some(text) = self.get(&key)? else {
             return Ok(None);
         };
-        let envelope = decode_record(&key, version, &text)?;
-        if ChainHash::link(previous, stream, &envelope) != envelope.hash {
+        let mut envelope = decode_record(&key, version, &text)?;
+        if ChainHash::link_v1(&previous.legacy, stream, &envelope) != envelope.hash {
             return Err(corrupt(&key, format!("version {version}: the hash chain is broken, the stored event was changed")));
         }
-        Ok(Some(envelope))
+        let legacy = envelope.hash;
+        envelope.hash = ChainHash::link(&previous.hash, stream, &envelope);
+        Ok(Some((envelope.clone(), Ends { hash: envelope.hash, legacy })))
     }
 
-    /// The hash of the format 1 record at `version` as stored (checked when
-    /// that record itself is read).
-    pub(super) fn legacy_hash(&self, stream: &AccountId, version: Version) -> Result<Option<ChainHash>, StoreError> {
-        let key = self.keys.legacy_event(stream, version);
-        match self.get(&key)? {
-            Some(text) => Ok(Some(decode_record(&key, version, &text)?.hash)),
-            None => Ok(None),
-        }
-    }
-
-    /// How many events segment `index` holds, `None` if it is not stored.
-    pub(super) fn segment_len(&self, stream: &AccountId, index: u64) -> Result<Option<u64>, StoreError> {
-        let key = self.keys.segment(stream, index);
-        match self.get(&key)? {
-            Some(text) => Segment::parse(&text).map(|s| Some(s.len())).map_err(|reason| corrupt(&key, reason)),
-            None => Ok(None),
+    /// Both chains' hashes after the stream's segments, which hold
+    /// `in_segments` events: where its format 1 records (if any) go on from.
+    pub(super) fn ends_of_segments(&self, stream: &AccountId, in_segments: Version) -> Result<Ends, StoreError> {
+        match in_segments {
+            Version::EMPTY => Ok(Ends::GENESIS),
+            last => self.ends(stream, segment_of(last)),
         }
     }
 
@@ -200,25 +287,31 @@ impl<K: KeyValue> KvStore<K> {
             return Ok(out);
         }
         // Format 1 records after the segments, or instead of them (a stream
-        // not migrated yet): they follow the hash of version `from`.
-        let (mut version, mut previous) = match (reached, start) {
-            (Some(reached), Some(hash)) => (reached, hash),
-            _ if after == Version::EMPTY => (after, ChainHash::GENESIS),
-            _ if after.get() % SEGMENT_LEN == 0 && self.segment_len(stream, segment_of(after))? == Some(SEGMENT_LEN) => {
-                (after, self.end_of_full(stream, segment_of(after))?)
-            }
-            _ => match self.legacy_hash(stream, after)? {
-                Some(hash) => (after, hash),
-                None => return Err(shorter()),
-            },
+        // not migrated yet): they go on from the segments' last event.
+        let in_segments = match reached {
+            Some(reached) => reached,
+            None => self.length_in_segments(stream)?,
         };
+        if self.get(&self.keys.legacy_event(stream, in_segments.next()))?.is_none() {
+            return match in_segments < after {
+                true => Err(shorter()),
+                false => Ok(out),
+            };
+        }
+        let mut version = in_segments;
+        let mut ends = self.ends_of_segments(stream, in_segments)?;
         while out.len() < max {
-            let Some(envelope) = self.legacy(stream, version.next(), &previous)? else {
+            let Some((envelope, next)) = self.legacy(stream, version.next(), &ends)? else {
                 break;
             };
-            previous = envelope.hash;
+            ends = next;
             version = envelope.version;
-            out.push(envelope);
+            if version > after {
+                out.push(envelope);
+            }
+        }
+        if version < after {
+            return Err(shorter());
         }
         Ok(out)
     }

@@ -84,7 +84,7 @@ fn a_tampered_or_malformed_file_is_refused_whole_naming_the_line() {
     let file = original.export().unwrap();
     let cases = [
         (file.replace(r#""amount":500.0"#, r#""amount":5000.0"#), 3, "hash"),
-        (file.replacen("\"acc-001\",\"version\":2", "\"acc-001\",\"version\":3", 1), 3, "version 3 where 2 was due"),
+        (file.replacen("\"version\":2,\"recorded_at\"", "\"version\":3,\"recorded_at\"", 1), 3, "version 3 where 2 was due"),
         (file.replace(r#""events":4"#, r#""events":5"#), 1, "header"),
         (file.lines().take(3).collect::<Vec<_>>().join("\n"), 1, "header"),
         (file.replace("\"w-1\"", "\"w 1\""), 4, "command"),

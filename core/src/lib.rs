@@ -12,6 +12,7 @@ mod encoding;
 mod export;
 mod ledger;
 mod store;
+mod sync;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod text;
@@ -41,6 +42,9 @@ pub use ledger::{
 // shares: for forms outside the core (the browser's tab messages).
 pub use coded::{Coded, Field, FieldReader, FieldWriter};
 pub use encoding::{checksum, escape_line, parse_decimal, unescape_line};
+
+// Sync between devices and a server: the messages and the rules of a push.
+pub use sync::{plan_push, Behind, Pulled, Push, PushError, PushPlan, Pushed, ServerEvent, MAX_PULL, MAX_PUSH};
 
 // Files: the export, the statement, and the original server's event list.
 pub use export::{

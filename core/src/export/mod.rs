@@ -4,11 +4,13 @@
 //!
 //! ```text
 //! {"format":"bank-ledger-export","version":2,"exported_at":…,"accounts":2,"events":5,"heads":{"acc-001":"…",…}}
-//! {"account":"acc-001","version":1,"sequence":1,"recorded_at":…,"event_id":"…","event":{…},"hash":"…"}
+//! {"account":"acc-001","sequence":1,"version":1,"recorded_at":…,"event_id":"…","event":{…},"hash":"…"}
 //! …one line per event, each account's events in version order
 //! ```
 //!
-//! `command_id` is on an event line when the command had one. `hash` is the
+//! After `account` and this device's `sequence`, a line holds the event's
+//! members as the sync API writes them (sync/wire.rs): `command_id` is
+//! there when the command had one. `hash` is the
 //! chain hash, v2 (store/chain.rs); `heads` holds each account's last hash.
 
 mod read;
@@ -18,7 +20,8 @@ pub use read::{read_export, read_server_events, Export, ImportError};
 pub use statement::{statement_csv, utc};
 
 use crate::domain::AccountId;
-use crate::store::{write_event_json, write_json_string, Envelope, Timestamp};
+use crate::store::{Envelope, Timestamp};
+use crate::sync::write_event_members;
 
 /// What the header's `format` says.
 pub const EXPORT_FORMAT: &str = "bank-ledger-export";
@@ -49,21 +52,9 @@ pub fn write_export(exported_at: Timestamp, streams: &[(AccountId, Vec<Envelope>
     out.extend_from_slice(b"}}\n");
     for (account, envelopes) in streams {
         for e in envelopes {
-            out.extend_from_slice(
-                format!(
-                    "{{\"account\":\"{account}\",\"version\":{},\"sequence\":{},\"recorded_at\":{},\"event_id\":",
-                    e.version, e.sequence.0, e.recorded_at.0
-                )
-                .as_bytes(),
-            );
-            write_json_string(&mut out, e.event_id.as_str());
-            if let Some(command_id) = &e.command_id {
-                out.extend_from_slice(b",\"command_id\":");
-                write_json_string(&mut out, command_id.as_str());
-            }
-            out.extend_from_slice(b",\"event\":");
-            write_event_json(&mut out, &e.event);
-            out.extend_from_slice(format!(",\"hash\":\"{}\"}}\n", e.hash).as_bytes());
+            out.extend_from_slice(format!("{{\"account\":\"{account}\",\"sequence\":{},", e.sequence.0).as_bytes());
+            write_event_members(&mut out, e);
+            out.extend_from_slice(b"}\n");
         }
     }
     // Every piece written is UTF-8: ids, decimals, and escaped text.

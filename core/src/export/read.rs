@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use super::{EXPORT_FORMAT, EXPORT_VERSION};
 use crate::domain::{AccountId, BankAccount, Event, Version};
 use crate::store::json::{Fields, Json};
-use crate::store::{ChainHash, CommandId, Envelope, EventId, Sequence, Timestamp, SCHEMA_VERSION};
+use crate::store::{ChainHash, Envelope, Sequence, Timestamp};
+use crate::sync::read_event_members;
 
 /// Why a file can't be imported: the line (from 1) and what is wrong there.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -128,19 +129,9 @@ fn read_header(json: Json) -> Result<Header, String> {
 fn read_event_line(json: Json) -> Result<(AccountId, Envelope), String> {
     let mut line = Fields::of(json)?;
     let account = AccountId::parse(&line.string("account")?).map_err(|e| format!("account: {e}"))?;
-    let version = Version::new(line.integer("version")?);
     let sequence = Sequence(line.integer("sequence")?);
-    let recorded_at = Timestamp(line.integer("recorded_at")?);
-    let event_id = EventId::parse(&line.string("event_id")?).map_err(|e| format!("event_id: {e}"))?;
-    let command_id = match line.take("command_id") {
-        None | Some(Json::Null) => None,
-        Some(Json::String(text)) => Some(CommandId::parse(&text).map_err(|e| format!("command_id: {e}"))?),
-        Some(_) => return Err("command_id is not a string".into()),
-    };
-    let event = line.event("event")?;
-    let hash = ChainHash::parse_hex(&line.string("hash")?).ok_or("the hash is not 64 lowercase hex digits")?;
+    let envelope = read_event_members(&mut line, sequence)?;
     line.done()?;
-    let envelope = Envelope { version, sequence, recorded_at, event_id, command_id, schema: SCHEMA_VERSION, event, hash };
     Ok((account, envelope))
 }
 

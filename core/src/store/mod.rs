@@ -19,7 +19,6 @@ use crate::domain::{AccountId, ExpectedVersion, Version};
 
 pub use chain::ChainHash;
 pub use envelope::{CommandId, Envelope, EventId, EventIdError, NewEvent, Sequence, Timestamp};
-pub use json::{write_event_json, write_json_string};
 pub use keys::{KeyKind, Keys};
 pub use kv::{units, KeyValue, KvError, MemoryKv};
 pub use kv_store::{KvStore, Migration, Usage};

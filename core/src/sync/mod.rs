@@ -1,0 +1,14 @@
+//! The sync protocol's messages and rules (docs/sync-protocol.md): what a
+//! device pushes and pulls, and how the server decides a push. Plain data
+//! and functions: the server and the browser are the edges that move them.
+
+mod pull;
+mod push;
+mod wire;
+
+pub use pull::{Pulled, MAX_PULL};
+pub use push::{plan_push, Behind, Push, PushError, PushPlan, Pushed, MAX_PUSH};
+pub use wire::{read_event_members, write_event_members, ServerEvent};
+
+#[cfg(test)]
+mod tests;

@@ -11,6 +11,7 @@ mod domain;
 mod encoding;
 mod export;
 mod ledger;
+mod original;
 mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -41,6 +42,10 @@ pub use ledger::{
 // shares: for forms outside the core (the browser's tab messages).
 pub use coded::{Coded, Field, FieldReader, FieldWriter};
 pub use encoding::{checksum, escape_line, parse_decimal, unescape_line};
+
+// The original server's JSON API (the server speaks it): commands in,
+// state and events out.
+pub use original::{read_account_id, read_command_request, read_event, write_event, write_events, write_state, RequestError};
 
 // Files: the export, the statement, and the original server's event list.
 pub use export::{

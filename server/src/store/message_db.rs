@@ -99,17 +99,19 @@ impl MessageDb {
         Ok(store)
     }
 
+    /// Runs migrate.sql, one server at a time (two `CREATE INDEX IF NOT
+    /// EXISTS` at once can both try to create it).
     async fn migrate(&self) -> Result<(), PoolError> {
-        let client = self.pool.get().await.map_err(|e| PoolError::Migration(e.to_string()))?;
-        let installed: bool = client
-            .query_one(HAS_MESSAGE_DB, &[])
-            .await
-            .and_then(|row| row.try_get(0))
-            .map_err(|e| PoolError::Migration(e.to_string()))?;
+        let failed = |e: tokio_postgres::Error| PoolError::Migration(e.to_string());
+        let mut client = self.pool.get().await.map_err(|e| PoolError::Migration(e.to_string()))?;
+        let installed: bool = client.query_one(HAS_MESSAGE_DB, &[]).await.and_then(|row| row.try_get(0)).map_err(failed)?;
         if !installed {
             return Err(PoolError::NoMessageDb);
         }
-        client.batch_execute(include_str!("migrate.sql")).await.map_err(|e| PoolError::Migration(e.to_string()))
+        let transaction = client.transaction().await.map_err(failed)?;
+        transaction.execute("SELECT pg_advisory_xact_lock(hashtext('ledger-server migration'))", &[]).await.map_err(failed)?;
+        transaction.batch_execute(include_str!("migrate.sql")).await.map_err(failed)?;
+        transaction.commit().await.map_err(failed)
     }
 
     /// The stream's version now, for a conflict's report.

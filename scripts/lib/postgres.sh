@@ -8,7 +8,8 @@
 #   messagedb_fetch        the Message DB package into the cache (npm pack), once
 #   pg_start DIR PORT      a cluster in DIR (made on first use), on 127.0.0.1:PORT,
 #                          with Message DB installed; PG_FAST=1 trades durability
-#                          for speed (tests)
+#                          for speed (tests). Sets PG_STARTED=1 when it started
+#                          PostgreSQL, 0 when one was already running in DIR
 #   pg_stop DIR            stops it
 #   pg_url PORT            the server's DATABASE_URL for it
 #   free_port              a TCP port nothing listens on
@@ -82,12 +83,19 @@ pg_start() {
       { cat "$dir.initdb.log" >&2; return 1; }
     rm -f "$dir.initdb.log"
   fi
+  PG_STARTED=0
+  if pg_as_owner "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+    echo "PostgreSQL is already running in $dir: using it" >&2
+    messagedb_install "$port"
+    return
+  fi
   local options="-p $port -k $dir -c listen_addresses=127.0.0.1"
   if [[ ${PG_FAST:-0} == 1 ]]; then
     options+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   fi
   pg_as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/postgres.log" -o "$options" -w -s start ||
-    { cat "$dir/postgres.log" >&2; return 1; }
+    { tail -n 20 "$dir/postgres.log" >&2; return 1; }
+  PG_STARTED=1
   messagedb_install "$port"
 }
 

@@ -110,8 +110,11 @@ pub async fn json_errors(response: Response) -> Response {
         return response;
     }
     let (mut parts, _) = response.into_parts();
-    let message = status.canonical_reason().unwrap_or("error").to_owned();
-    let body = ApiError::Http { status, message }.into_response();
+    let error = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge { limit: crate::http::BODY_LIMIT },
+        _ => ApiError::Http { status, message: status.canonical_reason().unwrap_or("error").to_owned() },
+    };
+    let body = error.into_response();
     parts.headers.remove(CONTENT_LENGTH);
     parts.headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     Response::from_parts(parts, body.into_body())

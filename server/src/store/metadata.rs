@@ -7,12 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use super::stream::Device;
 
-/// The sequence every event of the server's store has in its envelope.
-/// The chain hash covers an envelope's sequence, which must be known before
-/// the write, and Message DB gives its global position only by writing: so
-/// the server's events carry none (0), and the global position stays
-/// Message DB's. (Once the hash stops covering the sequence, the envelope
-/// can carry the global position.)
+/// The sequence every event of the server's store has in its envelope: 0.
+/// Message DB gives a message its global position only by writing it, and
+/// hash v1 covered the sequence, so it had to be known before. Hash v2
+/// (main's chain.rs) leaves the sequence out: once this branch has it, an
+/// envelope read back may carry the global position instead.
 pub const SEQUENCE: Sequence = Sequence(0);
 
 /// The `metadata` of a message.

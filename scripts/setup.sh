@@ -4,7 +4,8 @@
 #
 #   scripts/setup.sh serve   the wasm32 target, trunk, wasm-bindgen-cli, wasm-opt
 #   scripts/setup.sh test    the same, plus Chromium, ChromeDriver, Firefox ESR
-#                            (Debian packages, when root with apt) and geckodriver
+#                            and PostgreSQL (Debian packages, when root with apt),
+#                            geckodriver, and Message DB (npm pack, cached)
 #   scripts/setup.sh bench   the same as serve, plus Chromium
 #
 # Nothing here downloads a prebuilt binary: Rust tools are built from
@@ -71,6 +72,13 @@ if [[ $mode == test || $mode == bench ]]; then
     step "building geckodriver $GECKODRIVER_VERSION (once)"
     cargo install --locked geckodriver --version "$GECKODRIVER_VERSION"
   fi
+fi
+
+# The server's tests: PostgreSQL and Message DB (scripts/lib/postgres.sh).
+if [[ $mode == test ]]; then
+  source scripts/lib/postgres.sh
+  pg_install
+  messagedb_fetch
 fi
 
 # Trunk builds offline; every crate must be in cargo's cache first.

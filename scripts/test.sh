@@ -4,7 +4,7 @@
 # (wasm-bindgen-test), then end to end against the release build in headless
 # Chromium (playwright-core) and, for the tabs, faults and export/import
 # tests, headless Firefox (puppeteer-core), and the browser benchmark on a
-# tiny size.
+# tiny size; and the server against a throwaway PostgreSQL with Message DB.
 # Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +36,7 @@ timed "cargo fmt --check" cargo fmt --all --check
 timed "clippy, native" cargo clippy --workspace --all-targets --locked -- -D warnings
 timed "clippy, wasm32" cargo clippy --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 timed "native tests" cargo test --workspace --locked
+timed "server tests against PostgreSQL" scripts/test-server.sh
 timed "browser tests in headless Chromium" \
   env -u GECKODRIVER CHROMEDRIVER="$(command -v chromedriver)" \
   cargo test --locked --target wasm32-unknown-unknown --test browser --test ui

@@ -11,6 +11,7 @@ mod domain;
 mod encoding;
 mod export;
 mod ledger;
+mod original;
 mod store;
 mod sync;
 #[cfg(any(test, feature = "testing"))]
@@ -45,6 +46,10 @@ pub use encoding::{checksum, escape_line, parse_decimal, unescape_line};
 
 // Sync between devices and a server: the messages and the rules of a push.
 pub use sync::{plan_push, Behind, Pulled, Push, PushError, PushPlan, Pushed, ServerEvent, MAX_PULL, MAX_PUSH};
+
+// The original server's JSON API (the server speaks it): commands in,
+// state and events out.
+pub use original::{read_account_id, read_command_request, read_event, write_event, write_events, write_state, RequestError};
 
 // Files: the export, the statement, and the original server's event list.
 pub use export::{

@@ -7,4 +7,5 @@ mod read;
 mod write;
 
 pub use read::{Fields, Json};
+pub(crate) use write::write_units;
 pub use write::{write_event_json, write_json_string};

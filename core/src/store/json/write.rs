@@ -51,7 +51,7 @@ pub fn write_json_string(out: &mut Vec<u8>, text: &str) {
 /// but one (`500.0`, `12.3`, `0.05`): what serde_json writes for the `f64`
 /// of every amount below 10^13 units (ten times the largest a command may
 /// carry), and the definition beyond.
-fn write_units(out: &mut Vec<u8>, money: Money) {
+pub(crate) fn write_units(out: &mut Vec<u8>, money: Money) {
     let cents = money.cents();
     let (units, fraction) = (cents / 100, cents % 100);
     out.extend_from_slice(units.to_string().as_bytes());

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs the ledger's server of record on http://127.0.0.1:${PORT:-8080}, with
+# PostgreSQL and Message DB under it. One command:
+#
+#   scripts/server.sh                       PostgreSQL in $DATA_DIR (default
+#                                           .server-data/), started on
+#                                           127.0.0.1:${PGPORT:-5433}, installed
+#                                           first if missing (Debian's, as root)
+#   DATABASE_URL=postgres://… scripts/server.sh
+#                                           that database instead (Message DB
+#                                           installed in it)
+#   DIST=dist scripts/server.sh             also serves the app's files
+#                                           (`trunk build --release` makes dist/)
+#
+# Also read by the server: HOST, CORS_ORIGINS (README.md, "The server").
+# Ctrl-C (or SIGTERM) stops the server, then the PostgreSQL this started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+source scripts/lib/postgres.sh
+
+cargo build -p ledger-server --locked
+server="${CARGO_TARGET_DIR:-$PWD/target}/debug/ledger-server"
+
+cluster=
+stop_postgres() {
+  if [[ -n $cluster && ${PG_STARTED:-0} == 1 ]]; then
+    echo "stopping PostgreSQL" >&2
+    pg_stop "$cluster"
+  fi
+}
+trap stop_postgres EXIT
+
+if [[ -z ${DATABASE_URL:-} ]]; then
+  pg_install
+  data_dir=${DATA_DIR:-$PWD/.server-data}
+  mkdir -p "$data_dir"
+  data_dir=$(cd "$data_dir" && pwd)
+  # initdb refuses root: as root, the cluster belongs to postgres.
+  [[ $(id -u) == 0 ]] && chown postgres: "$data_dir"
+  cluster="$data_dir/postgres"
+  pgport=${PGPORT:-5433}
+  pg_start "$cluster" "$pgport"
+  export DATABASE_URL
+  DATABASE_URL=$(pg_url "$pgport")
+  echo "PostgreSQL with Message DB: $DATABASE_URL (data in $cluster)" >&2
+else
+  echo "using DATABASE_URL (Message DB must be installed there)" >&2
+fi
+
+if [[ -n ${DIST:-} ]]; then
+  export DIST
+  DIST=$(cd "$DIST" && pwd)
+fi
+
+"$server" &
+pid=$!
+trap 'kill -TERM "$pid" 2>/dev/null || true' INT TERM
+# The first wait returns early when a signal arrives; the second waits for
+# the server to finish its requests, and gives its exit status.
+wait "$pid" || true
+status=0
+wait "$pid" || status=$?
+exit "$status"

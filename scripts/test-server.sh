@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The server's tests against a real PostgreSQL with Message DB: starts a
+# throwaway cluster in a temporary directory on a free loopback port, runs
+# server/tests/ (each test starts the ledger-server binary on its own free
+# port), and stops and removes the cluster however the tests end.
+# scripts/test.sh runs it; `scripts/setup.sh test` installs what it needs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+source scripts/lib/postgres.sh
+pg_install
+messagedb_fetch
+
+# Built before PostgreSQL starts, so the cluster lives only while tests run.
+cargo test -p ledger-server --locked --no-run --quiet
+
+tmp=$(mktemp -d)
+cluster="$tmp/cluster"
+cleanup() {
+  pg_stop "$cluster"
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# initdb refuses root: as root, the cluster belongs to postgres.
+[[ $(id -u) == 0 ]] && chown postgres: "$tmp"
+
+port=$(free_port)
+PG_FAST=1 pg_start "$cluster" "$port"
+LEDGER_TEST_DATABASE_URL=$(pg_url "$port") cargo test -p ledger-server --locked -- --ignored "$@"

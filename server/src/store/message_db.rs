@@ -1,0 +1,219 @@
+//! [`EventStore`] over PostgreSQL with Message DB: one message per event,
+//! written by Message DB's `write_message` with the expected version, every
+//! event of an append in one transaction; read back with
+//! `get_stream_messages` and admitted to the core's [`Tip`].
+
+use std::fmt::Display;
+use std::time::{Duration, Instant};
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use ledger_core::{read_event, write_event, AccountId, Envelope, ExpectedVersion, StoreError, Tip, Version};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{NoTls, Row};
+
+use super::metadata::Metadata;
+use super::stream::{message_id, stream_name, Device, Tenant};
+use super::EventStore;
+
+/// Message DB's functions are found only on this search path.
+const SEARCH_PATH: &str = "-c search_path=message_store,public";
+/// Messages read per query.
+const BATCH: i64 = 1000;
+const WRITE: &str = "SELECT write_message($1, $2, $3, $4::text::jsonb, $5::text::jsonb, $6)";
+const READ: &str = "SELECT id, type, position, data, metadata FROM get_stream_messages($1, $2, $3)";
+const HAS_MESSAGE_DB: &str =
+    "SELECT to_regprocedure('message_store.write_message(varchar,varchar,varchar,jsonb,jsonb,bigint)') IS NOT NULL";
+
+/// Why the store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    #[error("DATABASE_URL is not a PostgreSQL connection string: {0}")]
+    BadUrl(String),
+    #[error("the connection pool could not be made: {0}")]
+    Pool(String),
+    #[error("the database did not answer within {seconds} s: {reason}")]
+    NoAnswer { seconds: u64, reason: String },
+    #[error("the database has no Message DB (install it: scripts/server.sh does)")]
+    NoMessageDb,
+    #[error("updating the database's schema failed: {0}")]
+    Migration(String),
+}
+
+/// The store over a pool of connections to one Message DB database.
+#[derive(Clone, Debug)]
+pub struct MessageDb {
+    pool: Pool,
+}
+
+fn unavailable(error: impl Display) -> StoreError {
+    StoreError::Unavailable { reason: error.to_string() }
+}
+
+fn corrupt(stream: &str, position: i64, reason: String) -> StoreError {
+    StoreError::Corrupt { key: format!("{stream} position {position}"), reason }
+}
+
+fn is_wrong_expected_version(error: &tokio_postgres::Error) -> bool {
+    error
+        .as_db_error()
+        .is_some_and(|db| *db.code() == SqlState::RAISE_EXCEPTION && db.message().contains("Wrong expected version"))
+}
+
+/// Message DB counts positions from 0 where versions count from 1.
+fn position_after(version: Version) -> Result<i64, StoreError> {
+    i64::try_from(version.get()).map_err(|_| unavailable(format!("version {version} is past PostgreSQL's bigint")))
+}
+
+impl MessageDb {
+    /// Connects to `url` (a `postgres://` URL or key=value string), waits
+    /// up to `wait` for the database to answer, checks that Message DB is
+    /// installed and brings the server's additions to its schema up to date.
+    pub async fn open(url: &str, max_connections: usize, wait: Duration) -> Result<MessageDb, PoolError> {
+        let mut config: tokio_postgres::Config =
+            url.parse().map_err(|e: tokio_postgres::Error| PoolError::BadUrl(e.to_string()))?;
+        let options = match config.get_options() {
+            Some(given) => format!("{given} {SEARCH_PATH}"),
+            None => SEARCH_PATH.to_owned(),
+        };
+        config.options(&options).application_name("ledger-server").connect_timeout(Duration::from_secs(5));
+        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(max_connections)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(10)))
+            .create_timeout(Some(Duration::from_secs(5)))
+            .build()
+            .map_err(|e| PoolError::Pool(e.to_string()))?;
+        let store = MessageDb { pool };
+        let started = Instant::now();
+        loop {
+            match store.ping().await {
+                Ok(()) => break,
+                Err(error) if started.elapsed() >= wait => {
+                    return Err(PoolError::NoAnswer { seconds: wait.as_secs(), reason: error.to_string() })
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Runs migrate.sql, one server at a time (two `CREATE INDEX IF NOT
+    /// EXISTS` at once can both try to create it).
+    async fn migrate(&self) -> Result<(), PoolError> {
+        let failed = |e: tokio_postgres::Error| PoolError::Migration(e.to_string());
+        let mut client = self.pool.get().await.map_err(|e| PoolError::Migration(e.to_string()))?;
+        let installed: bool = client.query_one(HAS_MESSAGE_DB, &[]).await.and_then(|row| row.try_get(0)).map_err(failed)?;
+        if !installed {
+            return Err(PoolError::NoMessageDb);
+        }
+        let transaction = client.transaction().await.map_err(failed)?;
+        transaction.execute("SELECT pg_advisory_xact_lock(hashtext('ledger-server migration'))", &[]).await.map_err(failed)?;
+        transaction.batch_execute(include_str!("migrate.sql")).await.map_err(failed)?;
+        transaction.commit().await.map_err(failed)
+    }
+
+    /// The stream's version now, for a conflict's report.
+    async fn version_of(&self, client: &deadpool_postgres::Client, stream: &str) -> Result<Version, StoreError> {
+        let row = client.query_one("SELECT stream_version($1)", &[&stream]).await.map_err(unavailable)?;
+        let position: Option<i64> = row.try_get(0).map_err(unavailable)?;
+        Ok(Version::new(position.map_or(0, |p| u64::try_from(p).unwrap_or(0).saturating_add(1))))
+    }
+}
+
+/// One message back as an envelope, if it is one of this stream's events.
+fn decode(tenant: &Tenant, account: &AccountId, row: &Row) -> Result<Envelope, String> {
+    let column = |e: tokio_postgres::Error| format!("a column can't be read: {e}");
+    let id: String = row.try_get("id").map_err(column)?;
+    let kind: String = row.try_get("type").map_err(column)?;
+    let position: i64 = row.try_get("position").map_err(column)?;
+    let data: Option<String> = row.try_get("data").map_err(column)?;
+    let metadata: Option<String> = row.try_get("metadata").map_err(column)?;
+    let event = read_event(&data.ok_or("it has no data")?).map_err(|e| format!("its data is not an event: {e}"))?;
+    if event.kind() != kind {
+        return Err(format!("its type {kind:?} is not its event's, {}", event.kind()));
+    }
+    let envelope = Metadata::from_json(&metadata.ok_or("it has no metadata")?)?.envelope(event)?;
+    if i64::try_from(envelope.version.get()).ok() != position.checked_add(1) {
+        return Err(format!("its metadata says version {} at position {position}", envelope.version));
+    }
+    if id != message_id(tenant, account, &envelope.event_id) {
+        return Err(format!("its message id {id} is not the one of event {} in this stream", envelope.event_id));
+    }
+    Ok(envelope)
+}
+
+impl EventStore for MessageDb {
+    async fn read_from(&self, tenant: &Tenant, account: &AccountId, tip: &mut Tip) -> Result<Vec<Envelope>, StoreError> {
+        let client = self.pool.get().await.map_err(unavailable)?;
+        let stream = stream_name(tenant, account);
+        let statement = client.prepare_cached(READ).await.map_err(unavailable)?;
+        let mut next = tip.clone();
+        let mut events = Vec::new();
+        loop {
+            let from = position_after(next.version())?;
+            let rows = client.query(&statement, &[&stream, &from, &BATCH]).await.map_err(unavailable)?;
+            let full = i64::try_from(rows.len()).is_ok_and(|count| count >= BATCH);
+            for row in &rows {
+                let position = row.try_get("position").unwrap_or(-1);
+                let envelope = decode(tenant, account, row).map_err(|reason| corrupt(&stream, position, reason))?;
+                next.admit(&envelope).map_err(|reason| corrupt(&stream, position, reason))?;
+                events.push(envelope);
+            }
+            if !full {
+                break;
+            }
+        }
+        *tip = next;
+        Ok(events)
+    }
+
+    async fn append(
+        &self,
+        tenant: &Tenant,
+        account: &AccountId,
+        expected: ExpectedVersion,
+        events: &[Envelope],
+        device: &Device,
+    ) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await.map_err(unavailable)?;
+        let stream = stream_name(tenant, account);
+        let transaction = client.transaction().await.map_err(unavailable)?;
+        let statement = transaction.prepare_cached(WRITE).await.map_err(unavailable)?;
+        let mut written = Ok(());
+        let mut version = expected.0;
+        for envelope in events {
+            // Message DB's expected version is the position of the stream's
+            // last message: -1 for an empty stream.
+            let expected_position = position_after(version)? - 1;
+            let id = message_id(tenant, account, &envelope.event_id);
+            let data = write_event(&envelope.event);
+            let metadata = Metadata::of(envelope, device).to_json();
+            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 6] =
+                [&id, &stream, &envelope.event.kind(), &data, &metadata, &expected_position];
+            written = transaction.query_one(&statement, &params).await.map(|_| ());
+            if written.is_err() {
+                break;
+            }
+            version = version.next();
+        }
+        match written {
+            Ok(()) => transaction.commit().await.map_err(unavailable),
+            Err(error) => {
+                // Nothing of the append stays: the transaction is undone.
+                transaction.rollback().await.map_err(unavailable)?;
+                if !is_wrong_expected_version(&error) {
+                    return Err(unavailable(error));
+                }
+                let actual = self.version_of(&client, &stream).await?;
+                Err(StoreError::Conflict { stream: account.clone(), expected: expected.0, actual })
+            }
+        }
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let client = self.pool.get().await.map_err(unavailable)?;
+        client.simple_query("SELECT 1").await.map(|_| ()).map_err(unavailable)
+    }
+}

@@ -1,0 +1,123 @@
+//! The Message DB store and the service against a real PostgreSQL: appends
+//! all or nothing at an expected version, and a damaged stream refused,
+//! never served. Run by scripts/test-server.sh.
+
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+mod support;
+
+use ledger_core::{
+    AccountId, ChainHash, Command, CommandRequest, Envelope, EventId, ExpectedVersion, LedgerError, Money, NewEvent, Owner,
+    StoreError, Timestamp, Tip, Version,
+};
+use ledger_server::store::{Device, EventStore, MessageDb, Tenant, SEQUENCE};
+use ledger_server::Ledger;
+use std::time::Duration;
+
+async fn store() -> MessageDb {
+    MessageDb::open(&support::database_url(), 4, Duration::from_secs(10)).await.unwrap()
+}
+
+fn cents(c: u64) -> Money {
+    Money::from_cents(c).unwrap()
+}
+
+/// `commands`' events after `tip`, linked, with event ids `{prefix}-{n}`.
+fn linked(tip: &Tip, prefix: &str, commands: &[Command]) -> Vec<Envelope> {
+    let mut account = tip.account.clone();
+    let mut hash = tip.hash;
+    let mut out = Vec::new();
+    for (n, command) in commands.iter().enumerate() {
+        for event in account.decide(command).unwrap() {
+            let new = NewEvent {
+                event_id: EventId::parse(&format!("{prefix}-{n}")).unwrap(),
+                recorded_at: Timestamp(1),
+                command_id: None,
+                event,
+            };
+            let mut envelope = new.into_envelope(account.version().next(), SEQUENCE);
+            envelope.hash = ChainHash::link(&hash, account.id(), &envelope);
+            hash = envelope.hash;
+            account.apply(&envelope.event);
+            out.push(envelope);
+        }
+    }
+    out
+}
+
+fn open() -> Command {
+    Command::OpenAccount { owner: Owner::parse("Ann").unwrap(), initial_balance: cents(1000) }
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL with Message DB: scripts/test-server.sh runs these"]
+async fn appends_are_all_or_nothing_at_the_expected_version() {
+    let store = store().await;
+    let (tenant, device) = (Tenant::parse("storetest").unwrap(), Device::http());
+    let id = AccountId::parse("all-or-nothing").unwrap();
+    let tip = Tip::new(&id);
+    let first = linked(&tip, "a", &[open(), Command::Deposit { amount: cents(5) }]);
+    store.append(&tenant, &id, ExpectedVersion(Version::EMPTY), &first, &device).await.unwrap();
+
+    // At a stale version: a conflict that names where the stream is.
+    let late = linked(&tip, "b", &[open()]);
+    let conflict = store.append(&tenant, &id, ExpectedVersion(Version::EMPTY), &late, &device).await;
+    assert!(matches!(conflict, Err(StoreError::Conflict { actual, .. }) if actual == Version::new(2)), "{conflict:?}");
+
+    // The second event's id is the first's: its write fails, and the first
+    // is undone with it.
+    let mut read = Tip::new(&id);
+    let stored = store.read_from(&tenant, &id, &mut read).await.unwrap();
+    assert_eq!(stored, first);
+    let mut twice = linked(&read, "c", &[Command::Deposit { amount: cents(1) }, Command::Deposit { amount: cents(2) }]);
+    twice[1].event_id = twice[0].event_id.clone();
+    twice[1].hash = ChainHash::link(&twice[0].hash, &id, &twice[1]);
+    assert!(store.append(&tenant, &id, ExpectedVersion(read.version()), &twice, &device).await.is_err());
+    let mut again = Tip::new(&id);
+    assert_eq!(store.read_from(&tenant, &id, &mut again).await.unwrap().len(), 2, "nothing of the failed append stays");
+
+    // The same account in another tenant is another stream.
+    let other = Tenant::parse("storetest2").unwrap();
+    store.append(&other, &id, ExpectedVersion(Version::EMPTY), &first, &device).await.unwrap();
+    let mut theirs = Tip::new(&id);
+    assert_eq!(store.read_from(&other, &id, &mut theirs).await.unwrap(), first);
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL with Message DB: scripts/test-server.sh runs these"]
+async fn a_damaged_stream_is_an_error_never_served() {
+    let store = store().await;
+    let ledger = Ledger::new(store.clone());
+    let tenant = Tenant::parse("damaged").unwrap();
+    let id = AccountId::parse("edited").unwrap();
+    for command in [open(), Command::Deposit { amount: cents(500) }, Command::Withdraw { amount: cents(200) }] {
+        ledger.execute(&tenant, &Device::http(), &CommandRequest::new(id.clone(), command)).await.unwrap();
+    }
+    assert_eq!(ledger.account(&tenant, &id).await.unwrap().balance, cents(1300));
+
+    // Someone with the database's password makes the deposit larger.
+    let (client, connection) = tokio_postgres::connect(&support::database_url(), tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let edited = client
+        .execute(
+            r#"UPDATE message_store.messages SET data = '{"type":"MoneyDeposited","amount":50000.0}' WHERE stream_name = 'damaged-edited' AND position = 1"#,
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(edited, 1);
+    for read in [ledger.account(&tenant, &id).await.map(|_| ()), ledger.events(&tenant, &id).await.map(|_| ())] {
+        match read {
+            Err(LedgerError::Store(StoreError::Corrupt { key, reason })) => {
+                assert_eq!(key, "damaged-edited position 1");
+                assert!(reason.contains("hash chain"), "{reason}");
+            }
+            other => panic!("a damaged stream was read: {other:?}"),
+        }
+    }
+    let deposit = CommandRequest::new(id.clone(), Command::Deposit { amount: cents(1) });
+    assert!(matches!(
+        ledger.execute(&tenant, &Device::http(), &deposit).await,
+        Err(LedgerError::Store(StoreError::Corrupt { .. }))
+    ));
+}

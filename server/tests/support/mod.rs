@@ -1,0 +1,163 @@
+//! The server tests' harness: the `ledger-server` binary started on a free
+//! loopback port against the PostgreSQL that scripts/test-server.sh started
+//! (`LEDGER_TEST_DATABASE_URL`), and a raw HTTP/1.1 client, so a test sends
+//! exactly the bytes it means (any Host, any Origin, any body).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn database_url() -> String {
+    std::env::var("LEDGER_TEST_DATABASE_URL")
+        .expect("LEDGER_TEST_DATABASE_URL is not set: run scripts/test-server.sh, which starts PostgreSQL for these tests")
+}
+
+/// A running server, stopped when dropped (a failing test too).
+pub struct Server {
+    child: Child,
+    pub port: u16,
+}
+
+/// Another web page's origin that CORS_ORIGINS allows.
+pub const ALLOWED_ORIGIN: &str = "http://app.example";
+
+impl Server {
+    pub fn start() -> Server {
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_ledger-server"))
+            .env("DATABASE_URL", database_url())
+            .env("PORT", port.to_string())
+            .env("CORS_ORIGINS", ALLOWED_ORIGIN)
+            .env_remove("HOST")
+            .env_remove("DIST")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut server = Server { child, port };
+        let started = Instant::now();
+        loop {
+            if let Some(status) = server.child.try_wait().unwrap() {
+                panic!("the server exited at start: {status}");
+            }
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() && server.get("/health").status == 200 {
+                return server;
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "the server did not answer /health within 30 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.send("GET", path, &[], None)
+    }
+
+    pub fn post(&self, path: &str, body: &str) -> Reply {
+        self.send("POST", path, &[("Content-Type", "application/json")], Some(body.as_bytes()))
+    }
+
+    /// One request; `Host` is the server's unless `headers` name one.
+    pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
+        let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+        if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host")) {
+            request.push_str(&format!("Host: 127.0.0.1:{}\r\n", self.port));
+        }
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if let Some(body) = body {
+            request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        request.push_str("\r\n");
+        let mut bytes = request.into_bytes();
+        bytes.extend_from_slice(body.unwrap_or_default());
+        self.raw(&bytes)
+    }
+
+    /// Sends `bytes` as they are and reads the answer to the end.
+    pub fn raw(&self, bytes: &[u8]) -> Reply {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        // The server may answer (413) and close before reading all of a
+        // large body: a failed write is then no failure.
+        let _ = stream.write_all(bytes);
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        Reply::parse(&answer)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP answer.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    fn parse(answer: &[u8]) -> Reply {
+        let text = String::from_utf8_lossy(answer);
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no HTTP answer: {text:?}"));
+        let mut lines = head.split("\r\n");
+        let status = lines.next().and_then(|line| line.split(' ').nth(1)).and_then(|code| code.parse().ok()).unwrap();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+            .collect();
+        let chunked = headers.iter().any(|(name, value)| name == "transfer-encoding" && value.contains("chunked"));
+        let body = if chunked { dechunk(body) } else { body.to_owned() };
+        Reply { status, headers, body }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The `code` of a `{"code","message"}` body.
+    #[track_caller]
+    pub fn code(&self) -> String {
+        let json: serde_json::Value = serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {self:?}"));
+        assert!(json.get("message").is_some_and(|m| m.is_string()), "{self:?}");
+        json.get("code").and_then(|c| c.as_str()).unwrap_or_else(|| panic!("no code: {self:?}")).to_owned()
+    }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// The answer is `status` with exactly `body`.
+#[track_caller]
+pub fn answers(reply: &Reply, status: u16, body: &str) {
+    assert_eq!((reply.status, reply.body.as_str()), (status, body), "{reply:?}");
+    assert_eq!(reply.header("content-type"), Some("application/json"), "{reply:?}");
+}
+
+/// The answer is the error `code` with `status`, as `{"code","message"}`.
+#[track_caller]
+pub fn refused(reply: &Reply, status: u16, code: &str) {
+    assert_eq!((reply.status, reply.code().as_str()), (status, code), "{reply:?}");
+    assert_eq!(reply.header("content-type"), Some("application/json"), "{reply:?}");
+}

@@ -18,6 +18,10 @@ pub enum ApiError {
     Ledger(#[from] LedgerError),
     #[error("the request's body is not what was expected: {0}")]
     BadBody(String),
+    #[error("{0}")]
+    BadQuery(String),
+    #[error("{0}")]
+    Push(#[from] ledger_core::PushError),
     #[error("the request's body is over the limit of {limit} bytes")]
     TooLarge { limit: usize },
     #[error("a command is sent as JSON: Content-Type must be application/json")]
@@ -34,7 +38,7 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Request(_) | ApiError::BadBody(_) => StatusCode::BAD_REQUEST,
+            ApiError::Request(_) | ApiError::BadBody(_) | ApiError::BadQuery(_) | ApiError::Push(_) => StatusCode::BAD_REQUEST,
             ApiError::Ledger(error) => ledger_status(error),
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -48,6 +52,8 @@ impl ApiError {
             ApiError::Request(error) => error.code(),
             ApiError::Ledger(error) => error.code(),
             ApiError::BadBody(_) => "InvalidCommand",
+            ApiError::BadQuery(_) => "InvalidQuery",
+            ApiError::Push(error) => error.code(),
             ApiError::TooLarge { .. } => "PayloadTooLarge",
             ApiError::NotJson => "UnsupportedMediaType",
             ApiError::ForbiddenHost { .. } => "ForbiddenHost",
@@ -93,6 +99,15 @@ fn http_code(status: StatusCode) -> &'static str {
 /// `{"code":…,"message":…}`.
 pub fn error_body(code: &str, message: &str) -> String {
     serde_json::json!({ "code": code, "message": message }).to_string()
+}
+
+impl From<crate::sync::SyncError> for ApiError {
+    fn from(error: crate::sync::SyncError) -> ApiError {
+        match error {
+            crate::sync::SyncError::Push(error) => ApiError::Push(error),
+            crate::sync::SyncError::Ledger(error) => ApiError::Ledger(error),
+        }
+    }
 }
 
 impl IntoResponse for ApiError {

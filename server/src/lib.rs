@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod service;
 pub mod store;
+pub mod sync;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,9 +1,10 @@
-//! The HTTP edge: the original's three endpoints and `/health`, thin over
+//! The HTTP edge: the original's three endpoints, the sync API and `/health`, thin over
 //! the service ([`Ledger`]), behind the no-token guard (guard.rs); with
 //! `DIST`, the app's files for every other path.
 
 mod guard;
 mod routes;
+mod sync;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, Method};
 use axum::middleware::{from_fn_with_state, map_response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -57,6 +58,9 @@ pub fn router<S: EventStore>(ledger: Arc<Ledger<S>>, edge: &Edge) -> Router {
         .route("/health", get(routes::health::<S>))
         .route("/accounts/{id}", get(routes::account::<S>).post(routes::execute::<S>))
         .route("/accounts/{id}/events", get(routes::events::<S>))
+        .route("/sync/accounts/{id}", post(sync::push::<S>))
+        .route("/sync/events", get(sync::pull::<S>))
+        .route("/sync/live", get(sync::live::<S>))
         .with_state(state);
     let app = match &edge.dist {
         Some(dist) => api.fallback_service(ServeDir::new(dist)),

@@ -14,11 +14,11 @@ use super::{AppState, BODY_LIMIT};
 use crate::error::ApiError;
 use crate::store::EventStore;
 
-fn json(status: StatusCode, body: String) -> Response {
+pub(super) fn json(status: StatusCode, body: String) -> Response {
     (status, [(CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }
 
-fn account_id(path: Result<Path<String>, PathRejection>) -> Result<AccountId, ApiError> {
+pub(super) fn account_id(path: Result<Path<String>, PathRejection>) -> Result<AccountId, ApiError> {
     let Path(text) = path.map_err(|rejection| ApiError::BadBody(rejection.body_text()))?;
     Ok(read_account_id(&text)?)
 }
@@ -29,12 +29,21 @@ fn is_json(headers: &HeaderMap) -> bool {
     declared.split(';').next().is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }
 
-fn body_error(rejection: BytesRejection) -> ApiError {
+fn body_error(rejection: &BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::TooLarge { limit: BODY_LIMIT }
     } else {
         ApiError::BadBody(rejection.body_text())
     }
+}
+
+/// A JSON request's body as text: declared JSON, within the limit, UTF-8.
+pub(super) fn body_text<'a>(headers: &HeaderMap, body: &'a Result<Bytes, BytesRejection>) -> Result<&'a str, ApiError> {
+    if !is_json(headers) {
+        return Err(ApiError::NotJson);
+    }
+    let body = body.as_ref().map_err(body_error)?;
+    std::str::from_utf8(body).map_err(|_| ApiError::BadBody("the body is not UTF-8 text".into()))
 }
 
 /// `POST /accounts/{id}`: runs the command in the body, answers the state.
@@ -45,12 +54,7 @@ pub async fn execute<S: EventStore>(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let id = account_id(path)?;
-    if !is_json(&headers) {
-        return Err(ApiError::NotJson);
-    }
-    let body = body.map_err(body_error)?;
-    let text = std::str::from_utf8(&body).map_err(|_| ApiError::BadBody("the body is not UTF-8 text".into()))?;
-    let request = read_command_request(id, text)?;
+    let request = read_command_request(id, body_text(&headers, &body)?)?;
     let state = app.ledger.execute(&app.tenant, &app.device, &request).await?;
     Ok(json(StatusCode::OK, write_state(&state)))
 }

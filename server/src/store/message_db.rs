@@ -4,13 +4,17 @@
 //! `get_stream_messages` and admitted to the core's [`Tip`].
 
 use std::fmt::Display;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use ledger_core::{read_event, write_event, AccountId, Envelope, ExpectedVersion, StoreError, Tip, Version};
+use ledger_core::{
+    read_event, write_event, AccountId, Envelope, ExpectedVersion, Sequence, ServerEvent, StoreError, Tip, Version,
+};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
+use super::feed::{News, SERVER_ID};
 use super::metadata::Metadata;
 use super::stream::{message_id, stream_name, Device, Tenant};
 use super::EventStore;
@@ -20,7 +24,7 @@ const SEARCH_PATH: &str = "-c search_path=message_store,public";
 /// Messages read per query.
 const BATCH: i64 = 1000;
 const WRITE: &str = "SELECT write_message($1, $2, $3, $4::text::jsonb, $5::text::jsonb, $6)";
-const READ: &str = "SELECT id, type, position, data, metadata FROM get_stream_messages($1, $2, $3)";
+const READ: &str = "SELECT id, type, position, global_position, data, metadata FROM get_stream_messages($1, $2, $3)";
 const HAS_MESSAGE_DB: &str =
     "SELECT to_regprocedure('message_store.write_message(varchar,varchar,varchar,jsonb,jsonb,bigint)') IS NOT NULL";
 
@@ -43,13 +47,16 @@ pub enum PoolError {
 #[derive(Clone, Debug)]
 pub struct MessageDb {
     pool: Pool,
+    /// The database's server id (migrate.sql's `ledger_server`).
+    server: Arc<str>,
+    news: Arc<News>,
 }
 
-fn unavailable(error: impl Display) -> StoreError {
+pub(super) fn unavailable(error: impl Display) -> StoreError {
     StoreError::Unavailable { reason: error.to_string() }
 }
 
-fn corrupt(stream: &str, position: i64, reason: String) -> StoreError {
+pub(super) fn corrupt(stream: &str, position: i64, reason: String) -> StoreError {
     StoreError::Corrupt { key: format!("{stream} position {position}"), reason }
 }
 
@@ -76,6 +83,7 @@ impl MessageDb {
             None => SEARCH_PATH.to_owned(),
         };
         config.options(&options).application_name("ledger-server").connect_timeout(Duration::from_secs(5));
+        let listener_config = config.clone();
         let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(max_connections)
@@ -84,7 +92,7 @@ impl MessageDb {
             .create_timeout(Some(Duration::from_secs(5)))
             .build()
             .map_err(|e| PoolError::Pool(e.to_string()))?;
-        let store = MessageDb { pool };
+        let mut store = MessageDb { pool, server: Arc::from(""), news: Arc::default() };
         let started = Instant::now();
         loop {
             match store.ping().await {
@@ -96,7 +104,21 @@ impl MessageDb {
             }
         }
         store.migrate().await?;
+        store.server = store.read_server_id().await?;
+        super::feed::listen(listener_config, Arc::clone(&store.news));
         Ok(store)
+    }
+
+    pub(super) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    async fn read_server_id(&self) -> Result<Arc<str>, PoolError> {
+        let failed = |e: String| PoolError::Migration(format!("the server's id can't be read: {e}"));
+        let client = self.pool.get().await.map_err(|e| failed(e.to_string()))?;
+        let row = client.query_one(SERVER_ID, &[]).await.map_err(|e| failed(e.to_string()))?;
+        let id: String = row.try_get(0).map_err(|e| failed(e.to_string()))?;
+        Ok(Arc::from(id))
     }
 
     /// Runs migrate.sql, one server at a time (two `CREATE INDEX IF NOT
@@ -122,26 +144,31 @@ impl MessageDb {
     }
 }
 
-/// One message back as an envelope, if it is one of this stream's events.
-fn decode(tenant: &Tenant, account: &AccountId, row: &Row) -> Result<Envelope, String> {
+/// One message back as an envelope (its sequence the message's global
+/// position), if it is one of this stream's events, and who stored it.
+pub(super) fn decode(tenant: &Tenant, account: &AccountId, row: &Row) -> Result<(Envelope, String), String> {
     let column = |e: tokio_postgres::Error| format!("a column can't be read: {e}");
     let id: String = row.try_get("id").map_err(column)?;
     let kind: String = row.try_get("type").map_err(column)?;
     let position: i64 = row.try_get("position").map_err(column)?;
+    let global: i64 = row.try_get("global_position").map_err(column)?;
     let data: Option<String> = row.try_get("data").map_err(column)?;
     let metadata: Option<String> = row.try_get("metadata").map_err(column)?;
     let event = read_event(&data.ok_or("it has no data")?).map_err(|e| format!("its data is not an event: {e}"))?;
     if event.kind() != kind {
         return Err(format!("its type {kind:?} is not its event's, {}", event.kind()));
     }
-    let envelope = Metadata::from_json(&metadata.ok_or("it has no metadata")?)?.envelope(event)?;
+    let metadata = Metadata::from_json(&metadata.ok_or("it has no metadata")?)?;
+    let device = metadata.device().to_owned();
+    let mut envelope = metadata.envelope(event)?;
+    envelope.sequence = Sequence(u64::try_from(global).map_err(|_| format!("its global position {global} is negative"))?);
     if i64::try_from(envelope.version.get()).ok() != position.checked_add(1) {
         return Err(format!("its metadata says version {} at position {position}", envelope.version));
     }
     if id != message_id(tenant, account, &envelope.event_id) {
         return Err(format!("its message id {id} is not the one of event {} in this stream", envelope.event_id));
     }
-    Ok(envelope)
+    Ok((envelope, device))
 }
 
 impl EventStore for MessageDb {
@@ -157,7 +184,7 @@ impl EventStore for MessageDb {
             let full = i64::try_from(rows.len()).is_ok_and(|count| count >= BATCH);
             for row in &rows {
                 let position = row.try_get("position").unwrap_or(-1);
-                let envelope = decode(tenant, account, row).map_err(|reason| corrupt(&stream, position, reason))?;
+                let (envelope, _) = decode(tenant, account, row).map_err(|reason| corrupt(&stream, position, reason))?;
                 next.admit(&envelope).map_err(|reason| corrupt(&stream, position, reason))?;
                 events.push(envelope);
             }
@@ -210,6 +237,22 @@ impl EventStore for MessageDb {
                 Err(StoreError::Conflict { stream: account.clone(), expected: expected.0, actual })
             }
         }
+    }
+
+    fn server_id(&self) -> &str {
+        &self.server
+    }
+
+    async fn category_after(&self, tenant: &Tenant, after: u64, limit: usize) -> Result<Vec<ServerEvent>, StoreError> {
+        MessageDb::category_after(self, tenant, after, limit).await
+    }
+
+    async fn stream_after(&self, tenant: &Tenant, account: &AccountId, after: Version) -> Result<Vec<ServerEvent>, StoreError> {
+        MessageDb::stream_after(self, tenant, account, after).await
+    }
+
+    fn news(&self, tenant: &Tenant) -> tokio::sync::watch::Receiver<u64> {
+        self.news.watch(tenant)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

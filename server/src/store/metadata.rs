@@ -7,11 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use super::stream::Device;
 
-/// The sequence every event of the server's store has in its envelope: 0.
-/// Message DB gives a message its global position only by writing it, and
-/// hash v1 covered the sequence, so it had to be known before. Hash v2
-/// (main's chain.rs) leaves the sequence out: once this branch has it, an
-/// envelope read back may carry the global position instead.
+/// The sequence of an envelope about to be written: Message DB gives a
+/// message its global position only by writing it. Hash v2 does not cover
+/// the sequence (docs/event-identity.md), so an envelope read back carries
+/// its global position there instead.
 pub const SEQUENCE: Sequence = Sequence(0);
 
 /// The `metadata` of a message.
@@ -50,6 +49,11 @@ impl Metadata {
 
     pub fn from_json(text: &str) -> Result<Metadata, String> {
         serde_json::from_str(text).map_err(|e| format!("its metadata can't be read: {e}"))
+    }
+
+    /// Who stored the event.
+    pub fn device(&self) -> &str {
+        &self.device
     }
 
     /// The envelope of `event` that this metadata describes.

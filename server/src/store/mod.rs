@@ -4,14 +4,16 @@
 //! read a stream from a tip, each event admitted to it by the core's
 //! [`Tip::admit`]; append at an expected version, all or nothing.
 
+mod feed;
 mod message_db;
 mod metadata;
 mod stream;
 
 use std::future::Future;
 
-use ledger_core::{AccountId, Envelope, ExpectedVersion, StoreError, Tip};
+use ledger_core::{AccountId, Envelope, ExpectedVersion, ServerEvent, StoreError, Tip, Version};
 
+pub use feed::News;
 pub use message_db::{MessageDb, PoolError};
 pub use metadata::SEQUENCE;
 pub use stream::{message_id, stream_name, Device, Tenant, TenantError};
@@ -41,6 +43,32 @@ pub trait EventStore: Send + Sync + 'static {
         events: &[Envelope],
         device: &Device,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// This database's server id, made once (a reset or another database
+    /// has another).
+    fn server_id(&self) -> &str;
+
+    /// The tenant's events after global position `after`, oldest first, at
+    /// most `limit`: never one skipped by a commit that lands late (a
+    /// tenant's writes commit in the order of their positions).
+    fn category_after(
+        &self,
+        tenant: &Tenant,
+        after: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<ServerEvent>, StoreError>> + Send;
+
+    /// The account's events after `after`, with positions and devices.
+    fn stream_after(
+        &self,
+        tenant: &Tenant,
+        stream: &AccountId,
+        after: Version,
+    ) -> impl Future<Output = Result<Vec<ServerEvent>, StoreError>> + Send;
+
+    /// Changes whenever the tenant may have news (a commit, or the listener
+    /// reconnecting): for requests that wait for it.
+    fn news(&self, tenant: &Tenant) -> tokio::sync::watch::Receiver<u64>;
 
     /// Whether the storage answers.
     fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;

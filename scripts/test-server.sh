@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The server's tests against a real PostgreSQL with Message DB: starts a
-# throwaway cluster in a temporary directory on a free loopback port, runs
+# throwaway cluster (and a streaming replica of it) in a temporary directory
+# on free loopback ports, runs
 # server/tests/ (each test starts the ledger-server binary on its own free
 # port), and stops and removes the cluster however the tests end.
 # scripts/test.sh runs it; `scripts/setup.sh test` installs what it needs.
@@ -16,7 +17,9 @@ cargo test -p ledger-server --locked --no-run --quiet
 
 tmp=$(mktemp -d)
 cluster="$tmp/cluster"
+replica="$tmp/replica"
 cleanup() {
+  pg_stop "$replica"
   pg_stop "$cluster"
   rm -rf "$tmp"
 }
@@ -27,4 +30,8 @@ trap 'exit 130' INT TERM
 
 port=$(free_port)
 PG_FAST=1 pg_start "$cluster" "$port"
+# A streaming replica of it, for the tests of pulls from a replica.
+replica_port=$(free_port)
+pg_replica "$port" "$replica" "$replica_port"
+LEDGER_TEST_REPLICA_URL=$(pg_url "$replica_port") \
 LEDGER_TEST_DATABASE_URL=$(pg_url "$port") cargo test -p ledger-server --locked -- --ignored "$@"

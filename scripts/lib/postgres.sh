@@ -10,6 +10,9 @@
 #                          with Message DB installed; PG_FAST=1 trades durability
 #                          for speed (tests). Sets PG_STARTED=1 when it started
 #                          PostgreSQL, 0 when one was already running in DIR
+#   pg_replica PRIMARY_PORT DIR PORT
+#                          a streaming replica of the cluster on PRIMARY_PORT
+#                          (pg_basebackup -R) in DIR, on 127.0.0.1:PORT
 #   pg_stop DIR            stops it
 #   pg_url PORT            the server's DATABASE_URL for it
 #   free_port              a TCP port nothing listens on
@@ -97,6 +100,18 @@ pg_start() {
     { tail -n 20 "$dir/postgres.log" >&2; return 1; }
   PG_STARTED=1
   messagedb_install "$port"
+}
+
+pg_replica() {
+  local primary=$1 dir=$2 port=$3 bin
+  bin=$(pg_bin) || { echo "PostgreSQL is not installed" >&2; return 1; }
+  mkdir -p "$dir"
+  [[ $(id -u) == 0 ]] && chown postgres: "$dir" && chmod 700 "$dir"
+  pg_as_owner "$bin/pg_basebackup" -h 127.0.0.1 -p "$primary" -U postgres -D "$dir" -R -X stream >"$dir.basebackup.log" 2>&1 ||
+    { cat "$dir.basebackup.log" >&2; return 1; }
+  rm -f "$dir.basebackup.log"
+  pg_as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/postgres.log" -o "-p $port -k $dir -c listen_addresses=127.0.0.1" -w -s start ||
+    { tail -n 20 "$dir/postgres.log" >&2; return 1; }
 }
 
 pg_stop() {

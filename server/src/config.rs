@@ -8,6 +8,7 @@ use crate::http::Edge;
 /// What `ledger-server` is told by its environment:
 ///
 /// - `DATABASE_URL` (required): PostgreSQL with Message DB installed;
+/// - `READ_DATABASE_URL`: a streaming replica of it, for the sync API's pulls;
 /// - `PORT` (default 8080) and `HOST` (default 127.0.0.1): where it listens;
 /// - `DIST`: a folder of files to serve for every path the API does not own;
 /// - `CORS_ORIGINS`: comma-separated origins (`https://app.example`) whose
@@ -15,6 +16,7 @@ use crate::http::Edge;
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
+    pub read_database_url: Option<String>,
     pub address: SocketAddr,
     pub edge: Edge,
 }
@@ -59,7 +61,8 @@ impl Config {
             cors_origins.push(origin.to_owned());
         }
         let dist = var("DIST").map(PathBuf::from);
-        Ok(Config { database_url, address: SocketAddr::new(host, port), edge: Edge { dist, cors_origins } })
+        let read_database_url = var("READ_DATABASE_URL");
+        Ok(Config { database_url, read_database_url, address: SocketAddr::new(host, port), edge: Edge { dist, cors_origins } })
     }
 }
 

@@ -40,7 +40,10 @@ pub enum ServerError {
 /// Opens the store, then serves until SIGINT or SIGTERM, letting the
 /// requests under way finish.
 pub async fn run(config: Config) -> Result<(), ServerError> {
-    let store = MessageDb::open(&config.database_url, CONNECTIONS, Duration::from_secs(30)).await?;
+    let mut store = MessageDb::open(&config.database_url, CONNECTIONS, Duration::from_secs(30)).await?;
+    if let Some(replica) = &config.read_database_url {
+        store = store.with_replica(replica, CONNECTIONS).await?;
+    }
     let app = http::router(Arc::new(Ledger::new(store)), &config.edge);
     let address = config.address;
     let listener = TcpListener::bind(address).await.map_err(|source| ServerError::Listen { address, source })?;

@@ -11,7 +11,7 @@ use ledger_core::{
 };
 
 use crate::service::{Ledger, ATTEMPTS};
-use crate::store::{Device, EventStore, Tenant};
+use crate::store::{Device, EventStore, ReadFrom, Tenant};
 
 /// The longest a live pull waits.
 pub const MAX_WAIT: Duration = Duration::from_secs(30);
@@ -84,28 +84,37 @@ impl<S: EventStore> Ledger<S> {
         }
     }
 
-    /// The tenant's events after `after`, at most `limit`.
+    /// The tenant's events after `after`, at most `limit` (from the
+    /// replica, if there is one).
     pub async fn pull(&self, tenant: &Tenant, after: u64, limit: usize) -> Result<Pulled, LedgerError> {
+        self.pull_from(tenant, after, limit, ReadFrom::Replica).await
+    }
+
+    async fn pull_from(&self, tenant: &Tenant, after: u64, limit: usize, from: ReadFrom) -> Result<Pulled, LedgerError> {
         let store = self.store();
-        let events = store.category_after(tenant, after, limit.clamp(1, MAX_PULL)).await?;
+        let events = store.category_after(tenant, after, limit.clamp(1, MAX_PULL), from).await?;
         let next = events.last().map_or(after, |e| e.position);
         Ok(Pulled { server: store.server_id().to_owned(), events, next })
     }
 
     /// A pull that, finding nothing, waits up to `wait` for the tenant's
-    /// next commit.
+    /// next commit. News of a position the replica has not replayed yet is
+    /// read from the primary, so a live pull never waits on a replica's lag.
     pub async fn live(&self, tenant: &Tenant, after: u64, limit: usize, wait: Duration) -> Result<Pulled, LedgerError> {
         let deadline = Instant::now() + wait.min(MAX_WAIT);
         // Watching before the first look: news that lands between the look
         // and the wait still wakes it.
         let mut news = self.store().news(tenant);
         loop {
-            let pulled = self.pull(tenant, after, limit).await?;
+            let heard = *news.borrow_and_update();
+            let mut pulled = self.pull_from(tenant, after, limit, ReadFrom::Replica).await?;
+            if pulled.events.is_empty() && heard > after {
+                pulled = self.pull_from(tenant, after, limit, ReadFrom::Primary).await?;
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             if !pulled.events.is_empty() || left.is_zero() {
                 return Ok(pulled);
             }
-            news.mark_unchanged();
             let _ = tokio::time::timeout(left.min(RECHECK), news.changed()).await;
         }
     }

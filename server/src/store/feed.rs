@@ -18,6 +18,7 @@ use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::message_db::{corrupt, decode, unavailable, MessageDb};
 use super::stream::{stream_name, Tenant};
+use super::ReadFrom;
 
 const CATEGORY: &str =
     "SELECT id, stream_name, type, position, global_position, data, metadata FROM get_category_messages($1, $2, $3)";
@@ -41,11 +42,12 @@ impl News {
         categories.entry(tenant.as_str().to_owned()).or_insert_with(|| watch::channel(0).0).subscribe()
     }
 
+    /// Keeps the latest position of each category heard of, even with no
+    /// one waiting yet: a live pull that starts later compares with it.
     fn tell(&self, category: &str, position: u64) {
-        let categories = self.categories.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(sender) = categories.get(category) {
-            sender.send_modify(|last| *last = (*last).max(position));
-        }
+        let mut categories = self.categories.lock().unwrap_or_else(PoisonError::into_inner);
+        let sender = categories.entry(category.to_owned()).or_insert_with(|| watch::channel(0).0);
+        sender.send_modify(|last| *last = (*last).max(position));
     }
 
     fn tell_everyone(&self) {
@@ -94,9 +96,19 @@ async fn listen_once(config: &tokio_postgres::Config, news: &News) -> Result<(),
 
 impl MessageDb {
     /// The events of `tenant` after global position `after`, at most
-    /// `limit`, in position order.
-    pub(super) async fn category_after(&self, tenant: &Tenant, after: u64, limit: usize) -> Result<Vec<ServerEvent>, StoreError> {
-        let client = self.pool().get().await.map_err(unavailable)?;
+    /// `limit`, in position order, from the replica or the primary.
+    pub(super) async fn category_after(
+        &self,
+        tenant: &Tenant,
+        after: u64,
+        limit: usize,
+        from: ReadFrom,
+    ) -> Result<Vec<ServerEvent>, StoreError> {
+        let pool = match from {
+            ReadFrom::Replica => self.reader(),
+            ReadFrom::Primary => self.pool(),
+        };
+        let client = pool.get().await.map_err(unavailable)?;
         let statement = client.prepare_cached(CATEGORY).await.map_err(unavailable)?;
         let from = i64::try_from(after.saturating_add(1)).map_err(|_| unavailable("position past PostgreSQL's bigint"))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);

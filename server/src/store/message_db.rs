@@ -17,7 +17,7 @@ use tokio_postgres::{NoTls, Row};
 use super::feed::{News, SERVER_ID};
 use super::metadata::Metadata;
 use super::stream::{message_id, stream_name, Device, Tenant};
-use super::EventStore;
+use super::{EventStore, ReadFrom};
 
 /// Message DB's functions are found only on this search path.
 const SEARCH_PATH: &str = "-c search_path=message_store,public";
@@ -47,6 +47,8 @@ pub enum PoolError {
 #[derive(Clone, Debug)]
 pub struct MessageDb {
     pool: Pool,
+    /// The pulls' pool: a replica's, or the same as `pool`.
+    reader: Pool,
     /// The database's server id (migrate.sql's `ledger_server`).
     server: Arc<str>,
     news: Arc<News>,
@@ -66,6 +68,26 @@ fn is_wrong_expected_version(error: &tokio_postgres::Error) -> bool {
         .is_some_and(|db| *db.code() == SqlState::RAISE_EXCEPTION && db.message().contains("Wrong expected version"))
 }
 
+/// A pool of connections to `url` with Message DB's search path, and the
+/// configuration (for a connection of its own, the listener's).
+fn connect(url: &str, max_connections: usize) -> Result<(Pool, tokio_postgres::Config), PoolError> {
+    let mut config: tokio_postgres::Config = url.parse().map_err(|e: tokio_postgres::Error| PoolError::BadUrl(e.to_string()))?;
+    let options = match config.get_options() {
+        Some(given) => format!("{given} {SEARCH_PATH}"),
+        None => SEARCH_PATH.to_owned(),
+    };
+    config.options(&options).application_name("ledger-server").connect_timeout(Duration::from_secs(5));
+    let manager = Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    let pool = Pool::builder(manager)
+        .max_size(max_connections)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(Duration::from_secs(10)))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .build()
+        .map_err(|e| PoolError::Pool(e.to_string()))?;
+    Ok((pool, config))
+}
+
 /// Message DB counts positions from 0 where versions count from 1.
 fn position_after(version: Version) -> Result<i64, StoreError> {
     i64::try_from(version.get()).map_err(|_| unavailable(format!("version {version} is past PostgreSQL's bigint")))
@@ -76,23 +98,8 @@ impl MessageDb {
     /// up to `wait` for the database to answer, checks that Message DB is
     /// installed and brings the server's additions to its schema up to date.
     pub async fn open(url: &str, max_connections: usize, wait: Duration) -> Result<MessageDb, PoolError> {
-        let mut config: tokio_postgres::Config =
-            url.parse().map_err(|e: tokio_postgres::Error| PoolError::BadUrl(e.to_string()))?;
-        let options = match config.get_options() {
-            Some(given) => format!("{given} {SEARCH_PATH}"),
-            None => SEARCH_PATH.to_owned(),
-        };
-        config.options(&options).application_name("ledger-server").connect_timeout(Duration::from_secs(5));
-        let listener_config = config.clone();
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
-        let pool = Pool::builder(manager)
-            .max_size(max_connections)
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(Duration::from_secs(10)))
-            .create_timeout(Some(Duration::from_secs(5)))
-            .build()
-            .map_err(|e| PoolError::Pool(e.to_string()))?;
-        let mut store = MessageDb { pool, server: Arc::from(""), news: Arc::default() };
+        let (pool, listener_config) = connect(url, max_connections)?;
+        let mut store = MessageDb { reader: pool.clone(), pool, server: Arc::from(""), news: Arc::default() };
         let started = Instant::now();
         loop {
             match store.ping().await {
@@ -109,8 +116,26 @@ impl MessageDb {
         Ok(store)
     }
 
+    /// Sends the sync API's pulls to `url`, a streaming replica of this
+    /// database (feed.rs: a live pull that hears of news the replica has
+    /// not replayed yet asks the primary).
+    pub async fn with_replica(self, url: &str, max_connections: usize) -> Result<MessageDb, PoolError> {
+        let (reader, _) = connect(url, max_connections)?;
+        let client = reader.get().await.map_err(|e| PoolError::NoAnswer { seconds: 0, reason: format!("the replica: {e}") })?;
+        client
+            .simple_query("SELECT 1")
+            .await
+            .map_err(|e| PoolError::NoAnswer { seconds: 0, reason: format!("the replica: {e}") })?;
+        Ok(MessageDb { reader, ..self })
+    }
+
     pub(super) fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// Where pulls go: the replica, if there is one.
+    pub(super) fn reader(&self) -> &Pool {
+        &self.reader
     }
 
     async fn read_server_id(&self) -> Result<Arc<str>, PoolError> {
@@ -243,8 +268,14 @@ impl EventStore for MessageDb {
         &self.server
     }
 
-    async fn category_after(&self, tenant: &Tenant, after: u64, limit: usize) -> Result<Vec<ServerEvent>, StoreError> {
-        MessageDb::category_after(self, tenant, after, limit).await
+    async fn category_after(
+        &self,
+        tenant: &Tenant,
+        after: u64,
+        limit: usize,
+        from: ReadFrom,
+    ) -> Result<Vec<ServerEvent>, StoreError> {
+        MessageDb::category_after(self, tenant, after, limit, from).await
     }
 
     async fn stream_after(&self, tenant: &Tenant, account: &AccountId, after: Version) -> Result<Vec<ServerEvent>, StoreError> {

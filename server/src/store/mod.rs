@@ -18,6 +18,14 @@ pub use message_db::{MessageDb, PoolError};
 pub use metadata::SEQUENCE;
 pub use stream::{message_id, stream_name, Device, Tenant, TenantError};
 
+/// Where a pull reads: the replica (the primary itself when there is none),
+/// or the primary, for news the replica may not have replayed yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadFrom {
+    Replica,
+    Primary,
+}
+
 /// Append-only storage of event streams, one stream per tenant and account.
 pub trait EventStore: Send + Sync + 'static {
     /// The events of the stream after `tip`, oldest first, each admitted to
@@ -50,12 +58,14 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// The tenant's events after global position `after`, oldest first, at
     /// most `limit`: never one skipped by a commit that lands late (a
-    /// tenant's writes commit in the order of their positions).
+    /// tenant's writes commit in the order of their positions, and a replica
+    /// replays commits in order, so it answers a prefix of the primary's).
     fn category_after(
         &self,
         tenant: &Tenant,
         after: u64,
         limit: usize,
+        from: ReadFrom,
     ) -> impl Future<Output = Result<Vec<ServerEvent>, StoreError>> + Send;
 
     /// The account's events after `after`, with positions and devices.

@@ -25,6 +25,11 @@ pub const ALLOWED_ORIGIN: &str = "http://app.example";
 
 impl Server {
     pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// A server with these environment variables besides the usual ones.
+    pub fn start_with(vars: &[(&str, &str)]) -> Server {
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_ledger-server"))
             .env("DATABASE_URL", database_url())
@@ -32,6 +37,8 @@ impl Server {
             .env("CORS_ORIGINS", ALLOWED_ORIGIN)
             .env_remove("HOST")
             .env_remove("DIST")
+            .env_remove("READ_DATABASE_URL")
+            .envs(vars.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .unwrap();

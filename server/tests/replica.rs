@@ -1,0 +1,93 @@
+//! Pulls from a PostgreSQL streaming replica (`READ_DATABASE_URL`), which
+//! scripts/test-server.sh starts beside the primary with `pg_basebackup -R`:
+//! a pull answers what the replica has replayed, a prefix, never a gap; a
+//! live pull, woken by the primary's news, does not wait for the replica.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use ledger_core::Pulled;
+use support::Server;
+use tokio_postgres::NoTls;
+
+fn replica_url() -> String {
+    std::env::var("LEDGER_TEST_REPLICA_URL").expect("LEDGER_TEST_REPLICA_URL is not set: run scripts/test-server.sh")
+}
+
+/// Runs `sql` on the replica (pausing or resuming its replay).
+fn on_replica(sql: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(&replica_url(), NoTls).await.unwrap();
+        let driver = tokio::spawn(connection);
+        client.batch_execute(sql).await.unwrap();
+        drop(client);
+        let _ = driver.await;
+    });
+}
+
+fn pull(server: &Server, query: &str) -> Pulled {
+    let reply = server.get(&format!("/sync/{query}"));
+    assert_eq!(reply.status, 200, "{reply:?}");
+    Pulled::read(&reply.body).unwrap()
+}
+
+fn versions_of(pulled: &Pulled, account: &str) -> Vec<u64> {
+    pulled.events.iter().filter(|e| e.account.as_str() == account).map(|e| e.envelope.version.get()).collect()
+}
+
+/// Pulls after `after` until `account` has `count` events there, or 10 s.
+#[track_caller]
+fn pulled_until(server: &Server, after: u64, account: &str, count: usize) -> Pulled {
+    let started = Instant::now();
+    loop {
+        let pulled = pull(server, &format!("events?after={after}"));
+        if versions_of(&pulled, account).len() >= count {
+            return pulled;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the replica did not catch up: {pulled:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+#[ignore = "needs PostgreSQL with Message DB and a replica: scripts/test-server.sh runs these"]
+fn pulls_come_from_the_replica_and_a_live_pull_does_not_wait_for_it() {
+    let server = Server::start_with(&[("READ_DATABASE_URL", &replica_url())]);
+    assert_eq!(server.post("/accounts/rep-1", r#"{"type":"OpenAccount","owner":"R","initial_balance":1}"#).status, 200);
+    let caught_up = pulled_until(&server, 0, "rep-1", 1);
+    let after = caught_up.next;
+
+    // With the replica's replay paused, a commit on the primary is not in a
+    // pull: the pull is the replica's.
+    on_replica("SELECT pg_wal_replay_pause()");
+    let resume = Resume;
+    assert_eq!(server.post("/accounts/rep-1", r#"{"type":"Deposit","amount":2}"#).status, 200);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(versions_of(&pull(&server, &format!("events?after={after}")), "rep-1"), Vec::<u64>::new());
+
+    // A live pull heard of it from the primary: it answers at once, from
+    // the primary, rather than wait for the replica.
+    let started = Instant::now();
+    let live = pull(&server, &format!("live?after={after}&wait=10"));
+    assert_eq!(versions_of(&live, "rep-1"), [2]);
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+
+    // Replaying again, the replica catches up, in order, with nothing skipped.
+    drop(resume);
+    let caught_up = pulled_until(&server, after, "rep-1", 1);
+    assert_eq!(versions_of(&caught_up, "rep-1"), [2]);
+    assert_eq!(caught_up.events, live.events);
+}
+
+/// Resumes the replica's replay when dropped, even if the test fails.
+struct Resume;
+
+impl Drop for Resume {
+    fn drop(&mut self) {
+        on_replica("SELECT pg_wal_replay_resume()");
+    }
+}

@@ -14,7 +14,7 @@ use ledger_core::{AccountId, Envelope, ExpectedVersion, StoreError, Tip};
 
 pub use message_db::{MessageDb, PoolError};
 pub use metadata::SEQUENCE;
-pub use stream::{message_id, stream_name, Device, Tenant, TenantError};
+pub use stream::{message_id, stream_name, Device, DeviceError, Tenant, TenantError};
 
 /// Append-only storage of event streams, one stream per tenant and account.
 pub trait EventStore: Send + Sync + 'static {

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ledger_core::{read_account_id, read_command_request, write_events, write_state, AccountId, LedgerError};
 
-use super::{AppState, BODY_LIMIT};
+use super::{AppState, Caller, BODY_LIMIT};
 use crate::error::ApiError;
 use crate::store::EventStore;
 
@@ -40,6 +40,7 @@ fn body_error(rejection: BytesRejection) -> ApiError {
 /// `POST /accounts/{id}`: runs the command in the body, answers the state.
 pub async fn execute<S: EventStore>(
     State(app): State<AppState<S>>,
+    caller: Caller,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -51,27 +52,29 @@ pub async fn execute<S: EventStore>(
     let body = body.map_err(body_error)?;
     let text = std::str::from_utf8(&body).map_err(|_| ApiError::BadBody("the body is not UTF-8 text".into()))?;
     let request = read_command_request(id, text)?;
-    let state = app.ledger.execute(&app.tenant, &app.device, &request).await?;
+    let state = app.ledger.execute(&caller.tenant, &caller.device, &request).await?;
     Ok(json(StatusCode::OK, write_state(&state)))
 }
 
 /// `GET /accounts/{id}`: the account's state.
 pub async fn account<S: EventStore>(
     State(app): State<AppState<S>>,
+    caller: Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = account_id(path)?;
-    let state = app.ledger.account(&app.tenant, &id).await?;
+    let state = app.ledger.account(&caller.tenant, &id).await?;
     Ok(json(StatusCode::OK, write_state(&state)))
 }
 
 /// `GET /accounts/{id}/events`: the bare array of the account's events.
 pub async fn events<S: EventStore>(
     State(app): State<AppState<S>>,
+    caller: Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = account_id(path)?;
-    let events = app.ledger.events(&app.tenant, &id).await?;
+    let events = app.ledger.events(&caller.tenant, &id).await?;
     Ok(json(StatusCode::OK, write_events(&events)))
 }
 

@@ -6,13 +6,13 @@
 //! is served (the server may listen beyond loopback, or behind a proxy),
 //! and the `Origin` check stays: the own origin may then be `https://`
 //! too, as a TLS proxy in front makes it. Either way, a request with two
-//! `Host` or two `Origin` headers, or a path and query over
-//! [`URI_LIMIT`], is refused.
+//! `Host`, `Origin` or `Content-Type` headers (which one would count?), or
+//! a path and query over [`URI_LIMIT`], is refused.
 
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::header::{HOST, ORIGIN};
+use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -44,7 +44,7 @@ impl Guard {
     }
 
     pub fn check(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        for (name, header) in [("Host", HOST), ("Origin", ORIGIN)] {
+        for (name, header) in [("Host", HOST), ("Origin", ORIGIN), ("Content-Type", CONTENT_TYPE)] {
             if headers.get_all(header).iter().nth(1).is_some() {
                 return Err(ApiError::DuplicateHeader { name });
             }

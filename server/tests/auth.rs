@@ -152,6 +152,7 @@ fn a_removed_line_revokes_its_device_without_a_restart() {
     answers(&server.post_as(&stolen, "/accounts/rev-1", OPEN), 200, &state("rev-1", "Alice", "1000.0", 1));
     file.write(&[(&phone, "revtest", "phone")]);
     let took = within_seconds(401, || server.get_as(&stolen, "/accounts/rev-1"));
+    eprintln!("revoked after {took:?}");
     assert!(took < Duration::from_secs(3), "revoked after {took:?}");
     refused(&server.get_as(&stolen, "/accounts/rev-1"), 401, "Unauthorized");
     assert_eq!(server.get_as(&phone, "/accounts/rev-1").status, 200);

@@ -12,7 +12,8 @@
 #   DIST=dist scripts/server.sh             also serves the app's files
 #                                           (`trunk build --release` makes dist/)
 #
-# Also read by the server: HOST, CORS_ORIGINS (README.md, "The server").
+# Also read by the server: HOST, CORS_ORIGINS, TOKENS_FILE, RATE_LIMIT,
+# RATE_BURST (README.md, "The server").
 # Ctrl-C (or SIGTERM) stops the server, then the PostgreSQL this started.
 set -euo pipefail
 cd "$(dirname "$0")/.."

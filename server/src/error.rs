@@ -4,7 +4,7 @@
 //! (a framework's default: an unknown route, a wrong method, a body over
 //! the limit) is given it ([`json_errors`]).
 
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ledger_core::{DomainError, LedgerError, RequestError, StoreError};
@@ -30,6 +30,14 @@ pub enum ApiError {
     ForbiddenHost { host: String },
     #[error("requests from the web page at {origin:?} are not allowed (CORS_ORIGINS lists the origins that are)")]
     ForbiddenOrigin { origin: String },
+    #[error("this server needs `Authorization: Bearer {{token}}` with a token of its tokens file")]
+    Unauthorized,
+    #[error("too many requests for this token: try again in {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
+    #[error("the request has more than one {name} header")]
+    DuplicateHeader { name: &'static str },
+    #[error("the request's path and query are over the limit of {limit} bytes")]
+    UriTooLong { limit: usize },
     /// An error response someone else made (the router, a layer).
     #[error("{message}")]
     Http { status: StatusCode, message: String },
@@ -43,6 +51,10 @@ impl ApiError {
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::ForbiddenHost { .. } | ApiError::ForbiddenOrigin { .. } => StatusCode::FORBIDDEN,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::DuplicateHeader { .. } => StatusCode::BAD_REQUEST,
+            ApiError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             ApiError::Http { status, .. } => *status,
         }
     }
@@ -58,6 +70,10 @@ impl ApiError {
             ApiError::NotJson => "UnsupportedMediaType",
             ApiError::ForbiddenHost { .. } => "ForbiddenHost",
             ApiError::ForbiddenOrigin { .. } => "ForbiddenOrigin",
+            ApiError::Unauthorized => "Unauthorized",
+            ApiError::TooManyRequests { .. } => "TooManyRequests",
+            ApiError::DuplicateHeader { .. } => "BadRequest",
+            ApiError::UriTooLong { .. } => "UriTooLong",
             ApiError::Http { status, .. } => http_code(*status),
         }
     }
@@ -91,6 +107,7 @@ fn http_code(status: StatusCode) -> &'static str {
         StatusCode::METHOD_NOT_ALLOWED => "MethodNotAllowed",
         StatusCode::PAYLOAD_TOO_LARGE => "PayloadTooLarge",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "UnsupportedMediaType",
+        StatusCode::URI_TOO_LONG => "UriTooLong",
         status if status.is_client_error() => "BadRequest",
         _ => "ServerError",
     }
@@ -113,7 +130,14 @@ impl From<crate::sync::SyncError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = error_body(self.code(), &self.to_string());
-        (self.status(), [(CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+        let mut response = (self.status(), [(CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response();
+        if let ApiError::Unauthorized = self {
+            response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let ApiError::TooManyRequests { retry_after } = self {
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+        response
     }
 }
 

@@ -31,6 +31,8 @@ pub enum ServerError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Database(#[from] PoolError),
+    #[error(transparent)]
+    Tokens(#[from] http::TokensError),
     #[error("can't listen on {address}: {source}")]
     Listen { address: std::net::SocketAddr, source: std::io::Error },
     #[error("serving failed: {0}")]
@@ -40,11 +42,20 @@ pub enum ServerError {
 /// Opens the store, then serves until SIGINT or SIGTERM, letting the
 /// requests under way finish.
 pub async fn run(config: Config) -> Result<(), ServerError> {
+    let access = match &config.tokens_file {
+        Some(path) => {
+            let keyring = Arc::new(http::Keyring::load(path)?);
+            keyring.watch();
+            println!("ledger-server: {} devices in {}", keyring.len(), path.display());
+            http::Access::tokens(keyring, config.rate)
+        }
+        None => http::Access::open(config.rate),
+    };
     let mut store = MessageDb::open(&config.database_url, CONNECTIONS, Duration::from_secs(30)).await?;
     if let Some(replica) = &config.read_database_url {
         store = store.with_replica(replica, CONNECTIONS).await?;
     }
-    let app = http::router(Arc::new(Ledger::new(store)), &config.edge);
+    let app = http::router(Arc::new(Ledger::new(store)), &config.edge, access);
     let address = config.address;
     let listener = TcpListener::bind(address).await.map_err(|source| ServerError::Listen { address, source })?;
     println!("ledger-server: listening on http://{address}");

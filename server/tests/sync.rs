@@ -267,3 +267,32 @@ fn the_server_id_stays_across_restarts() {
     assert_eq!(first, again);
     assert_eq!(first.len(), 36);
 }
+
+#[test]
+#[ignore = "needs PostgreSQL with Message DB: scripts/test-server.sh runs these"]
+fn with_tokens_a_device_syncs_only_its_tenants_ledger_and_is_named_on_its_events() {
+    use support::{token, TokensFile};
+    let _alone = alone();
+    let (laptop, phone, stranger) = (token("sync_laptop"), token("sync_phone"), token("sync_stranger"));
+    let file =
+        TokensFile::new("sync", &[(&laptop, "synctenant", "laptop"), (&phone, "synctenant", "phone"), (&stranger, "other", "x")]);
+    let server = Server::start_with(&[("TOKENS_FILE", file.path())]);
+    let events = made("tsync-1", &[], &[("t-1", opened()), ("t-2", deposit(1))]);
+    let body = Push { after: Version::EMPTY, events: events.clone() }.write();
+    assert_eq!(server.post("/sync/accounts/tsync-1", &body).status, 401, "no token, no push");
+    let pushed = server.post_as(&laptop, "/sync/accounts/tsync-1", &body);
+    assert_eq!(pushed.status, 200, "{pushed:?}");
+    // The phone, of the same tenant, pulls them, named as the laptop's.
+    let theirs = Pulled::read(&server.get_as(&phone, "/sync/events?after=0").body).unwrap();
+    assert_eq!(
+        theirs.events.iter().map(|e| (e.account.as_str(), e.device.as_str())).collect::<Vec<_>>(),
+        [("tsync-1", "laptop"); 2]
+    );
+    // Another tenant sees nothing of them, and its push of the same events
+    // is its own account's (no collision, nothing revealed).
+    let other = Pulled::read(&server.get_as(&stranger, "/sync/events?after=0").body).unwrap();
+    assert_eq!(other.events, vec![]);
+    assert_eq!(server.post_as(&stranger, "/sync/accounts/tsync-1", &body).status, 200);
+    assert_eq!(Pulled::read(&server.get_as(&stranger, "/sync/events?after=0").body).unwrap().events.len(), 2);
+    assert_eq!(server.get("/sync/live?after=0&wait=0").status, 401, "the live feed needs a token too");
+}

@@ -1,15 +1,20 @@
-//! The HTTP edge: the original's three endpoints, the sync API and `/health`, thin over
-//! the service ([`Ledger`]), behind the no-token guard (guard.rs); with
-//! `DIST`, the app's files for every other path.
+//! The HTTP edge: the original's three endpoints, the sync API and
+//! `/health`, thin over the service ([`Ledger`]), behind the guard
+//! (guard.rs: `Host`, `Origin`) and the caller's identification and rate
+//! limit (auth.rs, tokens.rs, rate.rs); with `DIST`, the app's files for
+//! every other path.
 
+mod auth;
 mod guard;
+mod rate;
 mod routes;
 mod sync;
+mod tokens;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderValue, Method};
 use axum::middleware::{from_fn_with_state, map_response};
 use axum::routing::{get, post};
@@ -19,27 +24,28 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 
-pub use guard::{is_loopback, Guard};
+pub use auth::{Access, Caller};
+pub use guard::{is_loopback, Guard, URI_LIMIT};
+pub use rate::Rate;
+pub use tokens::{Keyring, TokensError, MIN_TOKEN};
 
 use crate::error::json_errors;
 use crate::service::Ledger;
-use crate::store::{Device, EventStore, Tenant};
+use crate::store::EventStore;
 
 /// The largest request body taken: a command is well under 1 KiB.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// What the handlers share: the ledger, and whose requests these are (one
-/// tenant and device while there are no tokens).
+/// What the handlers share: the ledger. Whose request each is comes with
+/// the request: its [`Caller`].
 #[derive(Debug)]
 pub struct AppState<S> {
     ledger: Arc<Ledger<S>>,
-    tenant: Tenant,
-    device: Device,
 }
 
 impl<S> Clone for AppState<S> {
     fn clone(&self) -> Self {
-        AppState { ledger: Arc::clone(&self.ledger), tenant: self.tenant.clone(), device: self.device.clone() }
+        AppState { ledger: Arc::clone(&self.ledger) }
     }
 }
 
@@ -52,8 +58,9 @@ pub struct Edge {
     pub cors_origins: Vec<String>,
 }
 
-pub fn router<S: EventStore>(ledger: Arc<Ledger<S>>, edge: &Edge) -> Router {
-    let state = AppState { ledger, tenant: Tenant::local(), device: Device::http() };
+/// The app: `access` says who may call it (no tokens: this machine only).
+pub fn router<S: EventStore>(ledger: Arc<Ledger<S>>, edge: &Edge, access: Access) -> Router {
+    let state = AppState { ledger };
     let api = Router::new()
         .route("/health", get(routes::health::<S>))
         .route("/accounts/{id}", get(routes::account::<S>).post(routes::execute::<S>))
@@ -70,13 +77,18 @@ pub fn router<S: EventStore>(ledger: Arc<Ledger<S>>, edge: &Edge) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([CONTENT_TYPE]);
-    let guard = Arc::new(Guard::new(edge.cors_origins.clone()));
-    // The last layer is the outermost: compression, then the guard, CORS,
-    // the JSON body for every error, and the body limit.
+        .allow_headers([CONTENT_TYPE, AUTHORIZATION]);
+    let guard = match access.keyring() {
+        Some(_) => Guard::with_tokens(edge.cors_origins.clone()),
+        None => Guard::new(edge.cors_origins.clone()),
+    };
+    // The last layer is the outermost: compression, then the guard, CORS
+    // (a preflight needs no token; a 401 carries CORS headers), the caller
+    // and its rate limit, the JSON body for every error, the body limit.
     app.layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(map_response(json_errors))
+        .layer(from_fn_with_state(access, auth::authenticate))
         .layer(cors)
-        .layer(from_fn_with_state(guard, guard::guard))
+        .layer(from_fn_with_state(Arc::new(guard), guard::guard))
         .layer(CompressionLayer::new())
 }

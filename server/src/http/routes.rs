@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ledger_core::{read_account_id, read_command_request, write_events, write_state, AccountId, LedgerError};
 
-use super::{AppState, BODY_LIMIT};
+use super::{AppState, Caller, BODY_LIMIT};
 use crate::error::ApiError;
 use crate::store::EventStore;
 
@@ -49,33 +49,36 @@ pub(super) fn body_text<'a>(headers: &HeaderMap, body: &'a Result<Bytes, BytesRe
 /// `POST /accounts/{id}`: runs the command in the body, answers the state.
 pub async fn execute<S: EventStore>(
     State(app): State<AppState<S>>,
+    caller: Caller,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let id = account_id(path)?;
     let request = read_command_request(id, body_text(&headers, &body)?)?;
-    let state = app.ledger.execute(&app.tenant, &app.device, &request).await?;
+    let state = app.ledger.execute(&caller.tenant, &caller.device, &request).await?;
     Ok(json(StatusCode::OK, write_state(&state)))
 }
 
 /// `GET /accounts/{id}`: the account's state.
 pub async fn account<S: EventStore>(
     State(app): State<AppState<S>>,
+    caller: Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = account_id(path)?;
-    let state = app.ledger.account(&app.tenant, &id).await?;
+    let state = app.ledger.account(&caller.tenant, &id).await?;
     Ok(json(StatusCode::OK, write_state(&state)))
 }
 
 /// `GET /accounts/{id}/events`: the bare array of the account's events.
 pub async fn events<S: EventStore>(
     State(app): State<AppState<S>>,
+    caller: Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = account_id(path)?;
-    let events = app.ledger.events(&app.tenant, &id).await?;
+    let events = app.ledger.events(&caller.tenant, &id).await?;
     Ok(json(StatusCode::OK, write_events(&events)))
 }
 

@@ -11,7 +11,7 @@ use axum::response::Response;
 use ledger_core::{Push, MAX_PULL};
 
 use super::routes::{account_id, body_text, json};
-use super::AppState;
+use super::{AppState, Caller};
 use crate::error::ApiError;
 use crate::store::EventStore;
 use crate::sync::{PushAnswer, MAX_WAIT};
@@ -19,6 +19,7 @@ use crate::sync::{PushAnswer, MAX_WAIT};
 /// `POST /sync/accounts/{id}`: a device's new events for the account.
 pub async fn push<S: EventStore>(
     State(app): State<AppState<S>>,
+    caller: Caller,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -26,23 +27,23 @@ pub async fn push<S: EventStore>(
     let account = account_id(path)?;
     let text = body_text(&headers, &body)?;
     let push = Push::read(text)?;
-    Ok(match app.ledger.push(&app.tenant, &app.device, &account, push).await? {
+    Ok(match app.ledger.push(&caller.tenant, &caller.device, &account, push).await? {
         PushAnswer::Pushed(pushed) => json(StatusCode::OK, pushed.write()),
         PushAnswer::Behind(behind) => json(StatusCode::CONFLICT, behind.write()),
     })
 }
 
 /// `GET /sync/events?after=P&limit=N`: the ledger's events after P.
-pub async fn pull<S: EventStore>(State(app): State<AppState<S>>, uri: Uri) -> Result<Response, ApiError> {
+pub async fn pull<S: EventStore>(State(app): State<AppState<S>>, caller: Caller, uri: Uri) -> Result<Response, ApiError> {
     let query = Query::read(&uri, &["after", "limit"])?;
-    let pulled = app.ledger.pull(&app.tenant, query.after, query.limit).await?;
+    let pulled = app.ledger.pull(&caller.tenant, query.after, query.limit).await?;
     Ok(json(StatusCode::OK, pulled.write()))
 }
 
 /// `GET /sync/live?after=P&wait=S`: a pull that waits up to S seconds for news.
-pub async fn live<S: EventStore>(State(app): State<AppState<S>>, uri: Uri) -> Result<Response, ApiError> {
+pub async fn live<S: EventStore>(State(app): State<AppState<S>>, caller: Caller, uri: Uri) -> Result<Response, ApiError> {
     let query = Query::read(&uri, &["after", "limit", "wait"])?;
-    let pulled = app.ledger.live(&app.tenant, query.after, query.limit, query.wait).await?;
+    let pulled = app.ledger.live(&caller.tenant, query.after, query.limit, query.wait).await?;
     Ok(json(StatusCode::OK, pulled.write()))
 }
 

@@ -16,7 +16,7 @@ use ledger_core::{AccountId, Envelope, ExpectedVersion, ServerEvent, StoreError,
 pub use feed::News;
 pub use message_db::{MessageDb, PoolError};
 pub use metadata::SEQUENCE;
-pub use stream::{message_id, stream_name, Device, Tenant, TenantError};
+pub use stream::{message_id, stream_name, Device, DeviceError, Tenant, TenantError};
 
 /// Where a pull reads: the replica (the primary itself when there is none),
 /// or the primary, for news the replica may not have replayed yet.

@@ -44,13 +44,30 @@ impl fmt::Display for Tenant {
 }
 
 /// Who made an event, kept in its metadata: `http` for a request without a
-/// token; a device's name once tokens name devices.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// token; the device's name from the tokens file for one with a token. 1 to
+/// 64 characters, none a control character, not starting or ending with a
+/// space.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Device(String);
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a device's name is 1 to 64 printable characters, not starting or ending with a space")]
+pub struct DeviceError;
 
 impl Device {
     pub fn http() -> Device {
         Device("http".to_owned())
+    }
+
+    pub fn parse(text: &str) -> Result<Device, DeviceError> {
+        let valid = (1..=64).contains(&text.chars().count())
+            && text.trim() == text
+            && !text.chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}'));
+        if valid {
+            Ok(Device(text.to_owned()))
+        } else {
+            Err(DeviceError)
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -101,6 +118,16 @@ mod tests {
         }
         let account = AccountId::parse("acc-001").unwrap();
         assert_eq!(stream_name(&Tenant::local(), &account), "ledger-acc-001");
+    }
+
+    #[test]
+    fn device_names_are_printable_and_short() {
+        for ok in ["laptop", "Alice's phone", "é", &"x".repeat(64), &"é".repeat(64)] {
+            assert_eq!(Device::parse(ok).map(|d| d.as_str().to_owned()), Ok(ok.to_owned()));
+        }
+        for bad in ["", " a", "a ", "a\tb", "a\nb", "\u{0}", "\u{7f}", "a\u{2028}b", &"x".repeat(65)] {
+            assert_eq!(Device::parse(bad), Err(DeviceError), "{bad:?}");
+        }
     }
 
     #[test]

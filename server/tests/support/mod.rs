@@ -28,20 +28,11 @@ impl Server {
         Server::start_with(&[])
     }
 
-    /// A server with these environment variables besides the usual ones.
-    pub fn start_with(vars: &[(&str, &str)]) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_ledger-server"))
-            .env("DATABASE_URL", database_url())
-            .env("PORT", port.to_string())
-            .env("CORS_ORIGINS", ALLOWED_ORIGIN)
-            .env_remove("HOST")
-            .env_remove("DIST")
-            .env_remove("READ_DATABASE_URL")
-            .envs(vars.iter().copied())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
+    /// The server with `env` besides the usual (a free port, the test
+    /// database, `CORS_ORIGINS`), once it answers `/health`.
+    pub fn start_with(env: &[(&str, &str)]) -> Server {
+        let port = free_port();
+        let child = command(port, env).stdout(Stdio::null()).spawn().unwrap();
         let mut server = Server { child, port };
         let started = Instant::now();
         loop {
@@ -56,6 +47,28 @@ impl Server {
         }
     }
 
+    /// Starts the server with `env`, which must make it exit at once with a
+    /// failure; answers what it said on stderr.
+    pub fn refuses_to_start(env: &[(&str, &str)]) -> String {
+        let mut child = command(free_port(), env).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the server started with {env:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut stderr = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+        assert!(!status.success(), "{status}: {stderr}");
+        stderr
+    }
+
     pub fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -66,6 +79,17 @@ impl Server {
 
     pub fn post(&self, path: &str, body: &str) -> Reply {
         self.send("POST", path, &[("Content-Type", "application/json")], Some(body.as_bytes()))
+    }
+
+    /// `GET` with `Authorization: Bearer {token}`.
+    pub fn get_as(&self, token: &str, path: &str) -> Reply {
+        self.send("GET", path, &[("Authorization", &format!("Bearer {token}"))], None)
+    }
+
+    /// `POST` of a JSON body with `Authorization: Bearer {token}`.
+    pub fn post_as(&self, token: &str, path: &str, body: &str) -> Reply {
+        let headers = [("Content-Type", "application/json"), ("Authorization", &format!("Bearer {token}"))];
+        self.send("POST", path, &headers, Some(body.as_bytes()))
     }
 
     /// One request; `Host` is the server's unless `headers` name one.
@@ -97,6 +121,85 @@ impl Server {
         let _ = stream.read_to_end(&mut answer);
         Reply::parse(&answer)
     }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap()
+}
+
+fn command(port: u16, env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ledger-server"));
+    command
+        .env("DATABASE_URL", database_url())
+        .env("PORT", port.to_string())
+        .env("CORS_ORIGINS", ALLOWED_ORIGIN)
+        .env_remove("HOST")
+        .env_remove("DIST")
+        .env_remove("TOKENS_FILE")
+        .env_remove("RATE_LIMIT")
+        .env_remove("RATE_BURST")
+        .env_remove("READ_DATABASE_URL");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command
+}
+
+/// A tokens file in the temporary folder, removed when dropped.
+pub struct TokensFile {
+    pub path: std::path::PathBuf,
+}
+
+impl TokensFile {
+    /// `lines` as `(token, tenant, device)`; `name` tells the tests' files apart.
+    pub fn new(name: &str, lines: &[(&str, &str, &str)]) -> TokensFile {
+        let path = std::env::temp_dir().join(format!("ledger-tokens-{}-{name}", std::process::id()));
+        let file = TokensFile { path };
+        file.write(lines);
+        file
+    }
+
+    pub fn write(&self, lines: &[(&str, &str, &str)]) {
+        let text: String = lines.iter().map(|(token, tenant, device)| format!("{token} {tenant} {device}\n")).collect();
+        self.write_text(&format!("# test tokens\n{text}"));
+    }
+
+    /// Replaces the file's text at once (a rename), as an editor may.
+    pub fn write_text(&self, text: &str) {
+        let next = self.path.with_extension("next");
+        std::fs::write(&next, text).unwrap();
+        std::fs::rename(&next, &self.path).unwrap();
+    }
+
+    pub fn path(&self) -> &str {
+        self.path.to_str().unwrap()
+    }
+}
+
+impl Drop for TokensFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// A token of 40 characters made from `seed`.
+pub fn token(seed: &str) -> String {
+    format!("{seed:_<40}")
+}
+
+/// The `device` in the metadata of each message of `stream`, oldest first,
+/// read from `message_store.messages` in the test database.
+pub fn devices(stream: &str) -> Vec<String> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(&database_url(), tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(connection);
+        let rows = client
+            .query("SELECT metadata->>'device' FROM message_store.messages WHERE stream_name = $1 ORDER BY position", &[&stream])
+            .await
+            .unwrap();
+        rows.iter().map(|row| row.get::<_, String>(0)).collect()
+    })
 }
 
 impl Drop for Server {

@@ -27,4 +27,9 @@ trap 'exit 130' INT TERM
 
 port=$(free_port)
 PG_FAST=1 pg_start "$cluster" "$port"
+# What tests/restart.rs needs to restart the cluster under a running server
+# (pg_ctl run as the cluster's owner), and tests/backup.rs to find pg_dump.
+export LEDGER_TEST_PG_DIR=$cluster LEDGER_TEST_PG_BIN
+LEDGER_TEST_PG_BIN=$(pg_bin)
+if [[ $(id -u) == 0 ]]; then export LEDGER_TEST_PG_AS=postgres; else unset LEDGER_TEST_PG_AS; fi
 LEDGER_TEST_DATABASE_URL=$(pg_url "$port") cargo test -p ledger-server --locked -- --ignored "$@"

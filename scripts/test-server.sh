@@ -32,4 +32,6 @@ PG_FAST=1 pg_start "$cluster" "$port"
 export LEDGER_TEST_PG_DIR=$cluster LEDGER_TEST_PG_BIN
 LEDGER_TEST_PG_BIN=$(pg_bin)
 if [[ $(id -u) == 0 ]]; then export LEDGER_TEST_PG_AS=postgres; else unset LEDGER_TEST_PG_AS; fi
-LEDGER_TEST_DATABASE_URL=$(pg_url "$port") cargo test -p ledger-server --locked -- --ignored "$@"
+# --show-output: the fault tests' figures (acknowledged, found, duplicates…)
+# are part of the run's report.
+LEDGER_TEST_DATABASE_URL=$(pg_url "$port") cargo test -p ledger-server --locked -- --ignored --show-output "$@"

@@ -23,28 +23,20 @@ source scripts/lib/postgres.sh
 cargo build -p ledger-server --locked
 server="${CARGO_TARGET_DIR:-$PWD/target}/debug/ledger-server"
 
-cluster=
+PG_CLUSTER=
 stop_postgres() {
-  if [[ -n $cluster && ${PG_STARTED:-0} == 1 ]]; then
+  if [[ -n $PG_CLUSTER && ${PG_STARTED:-0} == 1 ]]; then
     echo "stopping PostgreSQL" >&2
-    pg_stop "$cluster"
+    pg_stop "$PG_CLUSTER"
   fi
 }
 trap stop_postgres EXIT
 
 if [[ -z ${DATABASE_URL:-} ]]; then
   pg_install
-  data_dir=${DATA_DIR:-$PWD/.server-data}
-  mkdir -p "$data_dir"
-  data_dir=$(cd "$data_dir" && pwd)
-  # initdb refuses root: as root, the cluster belongs to postgres.
-  [[ $(id -u) == 0 ]] && chown postgres: "$data_dir"
-  cluster="$data_dir/postgres"
-  pgport=${PGPORT:-5433}
-  pg_start "$cluster" "$pgport"
+  pg_local
   export DATABASE_URL
-  DATABASE_URL=$(pg_url "$pgport")
-  echo "PostgreSQL with Message DB: $DATABASE_URL (data in $cluster)" >&2
+  echo "PostgreSQL with Message DB: $DATABASE_URL (data in $PG_CLUSTER)" >&2
 else
   echo "using DATABASE_URL (Message DB must be installed there)" >&2
 fi

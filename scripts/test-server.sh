@@ -33,5 +33,12 @@ PG_FAST=1 pg_start "$cluster" "$port"
 # A streaming replica of it, for the tests of pulls from a replica.
 replica_port=$(free_port)
 pg_replica "$port" "$replica" "$replica_port"
+# What tests/restart.rs needs to restart the cluster under a running server
+# (pg_ctl run as the cluster's owner), and tests/backup.rs to find pg_dump.
+export LEDGER_TEST_PG_DIR=$cluster LEDGER_TEST_PG_BIN
+LEDGER_TEST_PG_BIN=$(pg_bin)
+if [[ $(id -u) == 0 ]]; then export LEDGER_TEST_PG_AS=postgres; else unset LEDGER_TEST_PG_AS; fi
+# --show-output: the fault tests' figures (acknowledged, found, duplicates…)
+# are part of the run's report.
 LEDGER_TEST_REPLICA_URL=$(pg_url "$replica_port") \
-LEDGER_TEST_DATABASE_URL=$(pg_url "$port") cargo test -p ledger-server --locked -- --ignored "$@"
+LEDGER_TEST_DATABASE_URL=$(pg_url "$port") cargo test -p ledger-server --locked -- --ignored --show-output "$@"

@@ -15,6 +15,10 @@
 #                          (pg_basebackup -R) in DIR, on 127.0.0.1:PORT
 #   pg_stop DIR            stops it
 #   pg_url PORT            the server's DATABASE_URL for it
+#   pg_local               scripts/server.sh's own cluster ($DATA_DIR, default
+#                          .server-data/, on 127.0.0.1:${PGPORT:-5433}), made
+#                          and started as pg_start does: sets PG_CLUSTER and
+#                          DATABASE_URL
 #   free_port              a TCP port nothing listens on
 
 MESSAGEDB_VERSION=1.3.1
@@ -74,6 +78,17 @@ free_port() {
 
 pg_url() {
   echo "postgres://postgres@127.0.0.1:$1/message_store"
+}
+
+pg_local() {
+  local data_dir=${DATA_DIR:-$PWD/.server-data} port=${PGPORT:-5433}
+  mkdir -p "$data_dir"
+  data_dir=$(cd "$data_dir" && pwd)
+  # initdb refuses root: as root, the cluster belongs to postgres.
+  [[ $(id -u) == 0 ]] && chown postgres: "$data_dir"
+  PG_CLUSTER="$data_dir/postgres"
+  pg_start "$PG_CLUSTER" "$port"
+  DATABASE_URL=$(pg_url "$port")
 }
 
 pg_start() {

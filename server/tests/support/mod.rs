@@ -7,6 +7,7 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 pub fn database_url() -> String {
@@ -16,7 +17,8 @@ pub fn database_url() -> String {
 
 /// A running server, stopped when dropped (a failing test too).
 pub struct Server {
-    child: Child,
+    /// Behind a lock so a test can kill the server while its threads send.
+    child: Mutex<Child>,
     pub port: u16,
 }
 
@@ -28,18 +30,21 @@ impl Server {
         Server::start_with(&[])
     }
 
+    /// A server on the database `url` names (a restored copy, say).
+    pub fn start_on(url: &str) -> Server {
+        Server::start_with(&[("DATABASE_URL", url)])
+    }
+
     /// The server with `env` besides the usual (a free port, the test
     /// database, `CORS_ORIGINS`), once it answers `/health`.
     pub fn start_with(env: &[(&str, &str)]) -> Server {
         let port = free_port();
         let child = command(port, env).stdout(Stdio::null()).spawn().unwrap();
-        let mut server = Server { child, port };
+        let server = Server { child: Mutex::new(child), port };
         let started = Instant::now();
         loop {
-            if let Some(status) = server.child.try_wait().unwrap() {
-                panic!("the server exited at start: {status}");
-            }
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() && server.get("/health").status == 200 {
+            assert!(server.running(), "the server exited at start");
+            if server.try_send("GET", "/health", &[], None).is_ok_and(|reply| reply.status == 200) {
                 return server;
             }
             assert!(started.elapsed() < Duration::from_secs(30), "the server did not answer /health within 30 s");
@@ -69,6 +74,19 @@ impl Server {
         stderr
     }
 
+    /// Kills the process at once (SIGKILL on unix: no shutdown of its own)
+    /// and waits for it to be gone.
+    pub fn kill(&self) {
+        let mut child = self.child.lock().unwrap_or_else(PoisonError::into_inner);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// The process has not exited.
+    pub fn running(&self) -> bool {
+        self.child.lock().unwrap_or_else(PoisonError::into_inner).try_wait().unwrap().is_none()
+    }
+
     pub fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -93,7 +111,18 @@ impl Server {
     }
 
     /// One request; `Host` is the server's unless `headers` name one.
+    #[track_caller]
     pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
+        self.try_send(method, path, headers, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    /// `POST` of a JSON body, or why no answer came (connection refused or
+    /// cut: the server is down).
+    pub fn try_post(&self, path: &str, body: &str) -> Result<Reply, String> {
+        self.try_send("POST", path, &[("Content-Type", "application/json")], Some(body.as_bytes()))
+    }
+
+    pub fn try_send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Result<Reply, String> {
         let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
         if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host")) {
             request.push_str(&format!("Host: 127.0.0.1:{}\r\n", self.port));
@@ -107,12 +136,17 @@ impl Server {
         request.push_str("\r\n");
         let mut bytes = request.into_bytes();
         bytes.extend_from_slice(body.unwrap_or_default());
-        self.raw(&bytes)
+        self.try_raw(&bytes)
     }
 
     /// Sends `bytes` as they are and reads the answer to the end.
+    #[track_caller]
     pub fn raw(&self, bytes: &[u8]) -> Reply {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        self.try_raw(bytes).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub fn try_raw(&self, bytes: &[u8]) -> Result<Reply, String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).map_err(|e| format!("can't connect: {e}"))?;
         stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
         // The server may answer (413) and close before reading all of a
         // large body: a failed write is then no failure.
@@ -204,8 +238,7 @@ pub fn devices(stream: &str) -> Vec<String> {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }
 
@@ -218,18 +251,22 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn parse(answer: &[u8]) -> Reply {
+    fn parse(answer: &[u8]) -> Result<Reply, String> {
         let text = String::from_utf8_lossy(answer);
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no HTTP answer: {text:?}"));
+        let (head, body) = text.split_once("\r\n\r\n").ok_or_else(|| format!("no HTTP answer: {text:?}"))?;
         let mut lines = head.split("\r\n");
-        let status = lines.next().and_then(|line| line.split(' ').nth(1)).and_then(|code| code.parse().ok()).unwrap();
+        let status = lines
+            .next()
+            .and_then(|line| line.split(' ').nth(1))
+            .and_then(|code| code.parse().ok())
+            .ok_or_else(|| format!("no status: {text:?}"))?;
         let headers: Vec<(String, String)> = lines
             .filter_map(|line| line.split_once(':'))
             .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
             .collect();
         let chunked = headers.iter().any(|(name, value)| name == "transfer-encoding" && value.contains("chunked"));
         let body = if chunked { dechunk(body) } else { body.to_owned() };
-        Reply { status, headers, body }
+        Ok(Reply { status, headers, body })
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -252,7 +289,12 @@ fn dechunk(mut body: &str) -> String {
         if size == 0 {
             break;
         }
-        out.push_str(&rest[..size]);
+        // A cut answer (the server killed while writing) keeps what came.
+        let Some(chunk) = rest.get(..size) else {
+            out.push_str(rest);
+            break;
+        };
+        out.push_str(chunk);
         body = rest[size..].trim_start_matches("\r\n");
     }
     out

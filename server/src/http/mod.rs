@@ -1,4 +1,4 @@
-//! The HTTP edge: the original's three endpoints and `/health`, thin over
+//! The HTTP edge: the original's three endpoints, `/health` and `/metrics`, thin over
 //! the service ([`Ledger`]), behind the no-token guard (guard.rs); with
 //! `DIST`, the app's files for every other path.
 
@@ -21,6 +21,7 @@ use tower_http::services::ServeDir;
 pub use guard::{is_loopback, Guard};
 
 use crate::error::json_errors;
+use crate::metrics;
 use crate::service::Ledger;
 use crate::store::{Device, EventStore, Tenant};
 
@@ -52,12 +53,14 @@ pub struct Edge {
 }
 
 pub fn router<S: EventStore>(ledger: Arc<Ledger<S>>, edge: &Edge) -> Router {
+    let metrics = Arc::clone(ledger.metrics());
     let state = AppState { ledger, tenant: Tenant::local(), device: Device::http() };
     let api = Router::new()
         .route("/health", get(routes::health::<S>))
         .route("/accounts/{id}", get(routes::account::<S>).post(routes::execute::<S>))
         .route("/accounts/{id}/events", get(routes::events::<S>))
-        .with_state(state);
+        .with_state(state)
+        .merge(Router::new().route("/metrics", get(metrics::serve)).with_state(Arc::clone(&metrics)));
     let app = match &edge.dist {
         Some(dist) => api.fallback_service(ServeDir::new(dist)),
         None => api.fallback(routes::not_found),
@@ -68,11 +71,13 @@ pub fn router<S: EventStore>(ledger: Arc<Ledger<S>>, edge: &Edge) -> Router {
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([CONTENT_TYPE]);
     let guard = Arc::new(Guard::new(edge.cors_origins.clone()));
-    // The last layer is the outermost: compression, then the guard, CORS,
-    // the JSON body for every error, and the body limit.
+    // The last layer is the outermost: the metrics (which see every answer
+    // as sent), compression, then the guard, CORS, the JSON body for every
+    // error, and the body limit.
     app.layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(map_response(json_errors))
         .layer(cors)
         .layer(from_fn_with_state(guard, guard::guard))
         .layer(CompressionLayer::new())
+        .layer(from_fn_with_state(metrics, metrics::track))
 }

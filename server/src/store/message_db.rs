@@ -1,6 +1,7 @@
 //! [`EventStore`] over PostgreSQL with Message DB: one message per event,
 //! written by Message DB's `write_message` with the expected version, every
-//! event of an append in one transaction; read back with
+//! event of an append all or nothing, appends queued meanwhile committed
+//! together (batch.rs); read back with
 //! `get_stream_messages` and admitted to the core's [`Tip`].
 
 use std::fmt::Display;
@@ -8,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use ledger_core::{read_event, write_event, AccountId, Envelope, ExpectedVersion, StoreError, Tip, Version};
-use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
+use super::batch::{Message, Writer};
 use super::metadata::Metadata;
 use super::stream::{message_id, stream_name, Device, Tenant};
 use super::EventStore;
@@ -19,7 +20,6 @@ use super::EventStore;
 const SEARCH_PATH: &str = "-c search_path=message_store,public";
 /// Messages read per query.
 const BATCH: i64 = 1000;
-const WRITE: &str = "SELECT write_message($1, $2, $3, $4::text::jsonb, $5::text::jsonb, $6)";
 const READ: &str = "SELECT id, type, position, data, metadata FROM get_stream_messages($1, $2, $3)";
 const HAS_MESSAGE_DB: &str =
     "SELECT to_regprocedure('message_store.write_message(varchar,varchar,varchar,jsonb,jsonb,bigint)') IS NOT NULL";
@@ -43,6 +43,7 @@ pub enum PoolError {
 #[derive(Clone, Debug)]
 pub struct MessageDb {
     pool: Pool,
+    writer: Writer,
 }
 
 fn unavailable(error: impl Display) -> StoreError {
@@ -51,12 +52,6 @@ fn unavailable(error: impl Display) -> StoreError {
 
 fn corrupt(stream: &str, position: i64, reason: String) -> StoreError {
     StoreError::Corrupt { key: format!("{stream} position {position}"), reason }
-}
-
-fn is_wrong_expected_version(error: &tokio_postgres::Error) -> bool {
-    error
-        .as_db_error()
-        .is_some_and(|db| *db.code() == SqlState::RAISE_EXCEPTION && db.message().contains("Wrong expected version"))
 }
 
 /// Message DB counts positions from 0 where versions count from 1.
@@ -84,7 +79,8 @@ impl MessageDb {
             .create_timeout(Some(Duration::from_secs(5)))
             .build()
             .map_err(|e| PoolError::Pool(e.to_string()))?;
-        let store = MessageDb { pool };
+        let writer = Writer::start(pool.clone());
+        let store = MessageDb { pool, writer };
         let started = Instant::now();
         loop {
             match store.ping().await {
@@ -112,13 +108,6 @@ impl MessageDb {
         transaction.execute("SELECT pg_advisory_xact_lock(hashtext('ledger-server migration'))", &[]).await.map_err(failed)?;
         transaction.batch_execute(include_str!("migrate.sql")).await.map_err(failed)?;
         transaction.commit().await.map_err(failed)
-    }
-
-    /// The stream's version now, for a conflict's report.
-    async fn version_of(&self, client: &deadpool_postgres::Client, stream: &str) -> Result<Version, StoreError> {
-        let row = client.query_one("SELECT stream_version($1)", &[&stream]).await.map_err(unavailable)?;
-        let position: Option<i64> = row.try_get(0).map_err(unavailable)?;
-        Ok(Version::new(position.map_or(0, |p| u64::try_from(p).unwrap_or(0).saturating_add(1))))
     }
 }
 
@@ -177,39 +166,22 @@ impl EventStore for MessageDb {
         events: &[Envelope],
         device: &Device,
     ) -> Result<(), StoreError> {
-        let mut client = self.pool.get().await.map_err(unavailable)?;
-        let stream = stream_name(tenant, account);
-        let transaction = client.transaction().await.map_err(unavailable)?;
-        let statement = transaction.prepare_cached(WRITE).await.map_err(unavailable)?;
-        let mut written = Ok(());
+        let mut messages = Vec::with_capacity(events.len());
         let mut version = expected.0;
         for envelope in events {
             // Message DB's expected version is the position of the stream's
             // last message: -1 for an empty stream.
-            let expected_position = position_after(version)? - 1;
-            let id = message_id(tenant, account, &envelope.event_id);
-            let data = write_event(&envelope.event);
-            let metadata = Metadata::of(envelope, device).to_json();
-            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 6] =
-                [&id, &stream, &envelope.event.kind(), &data, &metadata, &expected_position];
-            written = transaction.query_one(&statement, &params).await.map(|_| ());
-            if written.is_err() {
-                break;
-            }
+            messages.push(Message {
+                id: message_id(tenant, account, &envelope.event_id),
+                kind: envelope.event.kind(),
+                data: write_event(&envelope.event),
+                metadata: Metadata::of(envelope, device).to_json(),
+                expected_position: position_after(version)? - 1,
+            });
             version = version.next();
         }
-        match written {
-            Ok(()) => transaction.commit().await.map_err(unavailable),
-            Err(error) => {
-                // Nothing of the append stays: the transaction is undone.
-                transaction.rollback().await.map_err(unavailable)?;
-                if !is_wrong_expected_version(&error) {
-                    return Err(unavailable(error));
-                }
-                let actual = self.version_of(&client, &stream).await?;
-                Err(StoreError::Conflict { stream: account.clone(), expected: expected.0, actual })
-            }
-        }
+        // One batch with the appends queued meanwhile: one transaction.
+        self.writer.append(stream_name(tenant, account), account, expected.0, messages).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

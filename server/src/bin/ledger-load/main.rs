@@ -114,7 +114,8 @@ async fn open_accounts(host: &str, run: &str, accounts: usize) -> Result<Vec<Str
     Arc::try_unwrap(ids).map_err(|_| "the account ids are still shared".to_owned())
 }
 
-async fn client(host: String, ids: Arc<Vec<String>>, run: String, number: usize, until: Instant) -> Tally {
+/// One client: `name` makes its command ids unique in the run.
+async fn client(host: String, ids: Arc<Vec<String>>, name: String, until: Instant) -> Tally {
     let mut tally = Tally::default();
     let mut random = Random::new();
     let mut connection = None;
@@ -134,9 +135,9 @@ async fn client(host: String, ids: Arc<Vec<String>>, run: String, number: usize,
         let Some(id) = ids.get(random.below(ids.len())) else { continue };
         sent += 1;
         let body = if random.below(10) < 7 {
-            format!(r#"{{"type":"Deposit","amount":1.25,"command_id":"{run}-{number}-{sent}"}}"#)
+            format!(r#"{{"type":"Deposit","amount":1.25,"command_id":"{name}-{sent}"}}"#)
         } else {
-            format!(r#"{{"type":"Withdraw","amount":1.00,"command_id":"{run}-{number}-{sent}"}}"#)
+            format!(r#"{{"type":"Withdraw","amount":1.00,"command_id":"{name}-{sent}"}}"#)
         };
         let started = Instant::now();
         match conn.send("POST", &format!("/accounts/{id}"), Some(&body)).await {
@@ -160,7 +161,7 @@ async fn level(options: &Options, ids: &Arc<Vec<String>>, run: &str, clients: us
     let started = Instant::now();
     let until = started + Duration::from_secs_f64(options.seconds);
     let tasks: Vec<_> = (0..clients)
-        .map(|number| tokio::spawn(client(options.host.clone(), Arc::clone(ids), run.to_owned(), number, until)))
+        .map(|number| tokio::spawn(client(options.host.clone(), Arc::clone(ids), format!("{run}-{clients}-{number}"), until)))
         .collect();
     let mut all = Tally::default();
     for task in tasks {

@@ -13,6 +13,10 @@
 //! concurrent readers (`GET /accounts/{id}/events`, default 4): the
 //! catch-up rate. Prints one line per measure, `key=value` words, for
 //! scripts/bench-server.sh to tabulate.
+//!
+//! `--reuse RUN` takes the N accounts a run named RUN opened (its first
+//! line says its name) instead of opening new ones; `--clients 0` runs no
+//! level: together, a catch-up of the same events again.
 #![forbid(unsafe_code)]
 
 mod http;
@@ -31,15 +35,16 @@ struct Options {
     clients: Vec<usize>,
     seconds: f64,
     readers: usize,
+    reuse: Option<String>,
 }
 
-const USAGE: &str = "usage: ledger-load HOST:PORT [--accounts N] [--clients 1,4,16,64] [--seconds S] [--readers R]";
+const USAGE: &str = "usage: ledger-load HOST:PORT [--accounts N] [--clients 1,4,16,64] [--seconds S] [--readers R] [--reuse RUN]";
 
 fn options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     let host = args.next().ok_or(USAGE)?;
     let host = host.trim_start_matches("http://").trim_end_matches('/').to_owned();
-    let mut options = Options { host, accounts: 1000, clients: vec![1, 4, 16, 64], seconds: 10.0, readers: 4 };
+    let mut options = Options { host, accounts: 1000, clients: vec![1, 4, 16, 64], seconds: 10.0, readers: 4, reuse: None };
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(USAGE)?;
         let number = |text: &str| text.trim().parse::<usize>().map_err(|_| format!("{flag}: {text:?} is not a count"));
@@ -48,6 +53,7 @@ fn options() -> Result<Options, String> {
             "--clients" => options.clients = value.split(',').map(number).collect::<Result<_, _>>()?,
             "--seconds" => options.seconds = value.parse().map_err(|_| format!("--seconds: {value:?}"))?,
             "--readers" => options.readers = number(&value)?.max(1),
+            "--reuse" => options.reuse = Some(value),
             _ => return Err(USAGE.to_owned()),
         }
     }
@@ -161,7 +167,7 @@ async fn level(options: &Options, ids: &Arc<Vec<String>>, run: &str, clients: us
     let started = Instant::now();
     let until = started + Duration::from_secs_f64(options.seconds);
     let tasks: Vec<_> = (0..clients)
-        .map(|number| tokio::spawn(client(options.host.clone(), Arc::clone(ids), format!("{run}-{clients}-{number}"), until)))
+        .map(|number| tokio::spawn(client(options.host.clone(), Arc::clone(ids), format!("{run}-{number}"), until)))
         .collect();
     let mut all = Tally::default();
     for task in tasks {
@@ -222,12 +228,18 @@ async fn catch_up(options: &Options, ids: &Arc<Vec<String>>) -> Result<(), Strin
 
 async fn run(options: Options) -> Result<(), String> {
     let mut random = Random::new();
-    let run: String = (0..6).map(|_| char::from(b'a' + (random.below(26) as u8))).collect();
-    let started = Instant::now();
-    let ids = Arc::new(open_accounts(&options.host, &run, options.accounts).await?);
-    println!("opened accounts={} seconds={:.2} run={run}", ids.len(), started.elapsed().as_secs_f64());
-    for &clients in &options.clients {
-        level(&options, &ids, &run, clients.max(1)).await;
+    let fresh: String = (0..6).map(|_| char::from(b'a' + (random.below(26) as u8))).collect();
+    let ids = match &options.reuse {
+        Some(run) => Arc::new((0..options.accounts).map(|n| format!("load-{run}-{n}")).collect()),
+        None => {
+            let started = Instant::now();
+            let ids = open_accounts(&options.host, &fresh, options.accounts).await?;
+            println!("opened accounts={} seconds={:.2} run={fresh}", ids.len(), started.elapsed().as_secs_f64());
+            Arc::new(ids)
+        }
+    };
+    for (at, &clients) in options.clients.iter().enumerate().filter(|(_, clients)| **clients > 0) {
+        level(&options, &ids, &format!("{fresh}{at}"), clients).await;
     }
     catch_up(&options, &ids).await
 }

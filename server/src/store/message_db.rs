@@ -1,8 +1,8 @@
 //! [`EventStore`] over PostgreSQL with Message DB: one message per event,
 //! written by Message DB's `write_message` with the expected version, every
 //! event of an append all or nothing, appends queued meanwhile committed
-//! together (batch.rs); read back with
-//! `get_stream_messages` and admitted to the core's [`Tip`].
+//! together (batch.rs); read back as `get_stream_messages` reads (one
+//! prepared query) and admitted to the core's [`Tip`].
 
 use std::fmt::Display;
 use std::time::{Duration, Instant};
@@ -20,7 +20,11 @@ use super::EventStore;
 const SEARCH_PATH: &str = "-c search_path=message_store,public";
 /// Messages read per query.
 const BATCH: i64 = 1000;
-const READ: &str = "SELECT id, type, position, data, metadata FROM get_stream_messages($1, $2, $3)";
+/// What `get_stream_messages($1, $2, $3)` reads, as one prepared statement:
+/// the function builds its query with `EXECUTE`, parsed and planned anew
+/// at every call.
+const READ: &str = "SELECT id::varchar AS id, type, position, data::varchar AS data, metadata::varchar AS metadata \
+    FROM message_store.messages WHERE stream_name = $1 AND position >= $2 ORDER BY position LIMIT $3";
 const HAS_MESSAGE_DB: &str =
     "SELECT to_regprocedure('message_store.write_message(varchar,varchar,varchar,jsonb,jsonb,bigint)') IS NOT NULL";
 

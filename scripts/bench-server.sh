@@ -10,7 +10,8 @@
 #   BENCH_SECONDS=10       seconds per level
 #   BENCH_CLIENTS=1,4,16,64
 #   BENCH_ACCOUNTS=1000    accounts the commands are spread over
-#   BENCH_READERS=4        concurrent readers for the catch-up
+#   BENCH_READERS=16       concurrent readers for the catch-up (the server has 16
+#                          connections to PostgreSQL)
 #
 # Server, database and load generator share this machine's cores: the
 # figures are for all three together.
@@ -24,7 +25,7 @@ messagedb_fetch
 seconds=${BENCH_SECONDS:-10}
 clients=${BENCH_CLIENTS:-1,4,16,64}
 accounts=${BENCH_ACCOUNTS:-1000}
-readers=${BENCH_READERS:-4}
+readers=${BENCH_READERS:-16}
 
 cargo build -p ledger-server --locked --profile server --bins
 bin="${CARGO_TARGET_DIR:-$PWD/target}/server"

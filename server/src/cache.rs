@@ -108,7 +108,8 @@ impl TipCache {
 
     /// Records `events`, which follow `before` in the account's stream and
     /// lead to `after`: their command ids, then `after` as the cached tip
-    /// unless the cache is already further. With `before` at version 0 (a
+    /// unless the cache is already further, or `before` is past the cached
+    /// tip (the events between would be missing). With `before` at version 0 (a
     /// stream read from its start) the account is added if missing; a tip
     /// not at the start whose account is not cached (dropped meanwhile) is
     /// not added, as its command ids before `before` are unknown.
@@ -130,7 +131,9 @@ impl TipCache {
         }
         let Some(entry) = accounts.entries.get_mut(&key) else { return };
         entry.used = now;
-        if after.version() <= entry.tip.version() {
+        // Only forward, and only without a gap: events after the entry's
+        // tip that `events` does not hold would have command ids unknown.
+        if after.version() <= entry.tip.version() || before.version() > entry.tip.version() {
             return;
         }
         let mut account: BankAccount = before.account.clone();
@@ -213,8 +216,19 @@ mod tests {
         cache.record(&tenant, &start, &first, &one);
         cache.record(&tenant, &one, &second, &two);
         cache.record(&tenant, &start, &first, &one);
+        let c3 = CommandId::parse("c-3").unwrap();
+        let (third, three) = after(&two, &[(Event::MoneyDeposited { amount: Money::from_cents(1).unwrap() }, Some("c-3"))]);
+        let (fourth, four) = after(&three, &[(Event::MoneyDeposited { amount: Money::from_cents(2).unwrap() }, None)]);
+        cache.forget(&tenant, &id);
+        cache.record(&tenant, &start, &[first.clone(), second.clone()].concat(), &two);
+        cache.record(&tenant, &three, &fourth, &four);
+        assert_eq!(cache.get(&tenant, &id, None).unwrap().tip.version().get(), 2, "no gap: c-3 would be unknown");
+        cache.record(&tenant, &two, &[third, fourth].concat(), &four);
+        let cached = cache.get(&tenant, &id, Some(&c3)).unwrap();
+        assert_eq!((cached.tip.version().get(), cached.done.and_then(|d| d.state).map(|s| s.version.get())), (4, Some(3)));
+        cache.record(&tenant, &start, &first, &one);
         let cached = cache.get(&tenant, &id, Some(&c1)).unwrap();
-        assert_eq!(cached.tip.version().get(), 2, "an older tip never replaces a newer one");
+        assert_eq!(cached.tip.version().get(), 4, "an older tip never replaces a newer one");
         let done = cached.done.unwrap();
         assert_eq!(done.state.map(|s| s.version.get()), Some(1));
         assert!(cache.get(&tenant, &id, Some(&CommandId::parse("c-2").unwrap())).unwrap().done.is_none());

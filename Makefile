@@ -1,5 +1,5 @@
 # Aliases for the scripts; the README's commands work without make.
-.PHONY: serve test bench
+.PHONY: serve test bench bench-server
 
 serve:
 	scripts/serve.sh
@@ -9,3 +9,6 @@ test:
 
 bench:
 	scripts/bench.sh
+
+bench-server:
+	scripts/bench-server.sh

@@ -20,8 +20,10 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 source scripts/lib/postgres.sh
 
-cargo build -p ledger-server --locked
-server="${CARGO_TARGET_DIR:-$PWD/target}/debug/ledger-server"
+# The server profile (Cargo.toml): optimised for speed; release is the
+# wasm bundle's, optimised for size.
+cargo build -p ledger-server --locked --profile server --bin ledger-server
+server="${CARGO_TARGET_DIR:-$PWD/target}/server/ledger-server"
 
 PG_CLUSTER=
 stop_postgres() {

@@ -32,8 +32,6 @@ pub fn parse_signed_decimal(text: &str) -> Option<i128> {
     }
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
 /// Appends `bytes` as lowercase hex digits.
 pub fn write_hex(out: &mut String, bytes: &[u8]) {
     for byte in bytes {
@@ -49,7 +47,11 @@ pub fn parse_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
     if digits.len() != 2 * N {
         return None;
     }
-    let value = |digit: u8| HEX.iter().position(|&d| d == digit).and_then(|v| u8::try_from(v).ok());
+    let value = |digit: u8| match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        _ => None,
+    };
     let mut bytes = [0u8; N];
     for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
         let [high, low] = pair else { return None };

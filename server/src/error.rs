@@ -4,6 +4,7 @@
 //! (a framework's default: an unknown route, a wrong method, a body over
 //! the limit) is given it ([`json_errors`]).
 
+use crate::metrics::ErrorCode;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -129,8 +130,10 @@ impl From<crate::sync::SyncError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = error_body(self.code(), &self.to_string());
+        let code = self.code();
+        let body = error_body(code, &self.to_string());
         let mut response = (self.status(), [(CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response();
+        response.extensions_mut().insert(ErrorCode(code));
         if let ApiError::Unauthorized = self {
             response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
@@ -153,6 +156,7 @@ pub async fn json_errors(response: Response) -> Response {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge { limit: crate::http::BODY_LIMIT },
         _ => ApiError::Http { status, message: status.canonical_reason().unwrap_or("error").to_owned() },
     };
+    parts.extensions.insert(ErrorCode(error.code()));
     let body = error.into_response();
     parts.headers.remove(CONTENT_LENGTH);
     parts.headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -5,9 +5,11 @@
 //! `ChainHash::link`; the store and the HTTP edge only carry events.
 #![forbid(unsafe_code)]
 
+pub mod cache;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod metrics;
 pub mod service;
 pub mod store;
 pub mod sync;

@@ -1,16 +1,22 @@
 //! The server's command loop and reads: a thin service over the store, built
-//! from the core's pieces (no HTTP here). A command reads its stream through
-//! the core's [`Tip`], is decided by [`BankAccount::decide`], and is
-//! appended at the version it was decided on; when another request got
-//! there first, the newer events are read and the command decided again.
+//! from the core's pieces (no HTTP here). A command starts from the
+//! account's cached [`Tip`] (cache.rs; the stream is read from its start
+//! only for an account not cached), is decided by [`BankAccount::decide`],
+//! and is appended at the version it was decided on; when another request
+//! got there first, only the newer events are read and the command decided
+//! again. A refusal decided on a cached tip is checked against the stream's
+//! newer events first, so a stale cache never refuses what the stream allows.
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ledger_core::{
-    AccountId, AccountState, BankAccount, ChainHash, Command, CommandId, CommandRequest, DomainError, Envelope, Event, EventId,
+    AccountId, AccountState, ChainHash, Command, CommandId, CommandRequest, DomainError, Envelope, Event, EventId,
     ExpectedVersion, LedgerError, NewEvent, StoreError, Timestamp, Tip,
 };
 
+use crate::cache::{Done, TipCache, CAPACITY};
+use crate::metrics::Metrics;
 use crate::store::{Device, EventStore, Tenant, SEQUENCE};
 
 /// How many times a command is decided before a conflict reaches its
@@ -23,15 +29,27 @@ pub const ATTEMPTS: usize = 32;
 #[derive(Debug)]
 pub struct Ledger<S> {
     store: S,
+    cache: TipCache,
+    metrics: Arc<Metrics>,
 }
 
 impl<S: EventStore> Ledger<S> {
     pub fn new(store: S) -> Ledger<S> {
-        Ledger { store }
+        Ledger::with_cache(store, CAPACITY)
+    }
+
+    /// A ledger that caches at most `capacity` accounts' tips.
+    pub fn with_cache(store: S, capacity: usize) -> Ledger<S> {
+        Ledger { store, cache: TipCache::new(capacity), metrics: Arc::new(Metrics::new()) }
     }
 
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// The counters `GET /metrics` shows.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// Runs a command: `POST /accounts/{id}`. Answers the account's new
@@ -40,36 +58,105 @@ impl<S: EventStore> Ledger<S> {
     /// the same id with another command is `CommandIdReused`.
     pub async fn execute(&self, tenant: &Tenant, device: &Device, request: &CommandRequest) -> Result<AccountState, LedgerError> {
         let CommandRequest { account, command, command_id } = request;
-        let mut tip = Tip::new(account);
-        let mut stream = Vec::new();
+        let command_id = command_id.as_ref();
+        // `fresh`: the tip was just read from the store, not only cached.
+        let (mut tip, mut fresh) = match self.cache.get(tenant, account, command_id) {
+            Some(cached) => match cached.done {
+                Some(done) => return answer_again(account, command, done),
+                None => (cached.tip, false),
+            },
+            None => {
+                let mut tip = Tip::new(account);
+                if let Some(done) = self.catch_up(tenant, &mut tip, command_id).await? {
+                    return answer_again(account, command, done);
+                }
+                (tip, true)
+            }
+        };
         let mut attempt = 1;
         loop {
-            stream.extend(self.store.read_from(tenant, account, &mut tip).await?);
-            if let Some(command_id) = command_id {
-                if let Some(answer) = answer_again(account, &stream, command, command_id) {
-                    return answer;
+            let events = match tip.account.decide(command) {
+                Ok(events) => events,
+                Err(_) if !fresh => {
+                    if let Some(done) = self.catch_up(tenant, &mut tip, command_id).await? {
+                        return answer_again(account, command, done);
+                    }
+                    fresh = true;
+                    continue;
                 }
-            }
-            let events = envelopes(&tip, tip.account.decide(command)?, command_id.as_ref())?;
+                Err(refused) => return Err(refused.into()),
+            };
+            let events = envelopes(&tip, events, command_id)?;
             match self.store.append(tenant, account, ExpectedVersion(tip.version()), &events, device).await {
-                Ok(()) => return state_after(tip, &events),
-                Err(StoreError::Conflict { .. }) if attempt < ATTEMPTS => attempt += 1,
-                Err(error) => return Err(error.into()),
+                Ok(()) => {
+                    self.metrics.appended(events.len());
+                    let before = tip.clone();
+                    let after = state_after(tip, &events)?;
+                    self.cache.record(tenant, &before, &events, &after);
+                    return after.account.state().ok_or_else(|| DomainError::AccountNotFound { id: account.clone() }.into());
+                }
+                Err(StoreError::Conflict { .. }) if attempt < ATTEMPTS => {
+                    self.metrics.conflict();
+                    attempt += 1;
+                    if let Some(done) = self.catch_up(tenant, &mut tip, command_id).await? {
+                        return answer_again(account, command, done);
+                    }
+                    fresh = true;
+                }
+                Err(error) => {
+                    if matches!(error, StoreError::Conflict { .. }) {
+                        self.metrics.conflict();
+                    }
+                    return Err(error.into());
+                }
             }
         }
     }
 
-    /// `GET /accounts/{id}`: the account's state now.
+    /// Reads the events after `tip` into it, records them in the cache,
+    /// and says what `command_id` did if one of them is its.
+    async fn catch_up(
+        &self,
+        tenant: &Tenant,
+        tip: &mut Tip,
+        command_id: Option<&CommandId>,
+    ) -> Result<Option<Done>, LedgerError> {
+        let before = tip.clone();
+        let events = self.read(tenant, tip).await?;
+        Ok(command_id.and_then(|id| Done::find(&before.account, &events, id)))
+    }
+
+    /// The events after `tip`, read into it and recorded in the cache. A
+    /// stream found damaged is forgotten by the cache, so no command is
+    /// decided on it until it reads well again.
+    async fn read(&self, tenant: &Tenant, tip: &mut Tip) -> Result<Vec<Envelope>, LedgerError> {
+        let before = tip.clone();
+        match self.store.read_from(tenant, before.account.id(), tip).await {
+            Ok(events) => {
+                self.cache.record(tenant, &before, &events, tip);
+                Ok(events)
+            }
+            Err(error) => {
+                if matches!(error, StoreError::Corrupt { .. }) {
+                    self.cache.forget(tenant, before.account.id());
+                }
+                Err(error.into())
+            }
+        }
+    }
+
+    /// `GET /accounts/{id}`: the account's state now. Read from the
+    /// stream's start, so every event is checked again (a command starts
+    /// from the cache; a read checks the whole chain).
     pub async fn account(&self, tenant: &Tenant, account: &AccountId) -> Result<AccountState, LedgerError> {
         let mut tip = Tip::new(account);
-        self.store.read_from(tenant, account, &mut tip).await?;
+        self.read(tenant, &mut tip).await?;
         tip.account.state().ok_or_else(|| DomainError::AccountNotFound { id: account.clone() }.into())
     }
 
     /// `GET /accounts/{id}/events`: every event of an opened account.
     pub async fn events(&self, tenant: &Tenant, account: &AccountId) -> Result<Vec<Event>, LedgerError> {
-        let mut tip = Tip::new(account);
-        let stream = self.store.read_from(tenant, account, &mut tip).await?;
+        let stream = self.read(tenant, &mut Tip::new(account)).await?;
         if stream.is_empty() {
             return Err(DomainError::AccountNotFound { id: account.clone() }.into());
         }
@@ -77,23 +164,15 @@ impl<S: EventStore> Ledger<S> {
     }
 }
 
-/// The answer to a command id seen before in `stream`, if it was: the state
-/// after its last event, when its events are what this command makes.
-fn answer_again(
-    account: &AccountId,
-    stream: &[Envelope],
-    command: &Command,
-    command_id: &CommandId,
-) -> Option<Result<AccountState, LedgerError>> {
-    let done = |envelope: &&Envelope| envelope.command_id.as_ref() == Some(command_id);
-    let first = stream.iter().find(done)?;
-    let last = stream.iter().rposition(|envelope| done(&envelope))?;
-    let reused = || LedgerError::CommandIdReused { id: account.clone(), command_id: command_id.clone() };
-    if first.event.command() != *command {
-        return Some(Err(reused()));
+/// The answer to a command id seen before: the state its command left,
+/// when its events are what this command makes.
+fn answer_again(account: &AccountId, command: &Command, done: Done) -> Result<AccountState, LedgerError> {
+    let Done { id, command: then, state } = done;
+    let reused = || LedgerError::CommandIdReused { id: account.clone(), command_id: id.clone() };
+    if then != *command {
+        return Err(reused());
     }
-    let then = BankAccount::replay(account.clone(), stream.iter().take(last + 1).map(|envelope| &envelope.event));
-    Some(then.state().ok_or_else(reused))
+    state.ok_or_else(reused)
 }
 
 /// The envelopes of `events` after `tip`: versions, times, fresh ids, and
@@ -113,14 +192,13 @@ fn envelopes(tip: &Tip, events: Vec<Event>, command_id: Option<&CommandId>) -> R
     Ok(envelopes)
 }
 
-/// The state once `events`, just stored, follow `tip`.
-fn state_after(mut tip: Tip, events: &[Envelope]) -> Result<AccountState, LedgerError> {
+/// The tip once `events`, just stored, follow `tip`.
+fn state_after(mut tip: Tip, events: &[Envelope]) -> Result<Tip, LedgerError> {
     let id = tip.account.id().clone();
     for envelope in events {
         tip.admit(envelope).map_err(|reason| StoreError::Corrupt { key: format!("{id} (just written)"), reason })?;
     }
-    // Every accepted command leaves the account opened.
-    tip.account.state().ok_or_else(|| DomainError::AccountNotFound { id }.into())
+    Ok(tip)
 }
 
 /// Milliseconds since the Unix epoch, by the system clock.

@@ -1,5 +1,5 @@
-//! The HTTP edge: the original's three endpoints, the sync API and
-//! `/health`, thin over the service ([`Ledger`]), behind the guard
+//! The HTTP edge: the original's three endpoints, the sync API, `/health`
+//! and `/metrics`, thin over the service ([`Ledger`]), behind the guard
 //! (guard.rs: `Host`, `Origin`) and the caller's identification and rate
 //! limit (auth.rs, tokens.rs, rate.rs); with `DIST`, the app's files for
 //! every other path.
@@ -30,6 +30,7 @@ pub use rate::Rate;
 pub use tokens::{Keyring, TokensError, MIN_TOKEN};
 
 use crate::error::json_errors;
+use crate::metrics;
 use crate::service::Ledger;
 use crate::store::EventStore;
 
@@ -60,6 +61,7 @@ pub struct Edge {
 
 /// The app: `access` says who may call it (no tokens: this machine only).
 pub fn router<S: EventStore>(ledger: Arc<Ledger<S>>, edge: &Edge, access: Access) -> Router {
+    let metrics = Arc::clone(ledger.metrics());
     let state = AppState { ledger };
     let api = Router::new()
         .route("/health", get(routes::health::<S>))
@@ -68,7 +70,8 @@ pub fn router<S: EventStore>(ledger: Arc<Ledger<S>>, edge: &Edge, access: Access
         .route("/sync/accounts/{id}", post(sync::push::<S>))
         .route("/sync/events", get(sync::pull::<S>))
         .route("/sync/live", get(sync::live::<S>))
-        .with_state(state);
+        .with_state(state)
+        .merge(Router::new().route("/metrics", get(metrics::serve)).with_state(Arc::clone(&metrics)));
     let app = match &edge.dist {
         Some(dist) => api.fallback_service(ServeDir::new(dist)),
         None => api.fallback(routes::not_found),
@@ -82,13 +85,15 @@ pub fn router<S: EventStore>(ledger: Arc<Ledger<S>>, edge: &Edge, access: Access
         Some(_) => Guard::with_tokens(edge.cors_origins.clone()),
         None => Guard::new(edge.cors_origins.clone()),
     };
-    // The last layer is the outermost: compression, then the guard, CORS
-    // (a preflight needs no token; a 401 carries CORS headers), the caller
-    // and its rate limit, the JSON body for every error, the body limit.
+    // The last layer is the outermost: the metrics (which see every answer
+    // as sent), compression, then the guard, CORS (a preflight needs no
+    // token; a 401 carries CORS headers), the caller and its rate limit, the
+    // JSON body for every error, the body limit.
     app.layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(map_response(json_errors))
         .layer(from_fn_with_state(access, auth::authenticate))
         .layer(cors)
         .layer(from_fn_with_state(Arc::new(guard), guard::guard))
         .layer(CompressionLayer::new())
+        .layer(from_fn_with_state(metrics, metrics::track))
 }

@@ -1,7 +1,8 @@
 //! [`EventStore`] over PostgreSQL with Message DB: one message per event,
 //! written by Message DB's `write_message` with the expected version, every
-//! event of an append in one transaction; read back with
-//! `get_stream_messages` and admitted to the core's [`Tip`].
+//! event of an append all or nothing, appends queued meanwhile committed
+//! together (batch.rs); read back as `get_stream_messages` reads (one
+//! prepared query) and admitted to the core's [`Tip`].
 
 use std::fmt::Display;
 use std::sync::Arc;
@@ -11,9 +12,9 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use ledger_core::{
     read_event, write_event, AccountId, Envelope, ExpectedVersion, Sequence, ServerEvent, StoreError, Tip, Version,
 };
-use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
+use super::batch::{Message, Writer};
 use super::feed::{News, SERVER_ID};
 use super::metadata::Metadata;
 use super::stream::{message_id, stream_name, Device, Tenant};
@@ -23,8 +24,12 @@ use super::{EventStore, ReadFrom};
 const SEARCH_PATH: &str = "-c search_path=message_store,public";
 /// Messages read per query.
 const BATCH: i64 = 1000;
-const WRITE: &str = "SELECT write_message($1, $2, $3, $4::text::jsonb, $5::text::jsonb, $6)";
-const READ: &str = "SELECT id, type, position, global_position, data, metadata FROM get_stream_messages($1, $2, $3)";
+/// What `get_stream_messages($1, $2, $3)` reads, as one prepared statement:
+/// the function builds its query with `EXECUTE`, parsed and planned anew
+/// at every call.
+const READ: &str = "SELECT id::varchar AS id, type, position, global_position, data::varchar AS data, \
+    metadata::varchar AS metadata FROM message_store.messages WHERE stream_name = $1 AND position >= $2 \
+    ORDER BY position LIMIT $3";
 const HAS_MESSAGE_DB: &str =
     "SELECT to_regprocedure('message_store.write_message(varchar,varchar,varchar,jsonb,jsonb,bigint)') IS NOT NULL";
 
@@ -52,6 +57,7 @@ pub struct MessageDb {
     /// The database's server id (migrate.sql's `ledger_server`).
     server: Arc<str>,
     news: Arc<News>,
+    writer: Writer,
 }
 
 pub(super) fn unavailable(error: impl Display) -> StoreError {
@@ -60,12 +66,6 @@ pub(super) fn unavailable(error: impl Display) -> StoreError {
 
 pub(super) fn corrupt(stream: &str, position: i64, reason: String) -> StoreError {
     StoreError::Corrupt { key: format!("{stream} position {position}"), reason }
-}
-
-fn is_wrong_expected_version(error: &tokio_postgres::Error) -> bool {
-    error
-        .as_db_error()
-        .is_some_and(|db| *db.code() == SqlState::RAISE_EXCEPTION && db.message().contains("Wrong expected version"))
 }
 
 /// A pool of connections to `url` with Message DB's search path, and the
@@ -99,7 +99,8 @@ impl MessageDb {
     /// installed and brings the server's additions to its schema up to date.
     pub async fn open(url: &str, max_connections: usize, wait: Duration) -> Result<MessageDb, PoolError> {
         let (pool, listener_config) = connect(url, max_connections)?;
-        let mut store = MessageDb { reader: pool.clone(), pool, server: Arc::from(""), news: Arc::default() };
+        let writer = Writer::start(pool.clone());
+        let mut store = MessageDb { reader: pool.clone(), pool, server: Arc::from(""), news: Arc::default(), writer };
         let started = Instant::now();
         loop {
             match store.ping().await {
@@ -159,13 +160,6 @@ impl MessageDb {
         transaction.execute("SELECT pg_advisory_xact_lock(hashtext('ledger-server migration'))", &[]).await.map_err(failed)?;
         transaction.batch_execute(include_str!("migrate.sql")).await.map_err(failed)?;
         transaction.commit().await.map_err(failed)
-    }
-
-    /// The stream's version now, for a conflict's report.
-    async fn version_of(&self, client: &deadpool_postgres::Client, stream: &str) -> Result<Version, StoreError> {
-        let row = client.query_one("SELECT stream_version($1)", &[&stream]).await.map_err(unavailable)?;
-        let position: Option<i64> = row.try_get(0).map_err(unavailable)?;
-        Ok(Version::new(position.map_or(0, |p| u64::try_from(p).unwrap_or(0).saturating_add(1))))
     }
 }
 
@@ -229,39 +223,22 @@ impl EventStore for MessageDb {
         events: &[Envelope],
         device: &Device,
     ) -> Result<(), StoreError> {
-        let mut client = self.pool.get().await.map_err(unavailable)?;
-        let stream = stream_name(tenant, account);
-        let transaction = client.transaction().await.map_err(unavailable)?;
-        let statement = transaction.prepare_cached(WRITE).await.map_err(unavailable)?;
-        let mut written = Ok(());
+        let mut messages = Vec::with_capacity(events.len());
         let mut version = expected.0;
         for envelope in events {
             // Message DB's expected version is the position of the stream's
             // last message: -1 for an empty stream.
-            let expected_position = position_after(version)? - 1;
-            let id = message_id(tenant, account, &envelope.event_id);
-            let data = write_event(&envelope.event);
-            let metadata = Metadata::of(envelope, device).to_json();
-            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 6] =
-                [&id, &stream, &envelope.event.kind(), &data, &metadata, &expected_position];
-            written = transaction.query_one(&statement, &params).await.map(|_| ());
-            if written.is_err() {
-                break;
-            }
+            messages.push(Message {
+                id: message_id(tenant, account, &envelope.event_id),
+                kind: envelope.event.kind(),
+                data: write_event(&envelope.event),
+                metadata: Metadata::of(envelope, device).to_json(),
+                expected_position: position_after(version)? - 1,
+            });
             version = version.next();
         }
-        match written {
-            Ok(()) => transaction.commit().await.map_err(unavailable),
-            Err(error) => {
-                // Nothing of the append stays: the transaction is undone.
-                transaction.rollback().await.map_err(unavailable)?;
-                if !is_wrong_expected_version(&error) {
-                    return Err(unavailable(error));
-                }
-                let actual = self.version_of(&client, &stream).await?;
-                Err(StoreError::Conflict { stream: account.clone(), expected: expected.0, actual })
-            }
-        }
+        // One batch with the appends queued meanwhile: one transaction.
+        self.writer.append(stream_name(tenant, account), account, expected.0, messages).await
     }
 
     fn server_id(&self) -> &str {

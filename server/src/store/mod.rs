@@ -4,6 +4,7 @@
 //! read a stream from a tip, each event admitted to it by the core's
 //! [`Tip::admit`]; append at an expected version, all or nothing.
 
+mod batch;
 mod feed;
 mod message_db;
 mod metadata;

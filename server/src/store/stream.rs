@@ -101,7 +101,9 @@ pub fn message_id(tenant: &Tenant, account: &AccountId, event: &EventId) -> Stri
         if matches!(at, 4 | 6 | 8 | 10) {
             text.push('-');
         }
-        text.push_str(&format!("{byte:02x}"));
+        for digit in [byte >> 4, byte & 0x0f] {
+            text.push(char::from_digit(u32::from(digit), 16).unwrap_or('0'));
+        }
     }
     text
 }

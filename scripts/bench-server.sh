@@ -87,11 +87,12 @@ awk '
   FNR == 1 { file++ }
   /^level / { c = word("clients"); rate[file, c] = word("cmds_per_s"); p50[file, c] = word("p50_ms"); p99[file, c] = word("p99_ms");
               err[file, c] = word("errors"); if (file == 1) order[++n] = c }
-  /^catch_up / { catch[file] = word("events_per_s") " events/s (" word("events") " events, " word("path") ", " word("readers") " readers)" }
+  /^catch_up / && word("events_per_s") != "" {
+    catch[file] = catch[file] "\n  " word("events_per_s") " events/s (" word("events") " events, " word("path") ", " word("readers") " readers)" }
   END {
     printf "| clients | durable cmds/s | p50 ms | p99 ms | errors | baseline cmds/s | baseline p50 | baseline p99 |\n"
     printf "|--------:|---------------:|-------:|-------:|-------:|----------------:|-------------:|-------------:|\n"
     for (i = 1; i <= n; i++) { c = order[i]
       printf "| %7s | %14s | %6s | %6s | %6s | %15s | %12s | %12s |\n", c, rate[1, c], p50[1, c], p99[1, c], err[1, c], rate[2, c], p50[2, c], p99[2, c] }
-    printf "\ncatch-up, durable:  %s\ncatch-up, baseline: %s\n", catch[1], catch[2]
+    printf "\ncatch-up, durable:%s\ncatch-up, baseline:%s\n", catch[1], catch[2]
   }' "$tmp/durable.txt" "$tmp/original.txt"

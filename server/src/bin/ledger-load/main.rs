@@ -11,7 +11,8 @@
 //! (on the ledger-server, a durable one); any other answer or a broken
 //! connection is an error. Then reads every account's events back with R
 //! concurrent readers (`GET /accounts/{id}/events`, default 4): the
-//! catch-up rate. Prints one line per measure, `key=value` words, for
+//! catch-up rate; and pulls the whole ledger with `GET /sync/events` as
+//! one syncing device does (when the server has the sync API). Prints one line per measure, `key=value` words, for
 //! scripts/bench-server.sh to tabulate.
 //!
 //! `--reuse RUN` takes the N accounts a run named RUN opened (its first
@@ -226,6 +227,41 @@ async fn catch_up(options: &Options, ids: &Arc<Vec<String>>) -> Result<(), Strin
     Ok(())
 }
 
+/// Pulls the whole ledger as one syncing device does: `GET /sync/events`
+/// a page of 1,000 after another from position 0, each decoded with the
+/// core (`Pulled::read`); prints events per second. A server without the
+/// sync API (the original's design) is skipped.
+async fn catch_up_pull(options: &Options) -> Result<(), String> {
+    let mut connection = Connection::open(&options.host).await.map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let (mut after, mut events) = (0u64, 0usize);
+    loop {
+        let answer =
+            connection.send("GET", &format!("/sync/events?after={after}&limit=1000"), None).await.map_err(|e| e.to_string())?;
+        match answer.status {
+            200 => {}
+            404 => {
+                println!("catch_up path=/sync/events skipped=no-sync-api");
+                return Ok(());
+            }
+            status => return Err(format!("pulling after {after}: {status}")),
+        }
+        let text = std::str::from_utf8(&answer.body).map_err(|e| e.to_string())?;
+        let page = ledger_core::Pulled::read(text)?;
+        if page.events.is_empty() {
+            break;
+        }
+        events += page.events.len();
+        after = page.next;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "catch_up path=/sync/events readers=1 events={events} seconds={seconds:.2} events_per_s={:.0}",
+        events as f64 / seconds
+    );
+    Ok(())
+}
+
 async fn run(options: Options) -> Result<(), String> {
     let mut random = Random::new();
     let fresh: String = (0..6).map(|_| char::from(b'a' + (random.below(26) as u8))).collect();
@@ -241,7 +277,8 @@ async fn run(options: Options) -> Result<(), String> {
     for (at, &clients) in options.clients.iter().enumerate().filter(|(_, clients)| **clients > 0) {
         level(&options, &ids, &format!("{fresh}{at}"), clients).await;
     }
-    catch_up(&options, &ids).await
+    catch_up(&options, &ids).await?;
+    catch_up_pull(&options).await
 }
 
 #[tokio::main]

@@ -20,8 +20,12 @@ use super::message_db::{corrupt, decode, unavailable, MessageDb};
 use super::stream::{stream_name, Tenant};
 use super::ReadFrom;
 
-const CATEGORY: &str =
-    "SELECT id, stream_name, type, position, global_position, data, metadata FROM get_category_messages($1, $2, $3)";
+/// What `get_category_messages($1, $2, $3)` reads, as one prepared
+/// statement (the function builds its query with `EXECUTE`, planned anew at
+/// every call: 6 ms a page against 0.7 ms).
+const CATEGORY: &str = "SELECT id::varchar AS id, stream_name, type, position, global_position, data::varchar AS data, \
+    metadata::varchar AS metadata FROM message_store.messages \
+    WHERE message_store.category(stream_name) = $1 AND global_position >= $2 ORDER BY global_position LIMIT $3";
 const STREAM: &str =
     "SELECT id, stream_name, type, position, global_position, data, metadata FROM get_stream_messages($1, $2, $3)";
 pub(super) const SERVER_ID: &str = "SELECT id::text FROM message_store.ledger_server";

@@ -20,8 +20,14 @@ use super::metadata::Metadata;
 use super::stream::{message_id, stream_name, Device, Tenant};
 use super::{EventStore, ReadFrom};
 
-/// Message DB's functions are found only on this search path.
-const SEARCH_PATH: &str = "-c search_path=message_store,public";
+/// Every connection's settings: Message DB's functions are found only on its
+/// search path; and no bitmap scans. Every query the server makes walks an
+/// index in order (a stream by position, a category by global position),
+/// and a bitmap scan, which the planner picks whenever its statistics lag
+/// behind a growing table, reads and sorts a whole category to answer one
+/// page of a pull (measured: 50 ms a page at 13,000 events, growing with
+/// the ledger, against 0.7 ms in index order).
+const SETTINGS: &str = "-c search_path=message_store,public -c enable_bitmapscan=off";
 /// Messages read per query.
 const BATCH: i64 = 1000;
 /// What `get_stream_messages($1, $2, $3)` reads, as one prepared statement:
@@ -73,8 +79,8 @@ pub(super) fn corrupt(stream: &str, position: i64, reason: String) -> StoreError
 fn connect(url: &str, max_connections: usize) -> Result<(Pool, tokio_postgres::Config), PoolError> {
     let mut config: tokio_postgres::Config = url.parse().map_err(|e: tokio_postgres::Error| PoolError::BadUrl(e.to_string()))?;
     let options = match config.get_options() {
-        Some(given) => format!("{given} {SEARCH_PATH}"),
-        None => SEARCH_PATH.to_owned(),
+        Some(given) => format!("{given} {SETTINGS}"),
+        None => SETTINGS.to_owned(),
     };
     config.options(&options).application_name("ledger-server").connect_timeout(Duration::from_secs(5));
     let manager = Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });

@@ -25,16 +25,20 @@ fn with_tokens(file: &TokensFile) -> Server {
 
 #[test]
 #[ignore = "needs PostgreSQL with Message DB: scripts/test-server.sh runs these"]
-fn with_tokens_every_request_but_health_needs_a_known_bearer_token() {
+fn with_tokens_every_request_to_the_api_needs_a_known_bearer_token() {
     let phone = token("auth_phone");
     let file = TokensFile::new("bearer", &[(&phone, "authtest", "phone")]);
     let server = with_tokens(&file);
     assert_eq!(server.get("/health").status, 200, "a load balancer asks without a token");
+    // Outside the API (the app's files, here none) no token is asked for.
+    refused(&server.get("/nothing/here"), 404, "NotFound");
     for reply in [
         server.get("/accounts/bearer-1"),
         server.post("/accounts/bearer-1", OPEN),
         server.get("/accounts/bearer-1/events"),
-        server.get("/nothing/here"),
+        server.get("/metrics"),
+        server.get("/sync/events?after=0"),
+        server.post("/nothing/here", OPEN),
         server.send("DELETE", "/accounts/bearer-1", &[], None),
         server.get_as(&token("auth_unknown"), "/accounts/bearer-1"),
         server.post_as(&token("auth_unknown"), "/accounts/bearer-1", OPEN),
@@ -208,4 +212,19 @@ fn it_refuses_to_start_beyond_loopback_without_tokens_or_with_a_bad_tokens_file(
     assert!(short.contains("line 1") && short.contains("32"), "{short}");
     let rate = Server::refuses_to_start(&[("RATE_LIMIT", "fast")]);
     assert!(rate.contains("RATE_LIMIT"), "{rate}");
+}
+
+#[test]
+#[ignore = "needs PostgreSQL with Message DB: scripts/test-server.sh runs these"]
+fn with_tokens_the_apps_files_load_without_one() {
+    let phone = token("auth_dist");
+    let file = TokensFile::new("dist", &[(&phone, "authtest", "phone")]);
+    let dist = std::env::temp_dir().join(format!("ledger-dist-{}", std::process::id()));
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("index.html"), "<!doctype html><title>ledger</title>").unwrap();
+    let server = Server::start_with(&[("TOKENS_FILE", file.path()), ("DIST", dist.to_str().unwrap())]);
+    let page = server.get("/index.html");
+    assert_eq!((page.status, page.body.as_str()), (200, "<!doctype html><title>ledger</title>"), "{page:?}");
+    refused(&server.get("/accounts/dist-1"), 401, "Unauthorized");
+    let _ = std::fs::remove_dir_all(&dist);
 }

@@ -1,4 +1,4 @@
-//! Who is calling: the [`Caller`] of every request but `GET /health`, put
+//! Who is calling: the [`Caller`] of every request to the API, put
 //! in the request's extensions by [`authenticate`] and taken by every
 //! handler. Without tokens, every request is the one local caller (tenant
 //! `ledger`, device `http`). With `TOKENS_FILE`, a request names itself
@@ -62,7 +62,7 @@ impl Access {
         Access { keyring: None, limiter: Arc::new(Limiter::new(rate)) }
     }
 
-    /// Every request but `GET /health` needs a token of `keyring`.
+    /// Every request to the API needs a token of `keyring`.
     pub fn tokens(keyring: Arc<Keyring>, rate: Rate) -> Access {
         Access { keyring: Some(keyring), limiter: Arc::new(Limiter::new(rate)) }
     }
@@ -96,15 +96,22 @@ fn bearer(headers: &HeaderMap) -> Option<&[u8]> {
     (scheme.eq_ignore_ascii_case(b"bearer ") && visible).then_some(token)
 }
 
-/// `GET /health` (or `HEAD`) needs no token: a load balancer asks it.
-fn is_health(request: &Request) -> bool {
-    request.uri().path() == "/health" && matches!(*request.method(), Method::GET | Method::HEAD)
+/// What needs no token: `GET /health` (a load balancer asks it) and the
+/// reading of any path outside the API (`/accounts`, `/sync`, `/metrics`):
+/// the app's files (`DIST`), which hold no data, so a browser can load the
+/// app before it has a token. A request routed to the API without a
+/// `Caller` is refused by the extractor all the same.
+fn is_public(request: &Request) -> bool {
+    const PRIVATE: [&str; 3] = ["/accounts", "/sync", "/metrics"];
+    let path = request.uri().path();
+    let under = |prefix: &str| path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    matches!(*request.method(), Method::GET | Method::HEAD) && !PRIVATE.iter().any(|prefix| under(prefix))
 }
 
 /// The layer: identifies the caller, takes one from its bucket, and hands
 /// the request on with the [`Caller`] in its extensions.
 pub async fn authenticate(State(access): State<Access>, mut request: Request, next: Next) -> Response {
-    if is_health(&request) {
+    if is_public(&request) {
         return next.run(request).await;
     }
     let (caller, key) = match access.identify(request.headers()) {

@@ -43,6 +43,7 @@ pub use ledger::{
 // shares: for forms outside the core (the browser's tab messages).
 pub use coded::{Coded, Field, FieldReader, FieldWriter};
 pub use encoding::{checksum, escape_line, parse_decimal, unescape_line};
+pub use text::preview;
 
 // Sync between devices and a server: the messages and the rules of a push.
 pub use sync::{plan_push, Behind, Pulled, Push, PushError, PushPlan, Pushed, ServerEvent, MAX_PULL, MAX_PUSH};

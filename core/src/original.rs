@@ -19,6 +19,7 @@ use crate::domain::{AccountId, AccountState, Event, Kind, Money, MoneyError, Own
 use crate::ledger::CommandRequest;
 use crate::store::json::{write_event_json, write_json_string, write_units, Fields, Json};
 use crate::store::CommandId;
+use crate::text::preview;
 
 crate::coded::coded_error! {
     /// Why a request is not a command for an account. The codes are the
@@ -128,16 +129,6 @@ fn type_name(json: &Json) -> &'static str {
         Json::String(_) => "a string",
         Json::Array(_) => "an array",
         Json::Object(_) => "an object",
-    }
-}
-
-/// At most 40 characters of a text, for messages.
-fn preview(text: &str) -> String {
-    let head: String = text.chars().take(40).collect();
-    if head.len() < text.len() {
-        format!("{head}…")
-    } else {
-        head
     }
 }
 

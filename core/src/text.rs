@@ -1,5 +1,18 @@
 //! Validated text newtypes (account ids, owners, event ids) share the same
-//! conversions; this macro writes them once.
+//! conversions; this macro writes them once. And how a message quotes what
+//! someone typed.
+
+/// At most 40 characters of what someone typed, for a message (`…` when
+/// there was more).
+pub fn preview(text: &str) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(40).collect();
+    if chars.next().is_some() {
+        format!("{head}…")
+    } else {
+        head
+    }
+}
 
 /// For a `struct $name(String)` with `fn parse(&str) -> Result<$name, $error>`:
 /// `as_str`, `Display`, its [`crate::coded::Field`] form, and the `String` conversions serde uses

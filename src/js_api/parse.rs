@@ -5,7 +5,7 @@
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::error::ApiError;
-use crate::{AccountId, Command, CommandId, Kind, Money, Owner, KINDS};
+use crate::{preview, AccountId, Command, CommandId, Kind, Money, Owner, KINDS};
 
 pub(super) fn type_name(value: &JsValue) -> String {
     if value.is_null() {
@@ -15,16 +15,6 @@ pub(super) fn type_name(value: &JsValue) -> String {
         return "an array".into();
     }
     value.js_typeof().as_string().unwrap_or_else(|| "unknown".into())
-}
-
-/// At most 40 characters of a text, for messages.
-fn preview(text: &str) -> String {
-    let head: String = text.chars().take(40).collect();
-    if head.len() < text.len() {
-        format!("{head}…")
-    } else {
-        head
-    }
 }
 
 pub(super) fn parse_id(value: &JsValue) -> Result<AccountId, ApiError> {

@@ -4,6 +4,7 @@
 //! a `Money` is parsed from an `f64` exactly once, at the boundary, and only when
 //! that number *is* a whole number of cents. Nothing is ever rounded silently.
 
+use crate::text::preview;
 use std::fmt;
 
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
@@ -224,17 +225,6 @@ fn show(value: f64) -> String {
         format!("{value:e}")
     } else {
         value.to_string()
-    }
-}
-
-/// At most 40 characters of what the user typed, for a message.
-fn preview(text: &str) -> String {
-    let mut chars = text.chars();
-    let head: String = chars.by_ref().take(40).collect();
-    if chars.next().is_some() {
-        format!("{head}…")
-    } else {
-        head
     }
 }
 

@@ -125,17 +125,19 @@ mod tests {
         }
     }
 
+    /// A request's headers with this `Host` and, if given, `Origin`.
+    fn headers(host: &str, origin: Option<&str>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(HOST, HeaderValue::from_str(host).unwrap());
+        if let Some(origin) = origin {
+            headers.insert(ORIGIN, HeaderValue::from_str(origin).unwrap());
+        }
+        headers
+    }
+
     #[test]
     fn only_the_own_or_listed_origins_pass() {
         let guard = Guard::new(vec!["http://app.example".into()]);
-        let headers = |host: &str, origin: Option<&str>| {
-            let mut headers = HeaderMap::new();
-            headers.insert(HOST, HeaderValue::from_str(host).unwrap());
-            if let Some(origin) = origin {
-                headers.insert(ORIGIN, HeaderValue::from_str(origin).unwrap());
-            }
-            headers
-        };
         assert!(guard.check(&headers("127.0.0.1:8080", None)).is_ok());
         assert!(guard.check(&headers("127.0.0.1:8080", Some("http://127.0.0.1:8080"))).is_ok());
         assert!(guard.check(&headers("localhost:8080", Some("http://app.example"))).is_ok());
@@ -152,14 +154,6 @@ mod tests {
     #[test]
     fn with_tokens_any_host_but_still_only_own_or_listed_origins() {
         let guard = Guard::with_tokens(vec!["http://app.example".into()]);
-        let headers = |host: &str, origin: Option<&str>| {
-            let mut headers = HeaderMap::new();
-            headers.insert(HOST, HeaderValue::from_str(host).unwrap());
-            if let Some(origin) = origin {
-                headers.insert(ORIGIN, HeaderValue::from_str(origin).unwrap());
-            }
-            headers
-        };
         assert!(guard.check(&headers("ledger.example", None)).is_ok());
         assert!(guard.check(&headers("ledger.example", Some("https://ledger.example"))).is_ok());
         assert!(guard.check(&headers("ledger.example", Some("http://app.example"))).is_ok());

@@ -8,7 +8,7 @@ use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
-use ledger_core::{Push, MAX_PULL};
+use ledger_core::{preview, Push, MAX_PULL};
 
 use super::routes::{account_id, body_text, json};
 use super::{AppState, Caller};
@@ -78,8 +78,4 @@ impl Query {
         }
         Ok(query)
     }
-}
-
-fn preview(text: &str) -> String {
-    text.chars().take(40).collect()
 }

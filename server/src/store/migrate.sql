@@ -1,10 +1,10 @@
 -- The server's additions to Message DB's schema, run at every start: each
 -- statement must be idempotent.
 
--- A command id's events in a stream, without reading the stream (the
--- metadata's `commandId`).
-CREATE INDEX IF NOT EXISTS ledger_messages_command_id
-  ON message_store.messages (stream_name, (metadata->>'commandId'));
+-- An index on the metadata's `commandId` served no query once command ids
+-- came from the tip cache (cache.rs, built from the stream), and every
+-- insert paid for it: dropped where an earlier start made it.
+DROP INDEX IF EXISTS message_store.ledger_messages_command_id;
 
 -- The server's id: made once per database, so a client can tell a reset
 -- or another server from the one it synced with.

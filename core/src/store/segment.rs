@@ -87,6 +87,25 @@ impl<'a> Segment<'a> {
         self.body.is_empty()
     }
 
+    /// The time and sequence of a segment's last line, summing the deltas
+    /// without decoding the events.
+    pub fn last_position(&self) -> Result<Option<(Timestamp, Sequence)>, String> {
+        let mut position: Option<(i128, i128)> = None;
+        for line in self.body.split_terminator('\n') {
+            let mut fields = line.split(',').skip(1);
+            let mut number =
+                || fields.next().and_then(|f| f.parse::<i128>().ok()).ok_or("a line's time or sequence is unreadable");
+            let (dt, ds) = (number()?, number()?);
+            position = Some(position.map_or((dt, ds), |(t, s)| (t + dt, s + ds)));
+        }
+        position
+            .map(|(t, s)| match (u64::try_from(t), u64::try_from(s)) {
+                (Ok(t), Ok(s)) => Ok((Timestamp(t), Sequence(s))),
+                _ => Err("a line's time or sequence is out of range".to_owned()),
+            })
+            .transpose()
+    }
+
     /// Whether this is a format 2 segment, whose end hash is hash v1.
     pub fn is_legacy(&self) -> bool {
         self.format == LEGACY_FORMAT

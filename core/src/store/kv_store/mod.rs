@@ -221,7 +221,7 @@ impl<K: KeyValue> KvStore<K> {
             let (end, floor, legacy) = match index.checked_sub(1) {
                 None => (ChainHash::GENESIS, 0, false),
                 Some(before) => self.with_full(stream, before, |segment| {
-                    let last = last_position(segment.body)?;
+                    let last = segment.last_position()?;
                     Ok((segment.end, last.map_or(0, |(_, sequence)| sequence.0), segment.is_legacy()))
                 })?,
             };
@@ -231,7 +231,7 @@ impl<K: KeyValue> KvStore<K> {
         if segment.len() != in_segment {
             return Err(self.conflict(stream, expected));
         }
-        let last = last_position(segment.body).map_err(|reason| corrupt(&key, reason))?;
+        let last = segment.last_position().map_err(|reason| corrupt(&key, reason))?;
         let floor = last.map_or(0, |(_, sequence)| sequence.0);
         let (body, len, end, legacy) = (segment.body.to_owned(), segment.len(), segment.end, segment.is_legacy());
         Ok(Open { index, body, len, end, last, old_text: Some(text), floor, legacy })
@@ -297,24 +297,6 @@ impl<K: KeyValue> KvStore<K> {
         }
         Ok(envelopes)
     }
-}
-
-/// The time and sequence of a segment's last line, summing the deltas
-/// without decoding the events.
-fn last_position(body: &str) -> Result<Option<(Timestamp, Sequence)>, String> {
-    let mut position: Option<(i128, i128)> = None;
-    for line in body.split_terminator('\n') {
-        let mut fields = line.split(',').skip(1);
-        let mut number = || fields.next().and_then(|f| f.parse::<i128>().ok()).ok_or("a line's time or sequence is unreadable");
-        let (dt, ds) = (number()?, number()?);
-        position = Some(position.map_or((dt, ds), |(t, s)| (t + dt, s + ds)));
-    }
-    position
-        .map(|(t, s)| match (u64::try_from(t), u64::try_from(s)) {
-            (Ok(t), Ok(s)) => Ok((Timestamp(t), Sequence(s))),
-            _ => Err("a line's time or sequence is out of range".to_owned()),
-        })
-        .transpose()
 }
 
 impl<K: KeyValue> EventStore for KvStore<K> {

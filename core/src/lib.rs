@@ -46,7 +46,7 @@ pub use encoding::{checksum, escape_line, parse_decimal, unescape_line};
 pub use text::preview;
 
 // Sync between devices and a server: the messages and the rules of a push.
-pub use sync::{plan_push, Behind, Pulled, Push, PushError, PushPlan, Pushed, ServerEvent, MAX_PULL, MAX_PUSH};
+pub use sync::{plan_push, Behind, Head, Heads, Pulled, Push, PushError, PushPlan, Pushed, ServerEvent, MAX_PULL, MAX_PUSH};
 
 // The original server's JSON API (the server speaks it): commands in,
 // state and events out.

@@ -1,11 +1,14 @@
 //! The sync protocol's messages and rules (docs/sync-protocol.md): what a
-//! device pushes and pulls, and how the server decides a push. Plain data
-//! and functions: the server and the browser are the edges that move them.
+//! device pushes and pulls, the accounts' heads it compares with its own,
+//! and how the server decides a push. Plain data and functions: the server
+//! and the browser are the edges that move them.
 
+mod heads;
 mod pull;
 mod push;
 mod wire;
 
+pub use heads::{Head, Heads};
 pub use pull::{Pulled, MAX_PULL};
 pub use push::{plan_push, Behind, Push, PushError, PushPlan, Pushed, MAX_PUSH};
 pub use wire::{read_event_members, write_event_members, ServerEvent};

@@ -1,5 +1,7 @@
 //! A pull: the events of the caller's ledger after a position of the
 //! server's one order, oldest first, and the position to ask after next.
+//! The same answer carries one account's events after a version (the
+//! account read), and then the version to ask after next.
 
 use super::wire::{into_text, read_server_event_list, write_server_events, ServerEvent};
 use crate::store::json::{write_json_string, Fields, Json};
@@ -7,8 +9,9 @@ use crate::store::json::{write_json_string, Fields, Json};
 /// The most events one pull answers.
 pub const MAX_PULL: usize = 1000;
 
-/// `{"server":…,"events":[…],"next":…}`; `next` is the last event's
-/// position, or the `after` asked for when there is none.
+/// `{"server":…,"events":[…],"next":…}`; `next` is what to ask `after`
+/// next: the last event's position (a pull) or version (an account read),
+/// or the `after` asked for when there is none.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pulled {
     pub server: String,

@@ -173,3 +173,53 @@ fn answers_round_trip() {
     swapped.events.reverse();
     assert!(Pulled::read(&swapped.write()).is_err());
 }
+
+fn heads() -> Heads {
+    let stream = made(&[], &[("e1", opened()), ("e2", deposit(5))]);
+    let head = |id: &str, version: u64, position: u64| Head {
+        account: AccountId::parse(id).unwrap(),
+        version: Version::new(version),
+        hash: stream[usize::try_from(version).unwrap() - 1].hash,
+        position,
+    };
+    Heads { server: "s-\"1\"".into(), accounts: vec![head("acc-001", 2, 17), head("acc-002", 1, 9)] }
+}
+
+#[test]
+fn heads_round_trip_and_an_empty_ledger_has_none() {
+    let heads = heads();
+    let text = heads.write();
+    assert!(text.starts_with(r#"{"server":"s-\"1\"","accounts":[{"account":"acc-001","version":2,"hash":""#), "{text}");
+    assert!(text.ends_with(r#","position":9}]}"#), "{text}");
+    assert_eq!(Heads::read(&text), Ok(heads));
+    let empty = Heads { server: "s-1".into(), accounts: vec![] };
+    assert_eq!(empty.write(), r#"{"server":"s-1","accounts":[]}"#);
+    assert_eq!(Heads::read(&empty.write()), Ok(empty));
+}
+
+#[test]
+fn heads_are_read_strictly() {
+    let good = heads().write();
+    let mut swapped = heads();
+    swapped.accounts.reverse();
+    let mut twice = heads();
+    twice.accounts[1].account = twice.accounts[0].account.clone();
+    for (bad, words) in [
+        (String::new(), "end"),
+        (r#"{"server":"s"}"#.to_owned(), "accounts"),
+        (r#"{"server":"s","accounts":{}}"#.to_owned(), "not an array"),
+        (r#"{"server":"s","accounts":[1]}"#.to_owned(), "object"),
+        (good.replace(r#""server":"#, r#""extra":1,"server":"#), "unknown field"),
+        (good.replacen(r#""position":17"#, r#""position":17,"device":"d""#, 1), "unknown field `device`"),
+        (good.replacen(r#""position":17"#, r#""position":-17"#, 1), "position"),
+        (good.replacen(r#""version":2"#, r#""version":0"#, 1), "starts at 1"),
+        (good.replacen(r#""hash":""#, r#""hash":"A"#, 1), "hash"),
+        (good.replacen(r#""account":"acc-001""#, r#""account":"acc 1""#, 1), "account"),
+        (good.replacen(r#","hash":"#, r#","hush":"#, 1), "hash"),
+        (swapped.write(), "order"),
+        (twice.write(), "once"),
+    ] {
+        let refused = Heads::read(&bad);
+        assert!(refused.as_ref().is_err_and(|e| e.contains(words)), "{bad}: {refused:?}");
+    }
+}

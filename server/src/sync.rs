@@ -1,13 +1,14 @@
 //! The sync API's service (docs/sync-protocol.md): a push decided by the
 //! core's `plan_push` against the stream as stored and written at the
 //! version it was decided on; a pull in the tenant's order; a live pull that
-//! waits for news. No HTTP here.
+//! waits for news; the accounts' heads; one account's events by version.
+//! No HTTP here.
 
 use std::time::{Duration, Instant};
 
 use ledger_core::{
-    plan_push, AccountId, Behind, ExpectedVersion, LedgerError, Pulled, Push, PushError, PushPlan, Pushed, StoreError, Tip,
-    Version, MAX_PULL,
+    plan_push, AccountId, Behind, Envelope, ExpectedVersion, Heads, LedgerError, Pulled, Push, PushError, PushPlan, Pushed,
+    ServerEvent, StoreError, Tip, Version, MAX_PULL,
 };
 
 use crate::service::{Ledger, ATTEMPTS};
@@ -55,25 +56,25 @@ impl<S: EventStore> Ledger<S> {
         let mut attempt = 1;
         loop {
             let mut tip = Tip::new(account);
-            let stream = store.read_from(tenant, account, &mut tip).await?;
+            let mut held = store.stream_after(tenant, account, &mut tip, usize::MAX, ReadFrom::Primary).await?;
+            let stream: Vec<Envelope> = held.iter().map(|e| e.envelope.clone()).collect();
             match plan_push(&tip, &stream, push.clone())? {
                 PushPlan::Stored { version } => {
-                    let position = version_position(&stream, version)?;
+                    let position = position_of(&held, version)?;
                     return Ok(PushAnswer::Pushed(Pushed { server, account: account.clone(), version, position }));
                 }
                 PushPlan::Behind { version, missing } => {
-                    // The same events again, with their positions and devices.
-                    let shared = missing.first().map_or(version, |e| Version::new(e.version.get().saturating_sub(1)));
-                    let missing = store.stream_after(tenant, account, shared).await?;
-                    let version = missing.last().map_or(version, |e| e.envelope.version.max(version));
+                    // The stream's last events, as read: with positions and devices.
+                    let missing = held.split_off(held.len().saturating_sub(missing.len()));
                     return Ok(PushAnswer::Behind(Behind { server, account: account.clone(), version, missing }));
                 }
                 PushPlan::Append { expected, events } => {
                     let version = Version::new(expected.get() + u64::try_from(events.len()).unwrap_or(0));
                     match store.append(tenant, account, ExpectedVersion(expected), &events, device).await {
                         Ok(()) => {
-                            let stored = store.stream_after(tenant, account, Version::new(version.get() - 1)).await?;
-                            let position = stored.first().map(|e| e.position).unwrap_or_default();
+                            // Read back after the tip they were decided on, for their positions.
+                            let stored = store.stream_after(tenant, account, &mut tip, events.len(), ReadFrom::Primary).await?;
+                            let position = position_of(&stored, version)?;
                             return Ok(PushAnswer::Pushed(Pushed { server, account: account.clone(), version, position }));
                         }
                         Err(StoreError::Conflict { .. }) if attempt < ATTEMPTS => attempt += 1,
@@ -94,6 +95,44 @@ impl<S: EventStore> Ledger<S> {
         let store = self.store();
         let events = store.category_after(tenant, after, limit.clamp(1, MAX_PULL), from).await?;
         let next = events.last().map_or(after, |e| e.position);
+        Ok(Pulled { server: store.server_id().to_owned(), events, next })
+    }
+
+    /// The head of each of the tenant's accounts (from the replica, if
+    /// there is one).
+    pub async fn heads(&self, tenant: &Tenant) -> Result<Heads, LedgerError> {
+        let store = self.store();
+        let accounts = store.heads(tenant, ReadFrom::Replica).await?;
+        Ok(Heads { server: store.server_id().to_owned(), accounts })
+    }
+
+    /// The account's events after version `after`, at most `limit`, in
+    /// version order (from the replica, if there is one); `next` is the
+    /// last one's version. An account with no events has none, whoever's
+    /// it may be.
+    pub async fn account_events(
+        &self,
+        tenant: &Tenant,
+        account: &AccountId,
+        after: Version,
+        limit: usize,
+    ) -> Result<Pulled, LedgerError> {
+        let store = self.store();
+        // A tip checks a stream from its start only: the events up to
+        // `after` are read and admitted too, a page at a time, and dropped.
+        let mut tip = Tip::new(account);
+        while tip.version() < after {
+            let left = usize::try_from(after.get() - tip.version().get()).unwrap_or(usize::MAX).min(MAX_PULL);
+            if store.stream_after(tenant, account, &mut tip, left, ReadFrom::Replica).await?.is_empty() {
+                break;
+            }
+        }
+        let events = if tip.version() == after {
+            store.stream_after(tenant, account, &mut tip, limit.clamp(1, MAX_PULL), ReadFrom::Replica).await?
+        } else {
+            Vec::new()
+        };
+        let next = events.last().map_or(after, |e| e.envelope.version).get();
         Ok(Pulled { server: store.server_id().to_owned(), events, next })
     }
 
@@ -120,12 +159,10 @@ impl<S: EventStore> Ledger<S> {
     }
 }
 
-/// The position of the stored event at `version` (its envelope's sequence
-/// is its position in the server's order).
-fn version_position(stream: &[ledger_core::Envelope], version: Version) -> Result<u64, StoreError> {
-    let index = usize::try_from(version.get()).ok().and_then(|v| v.checked_sub(1));
-    match index.and_then(|i| stream.get(i)) {
-        Some(envelope) => Ok(envelope.sequence.0),
+/// The position of the event at `version` among `events`.
+fn position_of(events: &[ServerEvent], version: Version) -> Result<u64, StoreError> {
+    match events.iter().rev().find(|e| e.envelope.version == version) {
+        Some(event) => Ok(event.position),
         None => Err(StoreError::Unavailable { reason: format!("version {version} was not read back") }),
     }
 }

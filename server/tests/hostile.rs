@@ -102,10 +102,25 @@ fn hostile(account: &str) -> Vec<Hostile> {
         "/accounts/",
         "/accounts",
         "/accounts/x/events/more",
+        "/sync/accounts/%00",
+        "/sync/accounts/a%20b",
+        "/sync/accounts/..%2F",
+        "/sync/accounts/x?after=-1",
+        "/sync/accounts/x?after=18446744073709551616",
+        "/sync/accounts/x?limit=0",
+        "/sync/accounts/x?limit=1001",
+        "/sync/accounts/x?after=%00",
+        "/sync/accounts/x?wait=1",
+        "/sync/accounts/x?after",
+        "/sync/accounts/x/events",
+        "/sync/accounts?after=1",
+        "/sync/accounts?%zz",
+        "/sync/accounts//",
     ] {
         list.push(get(path));
     }
     list.push(get(format!("/accounts/{}", "x".repeat(65))));
+    list.push(get(format!("/sync/accounts/{}", "x".repeat(65))));
     list.push(get(format!("/accounts/{}", "x".repeat(20_000))));
     list.push(get(format!("/health?{}", "q".repeat(20_000))));
     list.push(with(post(&at, OPEN), "Content-Type", "text/plain"));

@@ -1,7 +1,8 @@
 //! Pulls from a PostgreSQL streaming replica (`READ_DATABASE_URL`), which
 //! scripts/test-server.sh starts beside the primary with `pg_basebackup -R`:
 //! a pull answers what the replica has replayed, a prefix, never a gap; a
-//! live pull, woken by the primary's news, does not wait for the replica.
+//! live pull, woken by the primary's news, does not wait for the replica;
+//! the heads and an account's events are the replica's too.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
@@ -9,7 +10,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use ledger_core::Pulled;
+use ledger_core::{Heads, Pulled};
 use support::Server;
 use tokio_postgres::NoTls;
 
@@ -27,6 +28,12 @@ fn on_replica(sql: &str) {
         drop(client);
         let _ = driver.await;
     });
+}
+
+/// One test of this file at a time: each pauses the replica's replay.
+fn alone() -> std::sync::MutexGuard<'static, ()> {
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn pull(server: &Server, query: &str) -> Pulled {
@@ -52,24 +59,35 @@ fn pull_to_end(server: &Server, after: u64) -> Pulled {
     }
 }
 
+/// What `look` finds once `done` holds of it, looking again until the
+/// replica catches up (10 s at most; `what` says what it found then).
+#[track_caller]
+fn until<T>(mut look: impl FnMut() -> T, done: impl Fn(&T) -> bool, what: impl Fn(&T) -> String) -> T {
+    let started = Instant::now();
+    loop {
+        let found = look();
+        if done(&found) {
+            return found;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the replica did not catch up: {}", what(&found));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Pulls after `after` until `account` has `count` events there, or 10 s.
 #[track_caller]
 fn pulled_until(server: &Server, after: u64, account: &str, count: usize) -> Pulled {
-    let started = Instant::now();
-    loop {
-        let pulled = pull_to_end(server, after);
-        if versions_of(&pulled, account).len() >= count {
-            return pulled;
-        }
-        let last = pulled.events.last().map(|e| e.position);
-        assert!(started.elapsed() < Duration::from_secs(10), "the replica did not catch up: {account} missing after {last:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    until(
+        || pull_to_end(server, after),
+        |pulled| versions_of(pulled, account).len() >= count,
+        |pulled| format!("{account} missing after {:?}", pulled.events.last().map(|e| e.position)),
+    )
 }
 
 #[test]
 #[ignore = "needs PostgreSQL with Message DB and a replica: scripts/test-server.sh runs these"]
 fn pulls_come_from_the_replica_and_a_live_pull_does_not_wait_for_it() {
+    let _alone = alone();
     let server = Server::start_with(&[("READ_DATABASE_URL", &replica_url())]);
     assert_eq!(server.post("/accounts/rep-1", r#"{"type":"OpenAccount","owner":"R","initial_balance":1}"#).status, 200);
     let caught_up = pulled_until(&server, 0, "rep-1", 1);
@@ -96,6 +114,47 @@ fn pulls_come_from_the_replica_and_a_live_pull_does_not_wait_for_it() {
     assert_eq!(versions_of(&caught_up, "rep-1"), [2]);
     let of_rep = |p: &Pulled| p.events.iter().filter(|e| e.account.as_str() == "rep-1").cloned().collect::<Vec<_>>();
     assert_eq!(of_rep(&caught_up), of_rep(&live));
+}
+
+/// The version and hash of `account`'s head, and its events' versions and
+/// last hash, as the server answers them.
+fn head_and_events(server: &Server, account: &str) -> (Option<(u64, String)>, Vec<u64>, Option<String>) {
+    let reply = server.get("/sync/accounts");
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let heads = Heads::read(&reply.body).unwrap();
+    let head = heads.accounts.iter().find(|h| h.account.as_str() == account).map(|h| (h.version.get(), h.hash.to_string()));
+    let events = pull(server, &format!("accounts/{account}"));
+    let last = events.events.last().map(|e| e.envelope.hash.to_string());
+    (head, versions_of(&events, account), last)
+}
+
+#[test]
+#[ignore = "needs PostgreSQL with Message DB and a replica: scripts/test-server.sh runs these"]
+fn heads_and_account_reads_come_from_the_replica() {
+    let _alone = alone();
+    let server = Server::start_with(&[("READ_DATABASE_URL", &replica_url())]);
+    assert_eq!(server.post("/accounts/rep-h-1", r#"{"type":"OpenAccount","owner":"R","initial_balance":1}"#).status, 200);
+    let caught_up = |version: u64| {
+        let (head, _, last) = until(
+            || head_and_events(&server, "rep-h-1"),
+            |(head, versions, _)| head.as_ref().is_some_and(|(v, _)| *v == version) && versions.len() as u64 == version,
+            |found| format!("{found:?}"),
+        );
+        assert_eq!(head.map(|(_, hash)| hash), last, "the head is the last event's hash");
+    };
+    caught_up(1);
+
+    // With the replica's replay paused, a commit on the primary is in
+    // neither: both are the replica's.
+    on_replica("SELECT pg_wal_replay_pause()");
+    let resume = Resume;
+    assert_eq!(server.post("/accounts/rep-h-1", r#"{"type":"Deposit","amount":2}"#).status, 200);
+    std::thread::sleep(Duration::from_millis(300));
+    let (head, versions, _) = head_and_events(&server, "rep-h-1");
+    assert_eq!((head.map(|(v, _)| v), versions), (Some(1), vec![1]));
+
+    drop(resume);
+    caught_up(2);
 }
 
 /// Resumes the replica's replay when dropped, even if the test fails.

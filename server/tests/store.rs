@@ -1,6 +1,6 @@
 //! The Message DB store and the service against a real PostgreSQL: appends
 //! all or nothing at an expected version, and a damaged stream refused,
-//! never served. Run by scripts/test-server.sh.
+//! never served (nor its head, when its last message is damaged). Run by scripts/test-server.sh.
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
@@ -128,4 +128,30 @@ async fn a_damaged_stream_is_an_error_never_served() {
         ledger.execute(&tenant, &Device::http(), &deposit).await,
         Err(LedgerError::Store(StoreError::Corrupt { .. }))
     ));
+    // The sync's account read checks from the stream's start, whatever page
+    // it is asked for.
+    for after in [0, 2] {
+        let read = ledger.account_events(&tenant, &id, Version::new(after), 10).await;
+        assert!(
+            matches!(&read, Err(LedgerError::Store(StoreError::Corrupt { key, .. })) if key == "damaged-edited position 1"),
+            "{read:?}"
+        );
+    }
+    // The heads read each stream's last message alone (its chain is the
+    // stream's reads' to check): answered while it is whole, refused once
+    // its metadata lost the hash.
+    let heads = ledger.heads(&tenant).await.unwrap();
+    assert_eq!(heads.accounts.iter().map(|h| (h.account.as_str(), h.version.get())).collect::<Vec<_>>(), [("edited", 3)]);
+    let edited = client
+        .execute("UPDATE message_store.messages SET metadata = metadata - 'hash' WHERE stream_name = 'damaged-edited' AND position = 2", &[])
+        .await
+        .unwrap();
+    assert_eq!(edited, 1);
+    match ledger.heads(&tenant).await {
+        Err(LedgerError::Store(StoreError::Corrupt { key, reason })) => {
+            assert!(key.starts_with("damaged-edited position "), "{key}");
+            assert!(reason.contains("metadata") && reason.contains("hash"), "{reason}");
+        }
+        other => panic!("a damaged head was answered: {other:?}"),
+    }
 }

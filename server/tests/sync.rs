@@ -2,7 +2,8 @@
 //! (docs/sync-protocol.md): pushes stored whole or answered with what the
 //! device lacks, idempotent; one winner per version when devices race; a
 //! catch-up that never skips an event; a live pull woken by a commit; the
-//! server's id. Run by scripts/test-server.sh.
+//! server's id; the accounts' heads and one account's events by version,
+//! each tenant's own. Run by scripts/test-server.sh.
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
@@ -11,10 +12,10 @@ mod support;
 use std::time::{Duration, Instant};
 
 use ledger_core::{
-    AccountId, Behind, ChainHash, CommandId, Envelope, Event, EventId, Money, NewEvent, Owner, Pulled, Push, Pushed, Sequence,
-    ServerEvent, Timestamp, Version,
+    AccountId, Behind, ChainHash, CommandId, Envelope, Event, EventId, Head, Heads, Money, NewEvent, Owner, Pulled, Push, Pushed,
+    Sequence, ServerEvent, Timestamp, Version,
 };
-use support::{refused, Server};
+use support::{refused, token, Server, TokensFile};
 
 /// One test of this file at a time: a live pull hears every commit of the
 /// ledger, so another test's writes must not land while it waits.
@@ -271,7 +272,6 @@ fn the_server_id_stays_across_restarts() {
 #[test]
 #[ignore = "needs PostgreSQL with Message DB: scripts/test-server.sh runs these"]
 fn with_tokens_a_device_syncs_only_its_tenants_ledger_and_is_named_on_its_events() {
-    use support::{token, TokensFile};
     let _alone = alone();
     let (laptop, phone, stranger) = (token("sync_laptop"), token("sync_phone"), token("sync_stranger"));
     let file =
@@ -295,4 +295,169 @@ fn with_tokens_a_device_syncs_only_its_tenants_ledger_and_is_named_on_its_events
     assert_eq!(server.post_as(&stranger, "/sync/accounts/tsync-1", &body).status, 200);
     assert_eq!(Pulled::read(&server.get_as(&stranger, "/sync/events?after=0").body).unwrap().events.len(), 2);
     assert_eq!(server.get("/sync/live?after=0&wait=0").status, 401, "the live feed needs a token too");
+}
+
+#[track_caller]
+fn pull_as(server: &Server, token: &str, query: &str) -> Pulled {
+    let reply = server.get_as(token, &format!("/sync/events?{query}"));
+    assert_eq!(reply.status, 200, "{reply:?}");
+    Pulled::read(&reply.body).unwrap()
+}
+
+#[track_caller]
+fn heads_as(server: &Server, token: &str) -> Heads {
+    let reply = server.get_as(token, "/sync/accounts");
+    assert_eq!(reply.status, 200, "{reply:?}");
+    Heads::read(&reply.body).unwrap()
+}
+
+#[track_caller]
+fn account_read(reply: support::Reply) -> Pulled {
+    assert_eq!(reply.status, 200, "{reply:?}");
+    Pulled::read(&reply.body).unwrap()
+}
+
+/// The head each account's last pulled event makes, in the order of the ids.
+fn heads_of(events: &[ServerEvent]) -> Vec<Head> {
+    let mut heads: Vec<Head> = Vec::new();
+    for e in events {
+        heads.retain(|h| h.account != e.account);
+        heads.push(Head { account: e.account.clone(), version: e.envelope.version, hash: e.envelope.hash, position: e.position });
+    }
+    heads.sort_by(|a, b| a.account.cmp(&b.account));
+    heads
+}
+
+#[test]
+#[ignore = "needs PostgreSQL with Message DB: scripts/test-server.sh runs these"]
+fn the_heads_are_each_accounts_last_event_and_each_tenants_own() {
+    let _alone = alone();
+    let (mine, theirs, empty) = (token("heads_mine"), token("heads_theirs"), token("heads_empty"));
+    let file = TokensFile::new(
+        "heads",
+        &[(&mine, "headsmine", "laptop"), (&theirs, "headstheirs", "phone"), (&empty, "headsempty", "tablet")],
+    );
+    let server = Server::start_with(&[("TOKENS_FILE", file.path())]);
+    let nothing = server.get_as(&empty, "/sync/accounts");
+    let server_id = pull_as(&server, &empty, "after=0").server;
+    assert_eq!((nothing.status, nothing.body), (200, format!(r#"{{"server":"{server_id}","accounts":[]}}"#)));
+
+    // Three accounts, by commands and by pushes, interleaved. Ids whose
+    // byte order is not a collation's: the heads come in the ids' order.
+    let open = r#"{"type":"OpenAccount","owner":"H","initial_balance":5}"#;
+    assert_eq!(server.post_as(&mine, "/accounts/h-b", open).status, 200);
+    let pushed = made("H-c", &[], &[("hc-1", opened()), ("hc-2", deposit(1)), ("hc-3", deposit(2))]);
+    let body = Push { after: Version::EMPTY, events: pushed.clone() }.write();
+    assert_eq!(server.post_as(&mine, "/sync/accounts/H-c", &body).status, 200);
+    assert_eq!(server.post_as(&mine, "/accounts/h-a", open).status, 200);
+    assert_eq!(server.post_as(&mine, "/accounts/h-b", r#"{"type":"Deposit","amount":1}"#).status, 200);
+    assert_eq!(server.post_as(&mine, "/accounts/h-a", r#"{"type":"Withdraw","amount":1}"#).status, 200);
+    // The other tenant has an account of the same id, and one of its own.
+    assert_eq!(server.post_as(&theirs, "/accounts/h-a", open).status, 200);
+    assert_eq!(server.post_as(&theirs, "/accounts/h-secret", open).status, 200);
+
+    let heads = heads_as(&server, &mine);
+    assert_eq!(heads.server, server_id);
+    let ids: Vec<&str> = heads.accounts.iter().map(|h| h.account.as_str()).collect();
+    assert_eq!(ids, ["H-c", "h-a", "h-b"]);
+    assert_eq!(heads.accounts.iter().map(|h| h.version.get()).collect::<Vec<_>>(), [3, 2, 2]);
+    // Exactly the last event of each, as a pull shows it.
+    let events = pull_as(&server, &mine, "after=0").events;
+    assert_eq!(heads.accounts, heads_of(&events));
+    assert_eq!(heads.accounts[0].hash, pushed[2].hash);
+
+    // Each tenant its own: the other's heads list only its accounts, and
+    // its account is empty when read as mine.
+    let other = heads_as(&server, &theirs);
+    assert_eq!(
+        other.accounts.iter().map(|h| (h.account.as_str(), h.version.get())).collect::<Vec<_>>(),
+        [("h-a", 1), ("h-secret", 1)]
+    );
+    assert_ne!(other.accounts[0].hash, heads.accounts[1].hash);
+    let hidden = account_read(server.get_as(&mine, "/sync/accounts/h-secret"));
+    assert_eq!((hidden.events.len(), hidden.next), (0, 0));
+    let own = account_read(server.get_as(&mine, "/sync/accounts/h-a"));
+    assert_eq!(own.events.iter().map(|e| e.device.as_str()).collect::<Vec<_>>(), ["laptop", "laptop"]);
+
+    // Both need a token.
+    refused(&server.get("/sync/accounts"), 401, "Unauthorized");
+    refused(&server.get("/sync/accounts/h-a"), 401, "Unauthorized");
+    refused(&server.get_as(&token("heads_unknown"), "/sync/accounts"), 401, "Unauthorized");
+}
+
+#[test]
+#[ignore = "needs PostgreSQL with Message DB: scripts/test-server.sh runs these"]
+fn an_accounts_events_are_read_by_version_page_by_page() {
+    let _alone = alone();
+    let server = Server::start();
+    let open = r#"{"type":"OpenAccount","owner":"P","initial_balance":0}"#;
+    assert_eq!(server.post("/accounts/paged-1", open).status, 200);
+    assert_eq!(server.post("/accounts/paged-2", open).status, 200);
+    for n in 1..=6 {
+        for account in ["paged-1", "paged-2"] {
+            let deposit = format!(r#"{{"type":"Deposit","amount":{n}}}"#);
+            assert_eq!(server.post(&format!("/accounts/{account}"), &deposit).status, 200);
+        }
+    }
+    let versions = |pulled: &Pulled| pulled.events.iter().map(|e| e.envelope.version.get()).collect::<Vec<u64>>();
+
+    // The whole account: exactly its events as a pull shows them.
+    let all = account_read(server.get("/sync/accounts/paged-1"));
+    assert_eq!((versions(&all), all.next), ((1..=7).collect(), 7));
+    assert_eq!(all.events, of(&pull_all(&server, 1000), "paged-1"));
+    assert_eq!(all.server, pull(&server, "limit=1").server);
+
+    // Page by page: `next` is the last version, what to ask after next.
+    let mut after = 0;
+    let mut pages = Vec::new();
+    loop {
+        let page = account_read(server.get(&format!("/sync/accounts/paged-1?after={after}&limit=3")));
+        if page.events.is_empty() {
+            assert_eq!(page.next, after);
+            break;
+        }
+        after = page.next;
+        pages.push(versions(&page));
+    }
+    assert_eq!(pages, [vec![1, 2, 3], vec![4, 5, 6], vec![7]]);
+    let tail = account_read(server.get("/sync/accounts/paged-1?limit=2&after=5"));
+    assert_eq!((versions(&tail), tail.next), (vec![6, 7], 7));
+    let past = account_read(server.get("/sync/accounts/paged-1?after=100"));
+    assert_eq!((past.events.len(), past.next), (0, 100));
+    // Past a thousand events: read from the start a page at a time, the page asked for answered.
+    let ids: Vec<String> = (1..=1100).map(|n| format!("l-{n}")).collect();
+    let events: Vec<(&str, Event)> =
+        ids.iter().enumerate().map(|(n, id)| (id.as_str(), if n == 0 { opened() } else { deposit(1) })).collect();
+    let long = made("paged-long", &[], &events);
+    for (n, chunk) in long.chunks(256).enumerate() {
+        pushed(&push(&server, "paged-long", n as u64 * 256, chunk));
+    }
+    let deep = account_read(server.get("/sync/accounts/paged-long?after=1050&limit=10"));
+    assert_eq!((versions(&deep), deep.next), ((1051..=1060).collect(), 1060));
+    assert_eq!(
+        deep.events.iter().map(|e| e.envelope.hash).collect::<Vec<_>>(),
+        long[1050..1060].iter().map(|e| e.hash).collect::<Vec<_>>()
+    );
+    let beyond = account_read(server.get("/sync/accounts/paged-long?after=2500"));
+    assert_eq!((beyond.events.len(), beyond.next), (0, 2500));
+    let unknown = account_read(server.get("/sync/accounts/paged-none?after=0"));
+    assert_eq!((unknown.events.len(), unknown.next), (0, 0));
+
+    // Queries read as a pull's; an id as everywhere.
+    for query in ["after=-1", "after=x", "limit=0", "limit=1001", "after=1&since=2", "after=01", "wait=1"] {
+        refused(&server.get(&format!("/sync/accounts/paged-1?{query}")), 400, "InvalidQuery");
+    }
+    refused(&server.get("/sync/accounts?after=0"), 400, "InvalidQuery");
+    refused(&server.get("/sync/accounts/bad%20id"), 400, "InvalidAccountId");
+    refused(&server.get(&format!("/sync/accounts/{}", "x".repeat(65))), 400, "InvalidAccountId");
+
+    // Counted under their routes' templates.
+    let metrics = server.get("/metrics").body;
+    for series in [
+        r#"ledger_http_requests_total{route="/sync/accounts/{id}",method="GET",status="200"} 10"#,
+        r#"ledger_http_requests_total{route="/sync/accounts/{id}",method="GET",status="400"} 9"#,
+        r#"ledger_http_requests_total{route="/sync/accounts",method="GET",status="400"} 1"#,
+    ] {
+        assert!(metrics.lines().any(|line| line == series), "no {series} in\n{metrics}");
+    }
 }

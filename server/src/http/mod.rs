@@ -17,7 +17,7 @@ use std::sync::Arc;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderValue, Method};
 use axum::middleware::{from_fn_with_state, map_response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -67,7 +67,8 @@ pub fn router<S: EventStore>(ledger: Arc<Ledger<S>>, edge: &Edge, access: Access
         .route("/health", get(routes::health::<S>))
         .route("/accounts/{id}", get(routes::account::<S>).post(routes::execute::<S>))
         .route("/accounts/{id}/events", get(routes::events::<S>))
-        .route("/sync/accounts/{id}", post(sync::push::<S>))
+        .route("/sync/accounts", get(sync::heads::<S>))
+        .route("/sync/accounts/{id}", get(sync::account::<S>).post(sync::push::<S>))
         .route("/sync/events", get(sync::pull::<S>))
         .route("/sync/live", get(sync::live::<S>))
         .with_state(state)

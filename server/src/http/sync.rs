@@ -1,5 +1,6 @@
-//! The sync API's handlers (docs/sync-protocol.md): push, pull and live,
-//! each a thin call of the service (sync.rs) with the core's messages.
+//! The sync API's handlers (docs/sync-protocol.md): push, pull, live, the
+//! accounts' heads and one account's events, each a thin call of the
+//! service (sync.rs) with the core's messages.
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
-use ledger_core::{preview, Push, MAX_PULL};
+use ledger_core::{preview, Push, Version, MAX_PULL};
 
 use super::routes::{account_id, body_text, json};
 use super::{AppState, Caller};
@@ -40,6 +41,27 @@ pub async fn pull<S: EventStore>(State(app): State<AppState<S>>, caller: Caller,
     Ok(json(StatusCode::OK, pulled.write()))
 }
 
+/// `GET /sync/accounts`: the head of each of the ledger's accounts.
+pub async fn heads<S: EventStore>(State(app): State<AppState<S>>, caller: Caller, uri: Uri) -> Result<Response, ApiError> {
+    Query::read(&uri, &[])?;
+    let heads = app.ledger.heads(&caller.tenant).await?;
+    Ok(json(StatusCode::OK, heads.write()))
+}
+
+/// `GET /sync/accounts/{id}?after=V&limit=N`: the account's events after
+/// version V, as a pull answers them.
+pub async fn account<S: EventStore>(
+    State(app): State<AppState<S>>,
+    caller: Caller,
+    path: Result<Path<String>, PathRejection>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let account = account_id(path)?;
+    let query = Query::read(&uri, &["after", "limit"])?;
+    let events = app.ledger.account_events(&caller.tenant, &account, Version::new(query.after), query.limit).await?;
+    Ok(json(StatusCode::OK, events.write()))
+}
+
 /// `GET /sync/live?after=P&wait=S`: a pull that waits up to S seconds for news.
 pub async fn live<S: EventStore>(State(app): State<AppState<S>>, caller: Caller, uri: Uri) -> Result<Response, ApiError> {
     let query = Query::read(&uri, &["after", "limit", "wait"])?;
@@ -60,11 +82,8 @@ impl Query {
         for pair in uri.query().unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
             if !known.contains(&name) {
-                return Err(ApiError::BadQuery(format!(
-                    "unknown parameter {:?}: this takes {}",
-                    preview(name),
-                    known.join(", ")
-                )));
+                let takes = if known.is_empty() { "no parameters".to_owned() } else { known.join(", ") };
+                return Err(ApiError::BadQuery(format!("unknown parameter {:?}: this takes {takes}", preview(name))));
             }
             let number = ledger_core::parse_decimal(value)
                 .ok_or_else(|| ApiError::BadQuery(format!("{name} must be a whole number, got {:?}", preview(value))))?;

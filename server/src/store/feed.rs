@@ -1,6 +1,7 @@
-//! The server's one order, for sync (docs/sync-protocol.md): a tenant's
-//! events after a global position, read by category; the server's id; and
-//! news of commits, from PostgreSQL `LISTEN/NOTIFY`.
+//! The sync reads (docs/sync-protocol.md): a tenant's events after a
+//! global position, read by category (the server's one order); an
+//! account's events with their positions and devices; the accounts' heads;
+//! the server's id; and news of commits, from PostgreSQL `LISTEN/NOTIFY`.
 //!
 //! A trigger (migrate.sql) notifies `ledger_messages` with
 //! `{category} {global position}` for every message written, delivered when
@@ -12,12 +13,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use ledger_core::{AccountId, ServerEvent, StoreError, Version};
+use ledger_core::{AccountId, Head, ServerEvent, StoreError};
 use tokio::sync::watch;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::{AsyncMessage, NoTls, Row};
 
 use super::message_db::{corrupt, decode, unavailable, MessageDb};
-use super::stream::{stream_name, Tenant};
+use super::stream::Tenant;
 use super::ReadFrom;
 
 /// What `get_category_messages($1, $2, $3)` reads, as one prepared
@@ -26,8 +27,13 @@ use super::ReadFrom;
 const CATEGORY: &str = "SELECT id::varchar AS id, stream_name, type, position, global_position, data::varchar AS data, \
     metadata::varchar AS metadata FROM message_store.messages \
     WHERE message_store.category(stream_name) = $1 AND global_position >= $2 ORDER BY global_position LIMIT $3";
-const STREAM: &str =
-    "SELECT id, stream_name, type, position, global_position, data, metadata FROM get_stream_messages($1, $2, $3)";
+/// The last message of each of a category's streams: their last positions
+/// (a scan of the category's index: every message of the tenant), then each
+/// one's row by the stream index.
+const HEADS: &str = "SELECT m.id::varchar AS id, m.stream_name, m.type, m.position, m.global_position, \
+    m.data::varchar AS data, m.metadata::varchar AS metadata FROM (SELECT stream_name, max(position) AS position \
+    FROM message_store.messages WHERE message_store.category(stream_name) = $1 GROUP BY stream_name) AS last \
+    JOIN message_store.messages AS m ON m.stream_name = last.stream_name AND m.position = last.position";
 pub(super) const SERVER_ID: &str = "SELECT id::text FROM message_store.ledger_server";
 
 /// The channel the trigger notifies.
@@ -108,57 +114,55 @@ impl MessageDb {
         limit: usize,
         from: ReadFrom,
     ) -> Result<Vec<ServerEvent>, StoreError> {
-        let pool = match from {
-            ReadFrom::Replica => self.reader(),
-            ReadFrom::Primary => self.pool(),
-        };
-        let client = pool.get().await.map_err(unavailable)?;
+        let client = self.pool_of(from).get().await.map_err(unavailable)?;
         let statement = client.prepare_cached(CATEGORY).await.map_err(unavailable)?;
         let from = i64::try_from(after.saturating_add(1)).map_err(|_| unavailable("position past PostgreSQL's bigint"))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = client.query(&statement, &[&tenant.as_str(), &from, &limit]).await.map_err(unavailable)?;
-        let prefix = format!("{tenant}-");
         rows.iter()
             .map(|row| {
-                let stream: String = row.try_get("stream_name").map_err(unavailable)?;
-                let position: i64 = row.try_get("global_position").map_err(unavailable)?;
-                let account = stream
-                    .strip_prefix(&prefix)
-                    .and_then(|id| AccountId::parse(id).ok())
-                    .ok_or_else(|| corrupt(&stream, position, "not a stream of an account".into()))?;
-                server_event(tenant, &account, row).map_err(|reason| corrupt(&stream, position, reason))
+                let (stream, account) = account_of(tenant, row)?;
+                let (envelope, device) =
+                    decode(tenant, &account, row).map_err(|reason| corrupt(&stream, position(row), reason))?;
+                Ok(ServerEvent { position: envelope.sequence.0, account, device, envelope })
             })
             .collect()
     }
 
-    /// The events of one account after `after`, with their positions and
-    /// devices (not checked against the chain: `read_from` does that).
-    pub(super) async fn stream_after(
-        &self,
-        tenant: &Tenant,
-        account: &AccountId,
-        after: Version,
-    ) -> Result<Vec<ServerEvent>, StoreError> {
-        let client = self.pool().get().await.map_err(unavailable)?;
-        let statement = client.prepare_cached(STREAM).await.map_err(unavailable)?;
-        let stream = stream_name(tenant, account);
-        let mut events = Vec::new();
-        let mut from = i64::try_from(after.get()).map_err(|_| unavailable("version past PostgreSQL's bigint"))?;
-        loop {
-            let rows = client.query(&statement, &[&stream, &from, &1000i64]).await.map_err(unavailable)?;
-            for row in &rows {
-                let position: i64 = row.try_get("position").map_err(unavailable)?;
-                events.push(server_event(tenant, account, row).map_err(|reason| corrupt(&stream, position, reason))?);
-                from = position + 1;
-            }
-            if rows.len() < 1000 {
-                return Ok(events);
-            }
-        }
+    /// The last event of each of the tenant's accounts, as its head, in
+    /// the order of the accounts' ids. Each is read and checked as every
+    /// message is (`decode`); the chain behind it is checked by the
+    /// stream's reads from its start, not here.
+    pub(super) async fn heads(&self, tenant: &Tenant, from: ReadFrom) -> Result<Vec<Head>, StoreError> {
+        let client = self.pool_of(from).get().await.map_err(unavailable)?;
+        let statement = client.prepare_cached(HEADS).await.map_err(unavailable)?;
+        let rows = client.query(&statement, &[&tenant.as_str()]).await.map_err(unavailable)?;
+        let mut heads = rows
+            .iter()
+            .map(|row| {
+                let (stream, account) = account_of(tenant, row)?;
+                let (envelope, _) = decode(tenant, &account, row).map_err(|reason| corrupt(&stream, position(row), reason))?;
+                Ok(Head { account, version: envelope.version, hash: envelope.hash, position: envelope.sequence.0 })
+            })
+            .collect::<Result<Vec<Head>, StoreError>>()?;
+        // In the ids' own order, whatever the database's collation.
+        heads.sort_unstable_by(|a, b| a.account.cmp(&b.account));
+        Ok(heads)
     }
 }
 
-fn server_event(tenant: &Tenant, account: &AccountId, row: &tokio_postgres::Row) -> Result<ServerEvent, String> {
-    let (envelope, device) = decode(tenant, account, row)?;
-    Ok(ServerEvent { position: envelope.sequence.0, account: account.clone(), device, envelope })
+/// The stream of a row of `tenant`'s category, and its account.
+fn account_of(tenant: &Tenant, row: &Row) -> Result<(String, AccountId), StoreError> {
+    let stream: String = row.try_get("stream_name").map_err(unavailable)?;
+    let account =
+        stream.strip_prefix(tenant.as_str()).and_then(|rest| rest.strip_prefix('-')).and_then(|id| AccountId::parse(id).ok());
+    match account {
+        Some(account) => Ok((stream, account)),
+        None => Err(corrupt(&stream, position(row), "not a stream of an account".into())),
+    }
+}
+
+/// A row's global position, to name where a damaged message is.
+fn position(row: &Row) -> i64 {
+    row.try_get("global_position").unwrap_or(-1)
 }

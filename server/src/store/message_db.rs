@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use ledger_core::{
-    read_event, write_event, AccountId, Envelope, ExpectedVersion, Sequence, ServerEvent, StoreError, Tip, Version,
+    read_event, write_event, AccountId, Envelope, ExpectedVersion, Head, Sequence, ServerEvent, StoreError, Tip, Version,
 };
 use tokio_postgres::{NoTls, Row};
 
@@ -136,13 +136,13 @@ impl MessageDb {
         Ok(MessageDb { reader, ..self })
     }
 
-    pub(super) fn pool(&self) -> &Pool {
-        &self.pool
-    }
-
-    /// Where pulls go: the replica, if there is one.
-    pub(super) fn reader(&self) -> &Pool {
-        &self.reader
+    /// The pool a read goes to: the replica's (the primary's when there is
+    /// none), or the primary's.
+    pub(super) fn pool_of(&self, from: ReadFrom) -> &Pool {
+        match from {
+            ReadFrom::Replica => &self.reader,
+            ReadFrom::Primary => &self.pool,
+        }
     }
 
     async fn read_server_id(&self) -> Result<Arc<str>, PoolError> {
@@ -198,27 +198,8 @@ pub(super) fn decode(tenant: &Tenant, account: &AccountId, row: &Row) -> Result<
 
 impl EventStore for MessageDb {
     async fn read_from(&self, tenant: &Tenant, account: &AccountId, tip: &mut Tip) -> Result<Vec<Envelope>, StoreError> {
-        let client = self.pool.get().await.map_err(unavailable)?;
-        let stream = stream_name(tenant, account);
-        let statement = client.prepare_cached(READ).await.map_err(unavailable)?;
-        let mut next = tip.clone();
-        let mut events = Vec::new();
-        loop {
-            let from = position_after(next.version())?;
-            let rows = client.query(&statement, &[&stream, &from, &BATCH]).await.map_err(unavailable)?;
-            let full = i64::try_from(rows.len()).is_ok_and(|count| count >= BATCH);
-            for row in &rows {
-                let position = row.try_get("position").unwrap_or(-1);
-                let (envelope, _) = decode(tenant, account, row).map_err(|reason| corrupt(&stream, position, reason))?;
-                next.admit(&envelope).map_err(|reason| corrupt(&stream, position, reason))?;
-                events.push(envelope);
-            }
-            if !full {
-                break;
-            }
-        }
-        *tip = next;
-        Ok(events)
+        let events = self.stream_after(tenant, account, tip, usize::MAX, ReadFrom::Primary).await?;
+        Ok(events.into_iter().map(|event| event.envelope).collect())
     }
 
     async fn append(
@@ -261,8 +242,42 @@ impl EventStore for MessageDb {
         MessageDb::category_after(self, tenant, after, limit, from).await
     }
 
-    async fn stream_after(&self, tenant: &Tenant, account: &AccountId, after: Version) -> Result<Vec<ServerEvent>, StoreError> {
-        MessageDb::stream_after(self, tenant, account, after).await
+    async fn stream_after(
+        &self,
+        tenant: &Tenant,
+        account: &AccountId,
+        tip: &mut Tip,
+        limit: usize,
+        from: ReadFrom,
+    ) -> Result<Vec<ServerEvent>, StoreError> {
+        // Every read of a stream (`read_from` too): in batches, each event
+        // admitted to the tip before the next is taken.
+        let client = self.pool_of(from).get().await.map_err(unavailable)?;
+        let stream = stream_name(tenant, account);
+        let statement = client.prepare_cached(READ).await.map_err(unavailable)?;
+        let mut next = tip.clone();
+        let mut events = Vec::new();
+        while events.len() < limit {
+            let from = position_after(next.version())?;
+            let batch = i64::try_from(limit - events.len()).map_or(BATCH, |left| left.min(BATCH));
+            let rows = client.query(&statement, &[&stream, &from, &batch]).await.map_err(unavailable)?;
+            let full = i64::try_from(rows.len()).is_ok_and(|count| count >= batch);
+            for row in &rows {
+                let position = row.try_get("position").unwrap_or(-1);
+                let (envelope, device) = decode(tenant, account, row).map_err(|reason| corrupt(&stream, position, reason))?;
+                next.admit(&envelope).map_err(|reason| corrupt(&stream, position, reason))?;
+                events.push(ServerEvent { position: envelope.sequence.0, account: account.clone(), device, envelope });
+            }
+            if !full {
+                break;
+            }
+        }
+        *tip = next;
+        Ok(events)
+    }
+
+    async fn heads(&self, tenant: &Tenant, from: ReadFrom) -> Result<Vec<Head>, StoreError> {
+        MessageDb::heads(self, tenant, from).await
     }
 
     fn news(&self, tenant: &Tenant) -> tokio::sync::watch::Receiver<u64> {

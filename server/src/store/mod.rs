@@ -12,15 +12,17 @@ mod stream;
 
 use std::future::Future;
 
-use ledger_core::{AccountId, Envelope, ExpectedVersion, ServerEvent, StoreError, Tip, Version};
+use ledger_core::{AccountId, Envelope, ExpectedVersion, Head, ServerEvent, StoreError, Tip};
 
 pub use feed::News;
 pub use message_db::{MessageDb, PoolError};
 pub use metadata::SEQUENCE;
 pub use stream::{message_id, stream_name, Device, DeviceError, Tenant, TenantError};
 
-/// Where a pull reads: the replica (the primary itself when there is none),
-/// or the primary, for news the replica may not have replayed yet.
+/// Where a read goes: the replica (the primary itself when there is none),
+/// as the sync reads do; or the primary, as commands, the original's reads
+/// and pushes do, and a live pull for news the replica may not have
+/// replayed yet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReadFrom {
     Replica,
@@ -69,13 +71,23 @@ pub trait EventStore: Send + Sync + 'static {
         from: ReadFrom,
     ) -> impl Future<Output = Result<Vec<ServerEvent>, StoreError>> + Send;
 
-    /// The account's events after `after`, with positions and devices.
+    /// The stream's events after `tip`, at most `limit`, oldest first, with
+    /// their positions and devices, each admitted to `tip` in turn as
+    /// [`EventStore::read_from`] does (a damaged stream is
+    /// [`StoreError::Corrupt`], and `tip` stays where it was).
     fn stream_after(
         &self,
         tenant: &Tenant,
         stream: &AccountId,
-        after: Version,
+        tip: &mut Tip,
+        limit: usize,
+        from: ReadFrom,
     ) -> impl Future<Output = Result<Vec<ServerEvent>, StoreError>> + Send;
+
+    /// The head of each of the tenant's accounts (its last event's version,
+    /// hash and position), in the order of their ids; a damaged last
+    /// message is [`StoreError::Corrupt`].
+    fn heads(&self, tenant: &Tenant, from: ReadFrom) -> impl Future<Output = Result<Vec<Head>, StoreError>> + Send;
 
     /// Changes whenever the tenant may have news (a commit, or the listener
     /// reconnecting): for requests that wait for it.

@@ -7,6 +7,7 @@
 
 mod clock;
 mod coded;
+mod device;
 mod domain;
 mod encoding;
 mod export;
@@ -47,6 +48,14 @@ pub use text::preview;
 
 // Sync between devices and a server: the messages and the rules of a push.
 pub use sync::{plan_push, Behind, Head, Heads, Pulled, Push, PushError, PushPlan, Pushed, ServerEvent, MAX_PULL, MAX_PUSH};
+
+// The device's side of sync: pending events apart from confirmed ones, and
+// deciding them again when the server's history moves.
+pub use device::{
+    confirmed_tip, held, listen, rebase, round, Adopted, Counts, Device, DeviceLedger, Divergence, Held, Link, PendingLog, Place,
+    Progress, PushAnswer, Rebased, Rejection, RoundError, SyncClient, SyncError, SyncedStore, Transport, TransportError,
+    LINK_FORMAT, LOG_FORMAT, OPENED_ELSEWHERE, PUSH_EVENTS,
+};
 
 // The original server's JSON API (the server speaks it): commands in,
 // state and events out.

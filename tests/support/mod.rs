@@ -4,6 +4,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 pub mod contract;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod model_server;
 
 use bank_ledger::{
     AccountId, BankAccount, Command, CommandId, CommandRequest, DomainError, Event, EventId, Money, NewEvent, Owner, Timestamp,

@@ -6,7 +6,15 @@
 //! {namespace}/v2/sequence                 the last global sequence number reserved
 //! {namespace}/v1/event/{account id}/{v}   format 1: one event record (legacy.rs), until migrated
 //! {namespace}/v1/sequence                 format 1's counter, until migrated
+//! {namespace}/sync/pending/{account id}   the account's pending log (device/log.rs)
+//! {namespace}/sync/link                   the server the device is connected to (device/link.rs)
+//! {namespace}/sync/place                  its id, and how far this device pulled (device/link.rs)
+//! {namespace}/sync/status                 the sync state the writing tab shows the others
+//! {namespace}/sync/request                a request another tab leaves for the writing tab
 //! ```
+//!
+//! The `sync/` keys are the sync client's (`device/`): to the event store
+//! they are not its own (`KeyKind::NotOurs`).
 //!
 //! Account ids are restricted to `[A-Za-z0-9_-]`, so `/` can't be part of one.
 
@@ -17,6 +25,7 @@ use crate::domain::{AccountId, Version};
 pub struct Keys {
     root: String,
     legacy_root: String,
+    sync_root: String,
 }
 
 /// What a key is, for this store.
@@ -45,7 +54,41 @@ pub enum KeyKind {
 impl Keys {
     /// The app's namespace is `"ledger"`; tests use their own.
     pub fn new(namespace: &str) -> Keys {
-        Keys { root: format!("{namespace}/v2/"), legacy_root: format!("{namespace}/v1/") }
+        Keys {
+            root: format!("{namespace}/v2/"),
+            legacy_root: format!("{namespace}/v1/"),
+            sync_root: format!("{namespace}/sync/"),
+        }
+    }
+
+    pub fn pending(&self, stream: &AccountId) -> String {
+        format!("{}pending/{stream}", self.sync_root)
+    }
+
+    /// The account whose pending log `key` is, if it is one.
+    pub fn pending_stream(&self, key: &str) -> Option<AccountId> {
+        AccountId::parse(key.strip_prefix(&self.sync_root)?.strip_prefix("pending/")?).ok()
+    }
+
+    /// Whether `key` is one of the sync client's.
+    pub fn is_sync(&self, key: &str) -> bool {
+        key.starts_with(&self.sync_root)
+    }
+
+    pub fn link(&self) -> String {
+        format!("{}link", self.sync_root)
+    }
+
+    pub fn place(&self) -> String {
+        format!("{}place", self.sync_root)
+    }
+
+    pub fn sync_status(&self) -> String {
+        format!("{}status", self.sync_root)
+    }
+
+    pub fn sync_request(&self) -> String {
+        format!("{}request", self.sync_root)
     }
 
     pub fn segment(&self, stream: &AccountId, index: u64) -> String {

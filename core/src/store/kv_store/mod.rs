@@ -174,6 +174,12 @@ impl<K: KeyValue> KvStore<K> {
 
     /// How many events the stream holds, by walking its keys: for the rare
     /// paths (a conflict, a migration).
+    /// The hash of the stream's last event and its last sequence number,
+    /// if the stream ends at `expected` (a conflict otherwise).
+    pub fn head(&self, stream: &AccountId, expected: Version) -> Result<(ChainHash, u64), StoreError> {
+        self.open(stream, expected).map(|open| (open.end, open.floor))
+    }
+
     fn length(&self, stream: &AccountId) -> Result<Version, StoreError> {
         let mut index = 0;
         let mut version = Version::EMPTY;

@@ -43,6 +43,16 @@ impl<K: KeyValue> KvStore<K> {
         }
     }
 
+    /// Numbers for `count` events kept outside the streams for now (a sync
+    /// client's pending events), after `floor`: the first of them. Used at
+    /// once, so a crash leaves a gap in the global order, never a duplicate.
+    pub fn take_sequences(&mut self, count: u64, floor: u64) -> Result<u64, StoreError> {
+        let reservation = self.reserve(count, floor)?;
+        let first = reservation.first + 1;
+        self.settle(reservation, count, true);
+        Ok(first)
+    }
+
     /// After the append: its numbers are used if it `stored`; if not, a
     /// counter moved for it is put back (nothing of it stays), and numbers
     /// of an older block are simply used next time.

@@ -1,0 +1,117 @@
+//! Deciding pending commands again on a new confirmed head: what a device
+//! does when the server's history moved under its pending work.
+//!
+//! A pending event stands for its command (an event maps back to exactly
+//! one command: [`Event::command`]). On a new head each is first looked
+//! for among the events the server holds (its own work, confirmed: an
+//! answer was lost, a tab handed over) and otherwise decided again, in
+//! order, with its event id, time and command id, against the state the
+//! events before it leave. One that no longer passes is rejected, never
+//! applied anyway; after a rejected opening, every pending command of the
+//! account is rejected too: it was made on an account the server's history
+//! gives to someone else.
+
+use std::collections::HashMap;
+
+use crate::domain::{Command, Event};
+use crate::store::{ChainHash, CommandId, Envelope, EventId, Timestamp, Tip};
+
+/// What identifies a pending event among the server's whatever its version
+/// and chain: its id and what its author fixed (time, command id, event).
+pub type Held = HashMap<EventId, (Timestamp, Option<CommandId>, Event)>;
+
+/// The identity of each of `events`, for [`rebase`].
+pub fn held<'a>(events: impl IntoIterator<Item = &'a Envelope>) -> Held {
+    events.into_iter().map(|e| (e.event_id.clone(), (e.recorded_at, e.command_id.clone(), e.event.clone()))).collect()
+}
+
+/// The code of a command rejected because the opening it was made on was.
+pub const OPENED_ELSEWHERE: &str = "OpenedElsewhere";
+
+/// A pending command the server's history refused, with why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// The event as it was last decided: its command, ids and time.
+    pub envelope: Envelope,
+    /// A stable name: the domain's error code, [`OPENED_ELSEWHERE`], or the
+    /// server's code for an event it refused.
+    pub code: String,
+    pub message: String,
+}
+
+impl Rejection {
+    /// The command the user asked for.
+    pub fn command(&self) -> Command {
+        self.envelope.event.command()
+    }
+}
+
+/// What [`rebase`] made of a pending log.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rebased {
+    /// The commands still pending, decided on the new head: linked to it.
+    pub pending: Vec<Envelope>,
+    /// Pending events the server holds already: confirmed, not decided again.
+    pub confirmed: Vec<Envelope>,
+    pub rejected: Vec<Rejection>,
+    /// Whether any pending event changed (version, hash or event): the log
+    /// must be written again.
+    pub changed: bool,
+}
+
+/// Decides `pending` again after `tip` (the confirmed head), skipping
+/// those `held` names (the server holds them: the same id, time, command
+/// id and event; an event of another's under a pending event's id is not
+/// this device's, and the server refuses the pending one when it comes).
+pub fn rebase(tip: &Tip, held: &Held, pending: &[Envelope]) -> Rebased {
+    let mut next = tip.clone();
+    let mut out = Rebased::default();
+    let mut opening_rejected = false;
+    for old in pending {
+        let same = |(at, command_id, event): &(Timestamp, Option<CommandId>, Event)| {
+            (*at, command_id, event) == (old.recorded_at, &old.command_id, &old.event)
+        };
+        if held.get(&old.event_id).is_some_and(same) {
+            out.confirmed.push(old.clone());
+            out.changed = true;
+            continue;
+        }
+        let command = old.event.command();
+        let reject = |code: &str, message: String| Rejection { envelope: old.clone(), code: code.to_owned(), message };
+        if opening_rejected {
+            let id = tip.account.id();
+            let message = format!(
+                "account {id} was opened on another device first; this command was made on the account this device opened, which was rejected"
+            );
+            out.rejected.push(reject(OPENED_ELSEWHERE, message));
+            out.changed = true;
+            continue;
+        }
+        let admitted = decided(&next, old, &command)
+            .and_then(|envelope| next.admit(&envelope).map(|()| envelope).map_err(|reason| ("Undecidable", reason)));
+        match admitted {
+            Ok(envelope) => {
+                out.changed |= envelope != *old;
+                out.pending.push(envelope);
+            }
+            Err((code, message)) => {
+                opening_rejected = matches!(command, Command::OpenAccount { .. });
+                out.rejected.push(reject(code, message));
+                out.changed = true;
+            }
+        }
+    }
+    out
+}
+
+/// `old`'s command decided on `tip`: the one event it makes, as the next
+/// version with `old`'s ids, time and sequence, linked to the tip.
+fn decided(tip: &Tip, old: &Envelope, command: &Command) -> Result<Envelope, (&'static str, String)> {
+    let events = tip.account.decide(command).map_err(|e| (e.code(), e.to_string()))?;
+    // Every command decides exactly one event (kind.rs: one kind a command).
+    let [event]: [Event; 1] =
+        events.try_into().map_err(|_| ("Undecidable", "the command no longer makes exactly one event".to_owned()))?;
+    let mut envelope = Envelope { version: tip.version().next(), event, hash: ChainHash::GENESIS, ..old.clone() };
+    envelope.hash = ChainHash::link(&tip.hash, tip.account.id(), &envelope);
+    Ok(envelope)
+}

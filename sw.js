@@ -7,6 +7,9 @@
 //   cached files the new page no longer references: a new build replaces
 //   the old one, and a build with a file missing never does. Offline: the
 //   cached page.
+// - The server's API (when the server of record also serves the app:
+//   /accounts, /sync, /health, /metrics) is never touched: no cache, no
+//   answer from one. Sync must see the server or nothing.
 // - Everything else of this origin: from the cache first (hashed names
 //   never change content), else the network, cached for next time.
 const CACHE = 'ledger-v1';
@@ -58,10 +61,13 @@ self.addEventListener('activate', (event) => {
   );
 });
 
+/** The server of record's routes, which must always reach it. */
+const API = /^\/(accounts|sync)(\/|$)|^\/(health|metrics)$/;
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (request.method !== 'GET' || url.origin !== self.location.origin || API.test(url.pathname)) return;
   if (request.mode === 'navigate') {
     event.respondWith(
       fetch(request)

@@ -13,6 +13,8 @@ mod identity;
 mod local_storage;
 #[cfg(target_arch = "wasm32")]
 mod page;
+#[cfg(target_arch = "wasm32")]
+mod sync;
 
 #[cfg(target_arch = "wasm32")]
 pub use identity::{new_command_id, BrowserClock, RandomIds};
@@ -20,3 +22,5 @@ pub use identity::{new_command_id, BrowserClock, RandomIds};
 pub use local_storage::LocalStorageKv;
 #[cfg(target_arch = "wasm32")]
 pub use page::{open_ledger, AppLedger, BrowserLedger, NAMESPACE};
+#[cfg(target_arch = "wasm32")]
+pub use sync::{link_from, Differs, Problem, State as SyncState, SyncRequest, SyncStatus};

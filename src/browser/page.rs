@@ -11,21 +11,23 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use super::coordination::Tabs;
+use super::sync::Syncing;
 use super::{BrowserClock, LocalStorageKv, RandomIds};
-use crate::{KvStore, Ledger, LedgerError, OutsideWrite, StoreError};
+use crate::{KvStore, Ledger, LedgerError, OutsideWrite, StoreError, SyncedStore};
 
 /// The namespace of the app's keys in localStorage: `ledger/v2/…`.
 pub const NAMESPACE: &str = "ledger";
 
-/// The ledger over localStorage, as the app runs it.
-pub type AppLedger = Ledger<KvStore<LocalStorageKv>, BrowserClock, RandomIds>;
+/// The ledger over localStorage, as the app runs it: confirmed streams and,
+/// while a server is linked, pending logs (ledger_core's `device`).
+pub type AppLedger = Ledger<SyncedStore<LocalStorageKv>, BrowserClock, RandomIds>;
 
 /// A ledger over this page's localStorage, with its keys under `namespace`,
 /// on its own: no other tab is asked whether it may write. For tests and
 /// tools; the app uses [`BrowserLedger::page`].
 pub fn open_ledger(namespace: &str) -> Result<AppLedger, StoreError> {
     let kv = LocalStorageKv::open()?;
-    Ok(Ledger::new(KvStore::new(kv, namespace), BrowserClock, RandomIds))
+    Ok(Ledger::new(SyncedStore::new(KvStore::new(kv, namespace)), BrowserClock, RandomIds))
 }
 
 /// The page's ledger and its place among the origin's tabs. A handle:
@@ -42,6 +44,7 @@ struct Page {
     next_listener: Cell<u64>,
     vouching: Cell<bool>,
     tabs: Tabs,
+    syncing: Syncing,
 }
 
 thread_local! {
@@ -64,6 +67,7 @@ impl BrowserLedger {
             next_listener: Cell::new(0),
             vouching: Cell::new(false),
             tabs: Tabs::default(),
+            syncing: Syncing::default(),
         }));
         PAGE.with(|slot| *slot.borrow_mut() = Some(page.clone()));
         page.listen_to_other_tabs();
@@ -108,10 +112,15 @@ impl BrowserLedger {
             listener();
         }
         self.vouch_when_idle();
+        self.kick_sync();
     }
 
     pub(super) fn tabs(&self) -> &Tabs {
         &self.0.tabs
+    }
+
+    pub(super) fn sync_state(&self) -> &Syncing {
+        &self.0.syncing
     }
 
     /// Another tab wrote to localStorage: the ledger forgets what that made
@@ -126,6 +135,9 @@ impl BrowserLedger {
                 ledger.notice(write);
                 Ok(())
             });
+            if let Some(key) = key.as_deref() {
+                page.heard_sync_write(key, new.as_deref());
+            }
             page.changed();
         });
         if window.add_event_listener_with_callback("storage", callback.as_ref().unchecked_ref()).is_ok() {

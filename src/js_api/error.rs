@@ -14,6 +14,8 @@ pub(super) enum ApiError {
     InvalidOwner(String),
     InvalidVersion(String),
     Ledger(LedgerError),
+    /// Sync's own errors, with their codes (src/browser/sync/).
+    Sync(crate::browser::Problem),
     /// Turning an answer into JS failed; nothing was changed by it.
     Internal(String),
 }
@@ -33,6 +35,7 @@ impl ApiError {
             ApiError::InvalidOwner(m) => ("InvalidOwner", m.clone()),
             ApiError::InvalidVersion(m) => ("InvalidVersion", m.clone()),
             ApiError::Ledger(error) => (error.code(), error.to_string()),
+            ApiError::Sync(problem) => (problem.code.as_str(), problem.message.clone()),
             ApiError::Internal(m) => ("Internal", m.clone()),
         };
         let error = js_sys::Error::new(&message);

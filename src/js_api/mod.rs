@@ -26,6 +26,7 @@ use crate::{
 
 mod error;
 mod parse;
+mod sync;
 
 use error::ApiError;
 use parse::{parse_command, parse_id, parse_version, type_name};

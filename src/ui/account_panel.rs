@@ -60,8 +60,9 @@ fn Account(
     /// Its state and timeline as last read.
     account: Selected,
 ) -> impl IntoView {
-    let Selected { state, balances } = account;
+    let Selected { state, confirmed, balances } = account;
     let now = state.version;
+    let pending = now.get() - confirmed.get().min(now.get());
     let balances = Signal::stored(balances);
     let current = Signal::stored(now);
     let upto = Signal::derive(move || ui.travel.get().unwrap_or(now));
@@ -93,6 +94,9 @@ fn Account(
                     <div><dt>"Balance"</dt><dd class="balance">{money(s.balance)}</dd></div>
                     <div><dt>"Version"</dt><dd class="version">{s.version.to_string()}</dd></div>
                 </dl>
+                <p class="pending-note" hidden=move || pending == 0 || ui.travel.get().is_some()>
+                    {format!("{pending} of these events wait for the server: the balance counts them already.")}
+                </p>
             }
             .into_any(),
             None => view! { <p class="muted">"Before version 1 the account did not exist."</p> }.into_any(),
@@ -103,7 +107,7 @@ fn Account(
         </p>
         <TimeTravel ui current/>
         <BalanceChart balances marker=Signal::derive(move || ui.travel.get()) label=chart_label/>
-        <HistoryTable ui id=id.clone() upto balances/>
+        <HistoryTable ui id=id.clone() upto balances confirmed/>
         <button type="button" class="quiet" on:click=move |_| {
             let history = ledger.get().and_then(|ledger| ledger.with(|ledger| ledger.history(&statement_id)));
             let saved = history.map_err(|e| e.to_string()).and_then(|history| {

@@ -12,6 +12,7 @@ use super::open_account_form::OpenAccountForm;
 use super::other_build::OtherBuildNote;
 use super::state::{account_from_hash, LedgerContext, Ui};
 use super::storage_meter::StorageMeter;
+use super::sync_card::SyncCard;
 use super::your_data::YourData;
 use crate::BrowserLedger;
 
@@ -86,6 +87,7 @@ fn Ledger(
                 <OpenAccountForm ui/>
                 <AccountsList ui/>
                 <YourData ui/>
+                <SyncCard ui/>
             </div>
             <AccountPanel ui/>
         </main>

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 
 use super::format::{event, money, time};
 use super::state::{page_ledger, Ui};
-use crate::{AccountId, BrowserLedger, Envelope, LedgerError, Money, Version};
+use crate::browser::SyncRequest;
+use crate::{AccountId, BrowserLedger, Envelope, EventId, LedgerError, Money, Version};
 
 const PAGE: u64 = 20;
 
@@ -22,6 +23,8 @@ pub fn HistoryTable(
     /// `balances[i]` is the balance after version `i + 1`.
     #[prop(into)]
     balances: Signal<Vec<Money>>,
+    /// The last version the server confirmed: the later ones are pending.
+    confirmed: Version,
 ) -> impl IntoView {
     let page = RwSignal::new(0u64);
     // A new point in time starts again at the newest page.
@@ -33,14 +36,13 @@ pub fn HistoryTable(
     // Read when the page, the point in time or the ledger changes.
     let rows = RwSignal::new(Ok::<Vec<Envelope>, LedgerError>(Vec::new()));
     let ledger = page_ledger();
+    let shown = id.clone();
     Effect::new(move |_| {
         ui.revision.track();
-        let read = ledger.get().and_then(|ledger| read_page(&ledger, &id, upto.get(), page.get()));
-        // Events are never changed: the same versions are the same rows.
-        let versions = |rows: &Result<Vec<Envelope>, LedgerError>| {
-            rows.as_ref().ok().map(|rows| (rows.len(), rows.first().map(|e| e.version), rows.last().map(|e| e.version)))
-        };
-        let same = versions(&read).is_some() && rows.with_untracked(|now| versions(now) == versions(&read));
+        let read = ledger.get().and_then(|ledger| read_page(&ledger, &shown, upto.get(), page.get()));
+        // Confirmed events are never changed, pending ones may be decided
+        // again: the same events (ids and hashes) are the same rows.
+        let same = read.is_ok() && rows.with_untracked(|now| *now == read);
         if !same {
             rows.set(read);
         }
@@ -69,12 +71,14 @@ pub fn HistoryTable(
                                     .map(|e| {
                                         let index = usize::try_from(e.version.get().saturating_sub(1)).unwrap_or(usize::MAX);
                                         let after = balances.with(|b| b.get(index).copied().map(money).unwrap_or_default());
+                                        let is_pending = e.version > confirmed;
+                                        let pending = is_pending.then(|| view! { <PendingMark ui id=id.clone() event=e.event_id.clone()/> });
                                         view! {
-                                            <tr>
+                                            <tr class:pending=is_pending>
                                                 <td class="num">{e.version.to_string()}</td>
                                                 <td>{time(e.recorded_at)}</td>
                                                 <td>{e.event.kind()}</td>
-                                                <td class="wrap">{event(&e.event)}</td>
+                                                <td class="wrap">{event(&e.event)}{pending}</td>
                                                 <td class="num">{after}</td>
                                             </tr>
                                         }
@@ -96,6 +100,27 @@ pub fn HistoryTable(
                 </button>
             </nav>
         </section>
+    }
+}
+
+/// A pending event's mark: it waits for the server, and may be cancelled
+/// until the server has it.
+#[component]
+fn PendingMark(ui: Ui, id: AccountId, event: EventId) -> impl IntoView {
+    let ledger = page_ledger();
+    let cancel = move |_| {
+        let request = SyncRequest::Cancel { account: id.to_string(), event: event.to_string() };
+        let outcome = ledger.get().map_err(|e| e.to_string()).and_then(|l| l.sync_request(request).map_err(|p| p.message));
+        match outcome {
+            Ok(()) => ui.alert.set(None),
+            Err(message) => ui.alert.set(Some(format!("The command was not cancelled: {message}"))),
+        }
+    };
+    view! {
+        " "
+        <span class="badge">"waiting for the server"</span>
+        " "
+        <button type="button" class="quiet small" on:click=cancel>"Cancel"</button>
     }
 }
 

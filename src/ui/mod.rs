@@ -21,6 +21,8 @@ mod other_build;
 mod sender;
 mod state;
 mod storage_meter;
+mod sync_card;
+mod sync_notes;
 mod time_travel;
 mod your_data;
 

@@ -6,7 +6,10 @@
 
 use leptos::prelude::*;
 
-use crate::{AccountId, AccountState, BrowserLedger, LedgerError, Money, Overview, StorageStatus, StoreError, Version};
+use crate::browser::{SyncState, SyncStatus};
+use crate::{
+    AccountId, AccountState, BrowserLedger, LedgerError, Money, Overview, Rejection, StorageStatus, StoreError, Version,
+};
 
 /// The page's state. `Copy`: signals are handles.
 #[derive(Clone, Copy, Debug)]
@@ -28,12 +31,27 @@ pub struct Ui {
     pub other_build: RwSignal<Option<&'static str>>,
     /// Bumped by every refresh: the history table re-reads its page then.
     pub revision: RwSignal<u64>,
+    /// Sync as last read.
+    pub sync: RwSignal<SyncView>,
+}
+
+/// What the page shows of sync.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SyncView {
+    pub status: SyncStatus,
+    /// Events waiting for the server, in every account.
+    pub pending: usize,
+    /// Commands the server's history refused, not dismissed yet.
+    pub rejected: Vec<(AccountId, Rejection)>,
 }
 
 /// The selected account as of now: its state and its balance after each event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Selected {
     pub state: AccountState,
+    /// The last version the server confirmed; the ones after it are
+    /// pending (all of them are confirmed without a server).
+    pub confirmed: Version,
     /// `balances[i]` is the balance after version `i + 1`.
     pub balances: Vec<Money>,
 }
@@ -49,6 +67,7 @@ impl Ui {
             storage: RwSignal::new(Ok(None)),
             other_build: RwSignal::new(None),
             revision: RwSignal::new(0),
+            sync: RwSignal::new(SyncView::default()),
         }
     }
 
@@ -64,6 +83,10 @@ impl Ui {
         self.storage.try_set(storage);
         self.refresh_selected(ledger);
         self.other_build.try_set(ledger.other_build());
+        let sync = SyncView { status: ledger.sync_status(), pending: ledger.pending_total(), rejected: rejected(ledger) };
+        if self.sync.try_with_untracked(|now| *now != sync) == Some(true) {
+            self.sync.try_set(sync);
+        }
         self.revision.try_update(|r| *r += 1);
     }
 
@@ -76,13 +99,16 @@ impl Ui {
         let read = ledger.with(|ledger| {
             let Some(state) = ledger.account(&id)? else { return Ok(None) };
             let balances = ledger.balances(&id)?;
-            Ok(Some(Selected { state, balances }))
+            let confirmed = ledger.store().confirmed_version(&id, state.version)?;
+            Ok(Some(Selected { state, confirmed, balances }))
         });
         // Events are never changed, so the same state at the same version
         // with as many balances is the same account: nothing to redraw (a
         // command's own answer is often shown already).
         let same = self.account.try_with_untracked(|now| match (now, &read) {
-            (Some(Ok(Some(now))), Ok(Some(read))) => now.state == read.state && now.balances.len() == read.balances.len(),
+            (Some(Ok(Some(now))), Ok(Some(read))) => {
+                now.state == read.state && now.confirmed == read.confirmed && now.balances == read.balances
+            }
             _ => false,
         });
         if same != Some(true) {
@@ -94,10 +120,15 @@ impl Ui {
     /// account; the refresh that the command's change announcement brings
     /// follows, for the rest of the page.
     pub fn apply(&self, state: AccountState) {
+        // Without a server every event is confirmed as it is stored.
+        let local = self.sync.try_with_untracked(|sync| sync.status.state == SyncState::Off).unwrap_or(true);
         self.account.try_update(|account| {
             if let Some(Ok(Some(selected))) = account {
                 if selected.state.id == state.id && state.version == selected.state.version.next() {
                     selected.balances.push(state.balance);
+                    if local {
+                        selected.confirmed = state.version;
+                    }
                     selected.state = state;
                 }
             }
@@ -117,6 +148,20 @@ impl Ui {
     pub fn reject(&self, error: &LedgerError) {
         self.alert.try_set(Some(error.to_string()));
     }
+}
+
+/// Every rejection in the pending logs, by account.
+fn rejected(ledger: &BrowserLedger) -> Vec<(AccountId, Rejection)> {
+    ledger
+        .with(|ledger| {
+            let store = ledger.store();
+            let mut out = Vec::new();
+            for account in store.logged()?.0 {
+                out.extend(store.log(&account)?.rejected.iter().map(|r| (account.clone(), r.clone())));
+            }
+            Ok(out)
+        })
+        .unwrap_or_default()
 }
 
 /// How `App` gives the page's ledger to components: a handle in Leptos

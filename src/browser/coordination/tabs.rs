@@ -134,6 +134,11 @@ impl BrowserLedger {
         first.forget();
     }
 
+    /// Whether this tab is the one that writes (and syncs) now.
+    pub(crate) fn writes_here(&self) -> bool {
+        self.tabs().writes()
+    }
+
     /// What the page should tell the user about tabs of another build, if
     /// anything: this tab does not send commands until it is reloaded.
     pub fn other_build(&self) -> Option<&'static str> {
@@ -298,6 +303,9 @@ pub(super) async fn take_over(page: BrowserLedger, announce: bool, free_since: f
         web_sys::console::warn_1(&format!("format 1 data was not migrated yet: {error}").into());
     }
     tabs.role.set(Role::Leader);
+    // This tab syncs now; pending events are in storage, so none is left
+    // behind by the tab before it.
+    page.start_sync();
     if announce {
         tabs.post(&Message::Leader);
     }

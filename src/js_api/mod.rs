@@ -147,16 +147,27 @@ struct HistoryEntry<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     command_id: Option<&'a CommandId>,
     event: &'a Event,
+    /// The chain hash (docs/event-identity.md): the same on every device
+    /// and on the server.
+    hash: String,
+    /// Waiting for the server (only while one is linked).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pending: bool,
 }
 
 /// The account's events with their envelopes:
-/// `[{version, sequence, recorded_at, event_id, event}]`, plus `command_id`
-/// on events whose command was sent with one.
+/// `[{version, sequence, recorded_at, event_id, event, hash}]`, plus
+/// `command_id` on events whose command was sent with one, and
+/// `pending: true` on events waiting for the server.
 #[wasm_bindgen]
 pub fn history(id: JsValue) -> ApiResult {
     respond((|| {
         let id = parse_id(&id)?;
-        let history = with_ledger(|ledger| ledger.history(&id))?;
+        let (history, confirmed) = with_ledger(|ledger| {
+            let history = ledger.history(&id)?;
+            let last = history.last().map_or(Version::EMPTY, |e| e.version);
+            Ok((history, ledger.store().confirmed_version(&id, last)?))
+        })?;
         let entries: Vec<HistoryEntry<'_>> = history
             .iter()
             .map(|e| HistoryEntry {
@@ -166,6 +177,8 @@ pub fn history(id: JsValue) -> ApiResult {
                 event_id: &e.event_id,
                 command_id: e.command_id.as_ref(),
                 event: &e.event,
+                hash: e.hash.to_string(),
+                pending: e.version > confirmed,
             })
             .collect();
         to_js(&entries)

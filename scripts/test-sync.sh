@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The sync end-to-end tests: devices (browser contexts, so separate
+# storage) in headless Chromium and Firefox against the real ledger-server
+# on a throwaway PostgreSQL with Message DB, started here on free loopback
+# ports and removed however the tests end. Wants the release build in
+# dist/ (scripts/test.sh builds it first). `scripts/setup.sh test`
+# installs what it needs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+source scripts/lib/postgres.sh
+pg_install
+messagedb_fetch
+
+cargo build -p ledger-server --locked --quiet
+export LEDGER_SERVER_BIN=$PWD/target/debug/ledger-server
+
+tmp=$(mktemp -d)
+cluster="$tmp/cluster"
+cleanup() {
+  pg_stop "$cluster"
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+[[ $(id -u) == 0 ]] && chown postgres: "$tmp"
+
+port=$(free_port)
+PG_FAST=1 pg_start "$cluster" "$port"
+export LEDGER_TEST_DATABASE_URL
+LEDGER_TEST_DATABASE_URL=$(pg_url "$port")
+
+node --test --test-concurrency=1 "${@:-tests/e2e/sync}"

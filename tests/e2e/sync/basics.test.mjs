@@ -1,0 +1,120 @@
+// Sync between devices through the real server: an existing ledger is
+// uploaded, another device downloads it, live changes appear within a
+// second, and the two conflict cases by name (two offline withdrawals that
+// together overdraw; one account id opened on two devices offline).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch } from '../harness.mjs';
+import { AVAILABLE, startServer, tenant, token } from '../ledger-server.mjs';
+import { device, identity, serverIdentity } from './devices.mjs';
+
+const skip = !AVAILABLE && 'needs scripts/test-sync.sh (a PostgreSQL for the server)';
+let browser;
+before(async () => {
+  if (!skip) browser = await launch();
+});
+after(async () => browser?.close());
+
+/** A fresh tenant with `n` devices, and the server that knows them. */
+async function ledger(n) {
+  const t = tenant();
+  const who = Array.from({ length: n }, (_, i) => ({ tenant: t, device: `d${i + 1}`, token: token() }));
+  const server = await startServer({ devices: who });
+  return { server, who };
+}
+
+test('a ledger is uploaded, downloaded on another device, and changes appear live', { skip }, async () => {
+  const { server, who } = await ledger(2);
+  try {
+    const a = await device(browser, server, who[0]);
+    // A ledger kept before sync: uploaded whole when the device connects.
+    assert.equal((await a.run('acc-1', { type: 'OpenAccount', owner: 'Ann', initial_balance: 100 })).error, undefined);
+    await a.run('acc-1', { type: 'Deposit', amount: 5 });
+    assert.equal((await a.status()).state, 'off');
+    const connected = await a.connect();
+    assert.equal(connected.error, undefined, JSON.stringify(connected.error));
+    assert.equal(connected.value.state, 'synced');
+    assert.equal(connected.value.pending, 0);
+
+    const b = await device(browser, server, who[1]);
+    assert.equal((await b.connect()).value?.state, 'synced');
+    assert.deepEqual(await b.account('acc-1'), await a.account('acc-1'));
+    const events = await server.pull(who[0].token);
+    assert.deepEqual(identity(await b.history('acc-1')), serverIdentity(events, 'acc-1'));
+    assert.deepEqual(identity(await a.history('acc-1')), serverIdentity(events, 'acc-1'));
+
+    // Live: b sees a's deposit within a second.
+    const sent = Date.now();
+    await a.run('acc-1', { type: 'Deposit', amount: 1 });
+    await b.page.waitForFunction(() => window.wasmBindings.account('acc-1')?.balance === 106, null, { timeout: 5000 });
+    const took = Date.now() - sent;
+    assert.ok(took < 1500, `the change took ${took} ms to appear`);
+    // And the page shows it, with no pending mark once confirmed.
+    await a.settled();
+    await b.page.goto(`${server.url}/#/accounts/acc-1`);
+    await b.page.waitForFunction(() => document.querySelector('.balance')?.textContent === '106.00', null, { timeout: 5000 });
+    await a.close();
+    await b.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+test('two offline withdrawals that together overdraw: the second is rejected, never applied', { skip }, async () => {
+  const { server, who } = await ledger(2);
+  try {
+    const [a, b] = [await device(browser, server, who[0]), await device(browser, server, who[1])];
+    await a.run('acc-1', { type: 'OpenAccount', owner: 'Ann', initial_balance: 100 });
+    await a.connect();
+    await b.connect();
+    await a.offline(true);
+    await b.offline(true);
+    assert.equal((await a.run('acc-1', { type: 'Withdraw', amount: 70 })).value?.balance, 30);
+    assert.equal((await b.run('acc-1', { type: 'Withdraw', amount: 50 })).value?.balance, 50);
+    await b.run('acc-1', { type: 'Deposit', amount: 1 });
+    assert.equal((await b.status()).pending, 2);
+    await a.offline(false);
+    await a.settled();
+    await b.offline(false);
+    await b.settled();
+    const rejected = await b.rejected();
+    assert.deepEqual(rejected.map((r) => [r.id, r.command.type, r.code]), [['acc-1', 'Withdraw', 'InsufficientFunds']]);
+    assert.equal((await b.account('acc-1')).balance, 31);
+    await a.page.waitForFunction(() => window.wasmBindings.account('acc-1')?.balance === 31, null, { timeout: 5000 });
+    const events = await server.pull(who[0].token);
+    assert.deepEqual(identity(await b.history('acc-1')), serverIdentity(events, 'acc-1'));
+    assert.deepEqual(identity(await a.history('acc-1')), serverIdentity(events, 'acc-1'));
+    // The page says what was refused, and why.
+    await b.page.waitForFunction(() => document.querySelector('.rejections')?.textContent.includes('Insufficient funds'));
+    await a.close();
+    await b.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+test('one account id opened on two devices offline: the later opening and all made on it are rejected', { skip }, async () => {
+  const { server, who } = await ledger(2);
+  try {
+    const [a, b] = [await device(browser, server, who[0]), await device(browser, server, who[1])];
+    await a.connect();
+    await b.connect();
+    await a.offline(true);
+    await b.offline(true);
+    await a.run('acc-9', { type: 'OpenAccount', owner: 'Ann', initial_balance: 10 });
+    await b.run('acc-9', { type: 'OpenAccount', owner: 'Bob', initial_balance: 20 });
+    await b.run('acc-9', { type: 'Deposit', amount: 7 });
+    await a.offline(false);
+    await a.settled();
+    await b.offline(false);
+    await b.settled();
+    const codes = (await b.rejected()).map((r) => [r.command.type, r.code]);
+    assert.deepEqual(codes, [['OpenAccount', 'AccountAlreadyExists'], ['Deposit', 'OpenedElsewhere']]);
+    const acc = await b.account('acc-9');
+    assert.deepEqual([acc.owner, acc.balance], ['Ann', 10], "Bob's deposit never lands in Ann's account");
+    await a.close();
+    await b.close();
+  } finally {
+    await server.stop();
+  }
+});

@@ -30,4 +30,7 @@ PG_FAST=1 pg_start "$cluster" "$port"
 export LEDGER_TEST_DATABASE_URL
 LEDGER_TEST_DATABASE_URL=$(pg_url "$port")
 
-node --test --test-concurrency=1 "${@:-tests/e2e/sync}"
+# The soak's dice: fixed here so a run can be repeated; `make soak` rolls others.
+export SOAK_SEED=${SOAK_SEED:-20261129}
+if [[ $# == 0 ]]; then set -- tests/e2e/sync/*.test.mjs; fi
+node --test --test-concurrency=1 "$@"

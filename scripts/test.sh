@@ -45,6 +45,8 @@ timed "browser tests in headless Firefox" \
   cargo test --locked --target wasm32-unknown-unknown --test browser --test ui
 timed "release build" trunk build --release
 timed "end-to-end tests in headless Chromium" node --test tests/e2e/*.test.mjs
+# Devices syncing through the real server on a throwaway PostgreSQL.
+timed "sync end to end against the server" scripts/test-sync.sh
 # The tabs race, the faults and export/import again in Firefox ESR.
 timed "end-to-end tests in headless Firefox" \
   env E2E_BROWSER=firefox node --test tests/e2e/tabs.test.mjs tests/e2e/faults.test.mjs tests/e2e/portable.test.mjs

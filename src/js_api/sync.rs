@@ -71,6 +71,8 @@ struct Progress {
     to_download: u64,
     uploaded: u64,
     to_upload: u64,
+    redecided: u64,
+    rejected: u64,
 }
 
 #[derive(Serialize)]
@@ -96,6 +98,8 @@ fn view(page: &BrowserLedger) -> StatusView {
         to_download,
         uploaded,
         to_upload,
+        redecided,
+        rejected,
         differs,
         ..
     } = page.sync_status();
@@ -106,7 +110,7 @@ fn view(page: &BrowserLedger) -> StatusView {
         server_position,
         last_synced_at,
         error,
-        progress: Progress { downloaded, to_download, uploaded, to_upload },
+        progress: Progress { downloaded, to_download, uploaded, to_upload, redecided, rejected },
         differs,
     }
 }

@@ -88,6 +88,10 @@ pub struct Counts {
     pub to_download: u64,
     pub uploaded: u64,
     pub to_upload: u64,
+    /// Since the client was made: pending commands decided again on a
+    /// moved head, and commands the server's history refused.
+    pub redecided: u64,
+    pub rejected: u64,
 }
 
 /// A device's place in its server's history, and what it knows of it.
@@ -125,7 +129,7 @@ impl SyncClient {
             let (confirmed, _) = confirmed_tip(ledger, &head.account)?;
             to_download += head.version.get().saturating_sub(confirmed.get());
         }
-        self.counts = Counts { to_download, ..Counts::default() };
+        self.counts = Counts { to_download, downloaded: 0, uploaded: 0, to_upload: 0, ..self.counts };
         Ok(())
     }
 
@@ -244,6 +248,8 @@ impl SyncClient {
         self.counts.uploaded += u64::try_from(adopted.confirmed.len()).unwrap_or(0);
         progress.confirmed = adopted.confirmed.len();
         progress.redecided = adopted.redecided;
+        self.counts.redecided += u64::try_from(adopted.redecided).unwrap_or(0);
+        self.counts.rejected += u64::try_from(adopted.rejected.len()).unwrap_or(0);
         progress.rejected = adopted.rejected.into_iter().map(|r| (account.clone(), r)).collect();
         progress.changed.push(account.clone());
         Ok(progress)
@@ -396,6 +402,7 @@ impl SyncClient {
         let refusal = Some((code.to_owned(), message.to_owned()));
         if let Some(rejected) = ledger.store_mut().remove_pending(account, &tip, &event.event_id, refusal)? {
             ledger.forget_stream(account);
+            self.counts.rejected += u64::try_from(rejected.len()).unwrap_or(0);
             progress.rejected = rejected.into_iter().map(|r| (account.clone(), r)).collect();
             progress.changed.push(account.clone());
         }

@@ -165,6 +165,7 @@ impl BrowserLedger {
                 let counts = client.counts;
                 (status.downloaded, status.to_download) = (counts.downloaded, counts.to_download);
                 (status.uploaded, status.to_upload) = (counts.uploaded, counts.to_upload);
+                (status.redecided, status.rejected) = (counts.redecided, counts.rejected);
                 status.differs = client
                     .divergences()
                     .map(|d| Differs { id: d.account.to_string(), version: d.version.get(), reason: d.reason.clone() })

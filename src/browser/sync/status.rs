@@ -50,6 +50,10 @@ pub struct SyncStatus {
     pub to_download: u64,
     pub uploaded: u64,
     pub to_upload: u64,
+    /// Since this tab began syncing: pending commands decided again, and
+    /// commands the server's history refused.
+    pub redecided: u64,
+    pub rejected: u64,
     pub differs: Vec<Differs>,
     /// When the writing tab last changed it (ms since the epoch): a caller
     /// waiting on sync knows a status written before it asked.

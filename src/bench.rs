@@ -146,3 +146,19 @@ pub fn bench_execute(design: &str, account: &str, warmup: u32, batches: u32, per
     }
     Ok(means)
 }
+
+/// Makes `count` deposits of 1.00 on `account` pending, as a device linked
+/// to a server it can't reach keeps them (the link points at a closed
+/// port). Returns how many were made.
+#[wasm_bindgen]
+pub fn bench_seed_pending(account: &str, count: f64) -> Result<f64, JsError> {
+    let id = parse_id(account)?;
+    let mut ledger = crate::open_ledger(NAMESPACE).map_err(fail)?;
+    ledger.store_mut().save_link(&crate::Link { url: "http://127.0.0.1:9".into(), token: None }).map_err(fail)?;
+    let deposit = Command::Deposit { amount: money("1.00")? };
+    let target = count.max(0.0) as u64;
+    for _ in 0..target {
+        ledger.execute(&CommandRequest::new(id.clone(), deposit.clone())).map_err(fail)?;
+    }
+    Ok(target as f64)
+}

@@ -27,8 +27,10 @@ trap 'exit 130' INT TERM
 
 port=$(free_port)
 PG_FAST=1 pg_start "$cluster" "$port"
-export LEDGER_TEST_DATABASE_URL
+export LEDGER_TEST_DATABASE_URL LEDGER_TEST_PSQL
 LEDGER_TEST_DATABASE_URL=$(pg_url "$port")
+# For the tests that reset the server behind the devices' backs.
+LEDGER_TEST_PSQL="$(pg_bin)/psql"
 
 # The soak's dice: fixed here so a run can be repeated; `make soak` rolls others.
 export SOAK_SEED=${SOAK_SEED:-20261129}

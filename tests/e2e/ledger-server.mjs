@@ -5,7 +5,7 @@
 // gets tenants of its own through a tokens file, so tests never see each
 // other's accounts. Stopped and started again by the tests (a restart
 // mid-run), on the same port.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -101,4 +101,11 @@ export async function startServer({ devices, env = {}, dist = join(ROOT, 'dist')
   };
   await server.start();
   return server;
+}
+
+/** Runs SQL on the test database (psql from scripts/test-sync.sh). */
+export function sql(statement) {
+  return execFileSync(process.env.LEDGER_TEST_PSQL ?? 'psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', DATABASE_URL, '-c', statement], {
+    encoding: 'utf8',
+  });
 }

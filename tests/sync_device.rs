@@ -122,7 +122,7 @@ impl Phone {
     }
 
     fn sync(&self, server: &RefCell<ModelServer>) -> Result<bank_ledger::Progress, bank_ledger::RoundError> {
-        let mut wire = Wire { server, device: self.name.clone(), lose_answers: false };
+        let mut wire = Wire { server, device: self.name.clone(), lose_answers: false, pulls_left: None };
         block_on(round(self, &mut wire))
     }
 }
@@ -133,6 +133,8 @@ struct Wire<'a> {
     device: String,
     /// Pushes are stored, but their answers never arrive.
     lose_answers: bool,
+    /// Pulls answered before the connection drops (`None`: never drops).
+    pulls_left: Option<usize>,
 }
 
 impl Transport for Wire<'_> {
@@ -141,6 +143,12 @@ impl Transport for Wire<'_> {
     }
 
     async fn pull(&mut self, after: u64) -> Result<Pulled, TransportError> {
+        if let Some(left) = &mut self.pulls_left {
+            if *left == 0 {
+                return Err(TransportError::Unavailable { reason: "the connection dropped".into() });
+            }
+            *left -= 1;
+        }
         Ok(self.server.borrow().pull(after, 7))
     }
 
@@ -269,7 +277,7 @@ fn a_push_whose_answer_was_lost_is_recognised_not_done_again() {
     let phone = Phone::linked("a");
     phone.run("acc-1", open("Ann", "10.00")).unwrap();
     phone.run("acc-1", deposit("1.00")).unwrap();
-    let mut wire = Wire { server: &server, device: "a".into(), lose_answers: true };
+    let mut wire = Wire { server: &server, device: "a".into(), lose_answers: true, pulls_left: None };
     let error = block_on(round(&phone, &mut wire)).unwrap_err();
     assert_eq!(error.code(), "SyncUnavailable");
     assert_eq!(server.borrow().stream(&id("acc-1")).len(), 2, "the server stored it");
@@ -485,6 +493,25 @@ fn a_new_device_downloads_everything_and_pages_through_gaps() {
 }
 
 #[test]
+fn a_first_download_cut_off_resumes_where_it_stopped_after_a_reload() {
+    let server = server();
+    let a = Phone::linked("a");
+    a.run("acc-1", open("Ann", "1.00")).unwrap();
+    for _ in 0..49 {
+        a.run("acc-1", deposit("1.00")).unwrap();
+    }
+    a.sync(&server).unwrap();
+    let b = Phone::linked("b");
+    let mut wire = Wire { server: &server, device: "b".into(), lose_answers: false, pulls_left: Some(3) };
+    assert_eq!(block_on(round(&b, &mut wire)).unwrap_err().code(), "SyncUnavailable");
+    assert_eq!(b.confirmed("acc-1").len(), 21, "three pages of 7 were taken");
+    let b = b.reload();
+    b.sync(&server).unwrap();
+    assert_eq!(b.on(|_, client| client.counts), bank_ledger::Counts { downloaded: 29, to_download: 29, ..Default::default() });
+    assert_same(&b, &server);
+}
+
+#[test]
 fn a_local_copy_edited_behind_the_apps_back_is_reported_by_the_server_witness() {
     let server = server();
     let phone = Phone::linked("a");
@@ -509,6 +536,44 @@ fn a_local_copy_edited_behind_the_apps_back_is_reported_by_the_server_witness() 
     phone.sync(&server).unwrap();
     let differs: Vec<_> = phone.on(|_, client| client.divergences().map(|d| (d.account.to_string(), d.version)).collect());
     assert_eq!(differs, [("acc-1".to_owned(), Version::new(2))]);
+}
+
+#[test]
+fn an_account_that_differs_is_taken_from_the_server_and_a_reset_can_start_over() {
+    let server = server();
+    let b = Phone::linked("b");
+    b.run("acc-x", open("Bea", "5.00")).unwrap();
+    b.sync(&server).unwrap();
+    let a = Phone::local("a");
+    a.run("acc-x", open("Al", "9.00")).unwrap();
+    a.run("acc-y", open("Al", "1.00")).unwrap();
+    a.on(|ledger, _| ledger.store_mut().save_link(&link()).unwrap());
+    a.sync(&server).unwrap();
+    let differs: Vec<String> = a.on(|_, client| client.divergences().map(|d| d.account.to_string()).collect());
+    assert_eq!(differs, ["acc-x"]);
+    assert_eq!(a.account("acc-x").unwrap().owner, owner("Al"), "left alone until the user decides");
+    // The user takes the server's copy: the account here is removed and read again.
+    a.on(|ledger, client| {
+        assert!(ledger.store_mut().remove_stream(&id("acc-x")).unwrap() > 0);
+        ledger.forget_stream(&id("acc-x"));
+        ledger.rescan();
+        client.forgive(&id("acc-x"));
+    });
+    a.sync(&server).unwrap();
+    assert_same(&a, &server);
+    assert_eq!(a.on(|_, client| client.divergences().count()), 0);
+    // Starting over: everything here goes but the link, and comes back from the server.
+    let removed = a.on(|ledger, _| {
+        let removed = ledger.store_mut().clear_ledger().unwrap();
+        ledger.forget();
+        removed
+    });
+    assert!(removed > 0);
+    let a = a.reload();
+    assert_eq!(a.account("acc-x"), None);
+    assert!(a.on(|ledger, _| ledger.store().link().unwrap()).is_some(), "the link stays");
+    a.sync(&server).unwrap();
+    assert_same(&a, &server);
 }
 
 #[test]

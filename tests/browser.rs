@@ -43,6 +43,38 @@ mod local_storage_contract {
     store_contract!(wasm_bindgen_test, fresh_store());
 }
 
+/// The store of a device linked to a server: appends go to pending logs.
+fn linked_store() -> bank_ledger::SyncedStore<LocalStorageKv> {
+    let mut store = bank_ledger::SyncedStore::new(fresh_store());
+    store.save_link(&bank_ledger::Link { url: "http://127.0.0.1:1".into(), token: None }).unwrap();
+    store
+}
+
+mod linked_local_storage_contract {
+    use super::*;
+    store_contract!(wasm_bindgen_test, linked_store());
+}
+
+#[wasm_bindgen_test]
+fn pending_events_live_apart_from_the_stream_and_read_back_in_a_new_instance() {
+    cleared();
+    let open = || bank_ledger::SyncedStore::new(KvStore::new(LocalStorageKv::open().unwrap(), "test-pending"));
+    let mut store = open();
+    store.save_link(&bank_ledger::Link { url: "http://127.0.0.1:1".into(), token: None }).unwrap();
+    let id = id("acc-p");
+    let stored = store
+        .append(
+            &id,
+            ExpectedVersion(Version::EMPTY),
+            vec![new_event("e-1", 1, opened("Ann", "1.00")), new_event("e-2", 2, deposited("2.00"))],
+        )
+        .unwrap();
+    assert_eq!(store.inner().read(&id, Version::EMPTY).unwrap(), vec![], "the confirmed stream is untouched");
+    let again = open();
+    assert_eq!(again.read(&id, Version::EMPTY).unwrap(), stored);
+    assert_eq!(again.pending_count(&id).unwrap(), 2);
+}
+
 fn at(version: u64) -> ExpectedVersion {
     ExpectedVersion(Version::new(version))
 }

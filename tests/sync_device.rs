@@ -651,3 +651,30 @@ fn devices_with_random_commands_and_offline_periods_converge() {
         }
     }
 }
+
+#[test]
+fn with_events_pending_the_confirmed_ones_are_still_snapshotted() {
+    // Confirmed events come from the server (no command here snapshots
+    // them); pending ones follow. Loads must not read the whole stream.
+    let server = server();
+    let a = Phone::linked("a");
+    a.run("acc-1", open("Ann", "1.00")).unwrap();
+    for _ in 0..9 {
+        a.run("acc-1", deposit("1.00")).unwrap();
+    }
+    a.sync(&server).unwrap();
+    let kv: Kv = Rc::default();
+    let store = SyncedStore::new(KvStore::new(Rc::clone(&kv), "ledger"));
+    let mut ledger = Ledger::new(store, ManualClock::new(0), CountingIds::new("b")).with_snapshot_every(4);
+    ledger.store_mut().save_link(&link()).unwrap();
+    let mut client = SyncClient::new(Place::default());
+    client.receive(&mut ledger, &server.borrow().pull(0, 100)).unwrap();
+    for _ in 0..3 {
+        ledger.execute(&request(&id("acc-1"), &deposit("1.00"))).unwrap();
+    }
+    assert_eq!(ledger.store().pending_count(&id("acc-1")).unwrap(), 3);
+    let snapshot = ledger.store().snapshot(&id("acc-1")).unwrap().expect("a snapshot of the confirmed events");
+    assert_eq!(snapshot.version, Version::new(10), "at the last confirmed version, not past it");
+    let mut fresh = Ledger::new(SyncedStore::new(KvStore::new(kv, "ledger")), ManualClock::new(0), CountingIds::new("c"));
+    assert_eq!(fresh.account(&id("acc-1")).unwrap().unwrap().balance, money("13.00"));
+}

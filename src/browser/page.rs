@@ -112,7 +112,6 @@ impl BrowserLedger {
             listener();
         }
         self.vouch_when_idle();
-        self.kick_sync();
     }
 
     pub(super) fn tabs(&self) -> &Tabs {

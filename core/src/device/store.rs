@@ -535,6 +535,10 @@ impl<K: KeyValue> EventStore for SyncedStore<K> {
         self.inner.import(batches)
     }
 
+    fn snapshot_limit(&self, stream: &AccountId) -> Result<Option<Version>, StoreError> {
+        Ok(self.view(stream)?.map(|view| view.base))
+    }
+
     fn save_snapshot(&mut self, stream: &AccountId, snapshot: &Snapshot) -> Result<(), StoreError> {
         // A snapshot covers confirmed events only: pending ones may yet be
         // decided again.

@@ -91,17 +91,23 @@ impl Cached {
 
     /// A snapshot of this account now; `None` before it is opened.
     pub(super) fn snapshot(&self) -> Option<Snapshot> {
-        let owner = self.account.owner()?.clone();
-        let version = self.account.version();
+        self.snapshot_at_version(self.account.version(), self.head)
+    }
+
+    /// A snapshot of this account as of `version` (whose event's hash is
+    /// `head`), from the cached timeline; `None` before it was opened or
+    /// outside the timeline.
+    pub(super) fn snapshot_at_version(&self, version: Version, head: ChainHash) -> Option<Snapshot> {
+        let state = self.state_at(version)?;
         let since = version.get().saturating_sub(RECENT_COMMANDS);
         let mut commands: Vec<(&CommandId, u64)> =
-            self.commands.iter().filter(|(_, v)| v.get() > since).map(|(c, v)| (c, v.get())).collect();
+            self.commands.iter().filter(|(_, v)| v.get() > since && **v <= version).map(|(c, v)| (c, v.get())).collect();
         commands.sort_by_key(|(_, v)| *v);
-        let mut payload = format!("{PAYLOAD_SCHEMA}\n{}\n{owner}", self.account.balance().cents());
+        let mut payload = format!("{PAYLOAD_SCHEMA}\n{}\n{}", state.balance.cents(), state.owner);
         for (command, version) in commands {
             payload.push_str(&format!("\n{command} {version}"));
         }
-        Some(Snapshot { version, head: self.head, payload })
+        Some(Snapshot { version, head, payload })
     }
 
     /// Where a reader of the stream stands after this account's events.

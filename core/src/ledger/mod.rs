@@ -261,15 +261,31 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         if version == Version::EMPTY {
             return;
         }
-        if version.get() - cached.snapshot_at.get().min(version.get()) >= self.snapshot_every {
-            if let Some(snapshot) = cached.snapshot() {
+        // Up to the version the store allows (a device's confirmed events).
+        let upto = match self.store.snapshot_limit(cached.account.id()) {
+            Ok(limit) => limit.map_or(version, |limit| limit.min(version)),
+            Err(_) => Version::EMPTY,
+        };
+        if upto.get().saturating_sub(cached.snapshot_at.get()) >= self.snapshot_every {
+            if let Some(snapshot) = self.snapshot_of(&cached, upto) {
                 // A snapshot is only a shortcut: when it can't be stored (a
                 // full quota), loads take the longer way.
                 if self.store.save_snapshot(cached.account.id(), &snapshot).is_ok() {
-                    cached.snapshot_at = version;
+                    cached.snapshot_at = upto;
                 }
             }
         }
         self.cache.insert(cached.account.id().clone(), cached);
+    }
+
+    /// A snapshot of `cached` as of `version`: now, or an earlier version
+    /// whose hash the store gives.
+    fn snapshot_of(&self, cached: &Cached, version: Version) -> Option<crate::store::Snapshot> {
+        if version == cached.account.version() {
+            return cached.snapshot();
+        }
+        let before = Version::new(version.get().checked_sub(1)?);
+        let head = self.store.read_page(cached.account.id(), before, 1).ok()?.first()?.hash;
+        cached.snapshot_at_version(version, head)
     }
 }

@@ -95,6 +95,13 @@ pub trait EventStore {
         Err(StoreError::Unavailable { reason: "this store cannot import".into() })
     }
 
+    /// The highest version a snapshot of the stream may cover, where the
+    /// store limits it (a device's pending events may yet be decided again:
+    /// only confirmed ones are snapshotted); `None`: any.
+    fn snapshot_limit(&self, _stream: &AccountId) -> Result<Option<Version>, StoreError> {
+        Ok(None)
+    }
+
     /// Keeps `snapshot` as the stream's latest, replacing the one before.
     /// Stores without snapshots ignore it.
     fn save_snapshot(&mut self, _stream: &AccountId, _snapshot: &Snapshot) -> Result<(), StoreError> {

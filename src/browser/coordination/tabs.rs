@@ -235,6 +235,8 @@ impl BrowserLedger {
 /// run (a script awaiting command after command would otherwise redraw the
 /// page and message every tab for each one).
 fn announce_change(page: &BrowserLedger) {
+    // New events may wait for the server: sync sends them now.
+    page.kick_sync();
     if page.tabs().announcing.replace(true) {
         return;
     }

@@ -111,12 +111,13 @@ impl BrowserLedger {
         pending_total(self)
     }
 
-    /// A command made pending events while the loop waits on the live feed:
-    /// cut the wait short and push.
+    /// This tab ran a command (which, linked, made pending events): the
+    /// loop pushes after the round in progress, or cuts its wait on the
+    /// live feed short.
     pub(crate) fn kick_sync(&self) {
         let syncing = self.syncing();
+        syncing.kicked.set(true);
         if syncing.listening.get() {
-            syncing.kicked.set(true);
             if let Some(fetch) = syncing.fetch.borrow().as_ref() {
                 fetch.abort();
             }
@@ -238,6 +239,8 @@ async fn run(page: BrowserLedger, generation: u64) {
             status.url = Some(url);
         });
         let mut transport = fetch.clone();
+        // Commands from now on are in this round or the next.
+        page.syncing().kicked.set(false);
         let mut outcome = round(&page, &mut transport).await.map(|progress| taken(&page, &progress));
         while outcome.is_ok() && current(&page) {
             pause = 1_000.0;
@@ -246,13 +249,14 @@ async fn run(page: BrowserLedger, generation: u64) {
                 status.error = None;
                 status.last_synced_at = Some(BrowserClock.now().0 as f64);
             });
-            if pending_total(&page) > 0 {
+            // A command came during the round: another round sends it.
+            if page.syncing().kicked.get() {
                 break;
             }
             page.syncing().listening.set(true);
             outcome = listen(&page, &mut transport).await.map(|progress| taken(&page, &progress));
             page.syncing().listening.set(false);
-            if page.syncing().kicked.replace(false) {
+            if page.syncing().kicked.get() {
                 outcome = Ok(());
                 break;
             }

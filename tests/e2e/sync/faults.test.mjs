@@ -99,3 +99,29 @@ test('the writing tab closes with events pending: the next writer sends them', {
     await server.stop();
   }
 });
+
+test('a pending command is cancelled from the history before the server has it', { skip }, async () => {
+  const { server, who } = await ledger(1);
+  try {
+    const a = await device(browser, server, who[0]);
+    await a.run('acc-1', { type: 'OpenAccount', owner: 'Ann', initial_balance: 10 });
+    await a.connect();
+    await a.offline(true);
+    await a.run('acc-1', { type: 'Deposit', amount: 5 });
+    await a.run('acc-1', { type: 'Withdraw', amount: 12 });
+    await a.page.goto(`${server.url}/#/accounts/acc-1`);
+    await a.page.waitForFunction(() => document.querySelectorAll('tr.pending').length === 2, null, { timeout: 10_000 });
+    await a.page.waitForFunction(() => window.wasmBindings.sync_status().state === 'offline', null, { timeout: 20_000 });
+    // Cancel the deposit: the withdrawal made on it no longer passes.
+    await a.page.locator('tr.pending').filter({ hasText: 'Deposited' }).getByRole('button', { name: 'Cancel' }).click();
+    await a.page.waitForFunction(() => window.wasmBindings.sync_status().pending === 0, null, { timeout: 10_000 });
+    assert.deepEqual((await a.rejected()).map((r) => [r.command.type, r.code]), [['Withdraw', 'InsufficientFunds']]);
+    assert.equal((await a.account('acc-1')).balance, 10);
+    await a.offline(false);
+    await a.settled();
+    assert.equal((await server.pull(who[0].token)).length, 1, 'neither reached the server');
+    await a.close();
+  } finally {
+    await server.stop();
+  }
+});

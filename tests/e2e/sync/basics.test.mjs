@@ -4,7 +4,7 @@
 // together overdraw; one account id opened on two devices offline).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch } from '../harness.mjs';
+import { launch, serve } from '../harness.mjs';
 import { AVAILABLE, startServer, tenant, token } from '../ledger-server.mjs';
 import { device, identity, serverIdentity } from './devices.mjs';
 
@@ -116,5 +116,28 @@ test('one account id opened on two devices offline: the later opening and all ma
     await b.close();
   } finally {
     await server.stop();
+  }
+});
+
+test('the app on a static host syncs with the server elsewhere (CORS), and an unreachable server is SyncUnavailable', { skip }, async () => {
+  const app = await serve();
+  const origin = app.url.replace(/\/$/, '');
+  const t = tenant();
+  const who = [{ tenant: t, device: 'd1', token: token() }];
+  const server = await startServer({ devices: who, env: { CORS_ORIGINS: origin } });
+  try {
+    const a = await device(browser, { url: origin }, who[0]);
+    await a.run('acc-1', { type: 'OpenAccount', owner: 'Ann', initial_balance: 2 });
+    const nowhere = await a.call('sync_connect', { url: 'http://127.0.0.1:9', token: who[0].token });
+    assert.equal(nowhere.error?.code, 'SyncUnavailable', JSON.stringify(nowhere));
+    const connected = await a.connect(server.url);
+    assert.equal(connected.value?.state, 'synced', JSON.stringify(connected.error));
+    assert.equal((await server.pull(who[0].token)).length, 1);
+    const bad = await a.call('sync_connect', { url: 'ftp://example.org' });
+    assert.equal(bad.error?.code, 'InvalidLink');
+    await a.close();
+  } finally {
+    await server.stop();
+    await app.close();
   }
 });

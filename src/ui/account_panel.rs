@@ -95,7 +95,10 @@ fn Account(
                     <div><dt>"Version"</dt><dd class="version">{s.version.to_string()}</dd></div>
                 </dl>
                 <p class="pending-note" hidden=move || pending == 0 || ui.travel.get().is_some()>
-                    {format!("{pending} of these events wait for the server: the balance counts them already.")}
+                    {match pending {
+                        1 => "1 of these events waits for the server: the balance counts it already.".to_owned(),
+                        n => format!("{n} of these events wait for the server: the balance counts them already."),
+                    }}
                 </p>
             }
             .into_any(),

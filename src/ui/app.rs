@@ -78,7 +78,7 @@ fn Ledger(
         <header class="masthead">
             <h1>"Ledger"</h1>
             <p class="muted">"Event-sourced bank accounts, kept in this browser."</p>
-            <OfflineBadge/>
+            <OfflineBadge ui/>
             <OtherBuildNote ui/>
         </header>
         <Alert ui/>

@@ -143,10 +143,13 @@ fn Decision(ui: Ui, ledger: PageLedger) -> impl IntoView {
         }
         decide(crate::browser::SyncRequest::StartOver);
     };
+    let needed = move || ui.sync.with(|s| s.status.state == SyncState::NeedsDecision);
     view! {
-        <div class="buttons" hidden=move || ui.sync.with(|s| s.status.state != SyncState::NeedsDecision)>
-            <button type="button" on:click=move |_| decide(crate::browser::SyncRequest::Upload)>"Upload this ledger to it"</button>
-            <button type="button" on:click=start_over>"Export, then start over from it"</button>
-        </div>
+        {move || needed().then(|| view! {
+            <div class="buttons">
+                <button type="button" on:click=move |_| decide(crate::browser::SyncRequest::Upload)>"Upload this ledger to it"</button>
+                <button type="button" on:click=start_over>"Export, then start over from it"</button>
+            </div>
+        })}
     }
 }

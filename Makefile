@@ -1,5 +1,5 @@
 # Aliases for the scripts; the README's commands work without make.
-.PHONY: serve test bench bench-server
+.PHONY: serve test bench bench-server bench-sync soak
 
 serve:
 	scripts/serve.sh
@@ -12,3 +12,12 @@ bench:
 
 bench-server:
 	scripts/bench-server.sh
+
+# Upload, download and a resumed download of 100,000 events through the
+# server (BENCH_EVENTS to change it); builds the app first.
+bench-sync:
+	scripts/bench-sync.sh
+
+# The three-device soak with other dice (SOAK_SEED=n for one of them).
+soak:
+	for seed in 1 2 3 4 5; do SOAK_SEED=$$seed scripts/test-sync.sh tests/e2e/sync/soak.test.mjs || exit 1; done

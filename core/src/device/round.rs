@@ -70,6 +70,10 @@ pub trait Device<K: KeyValue, C: Clock, G: IdGenerator> {
         &self,
         f: impl FnOnce(&mut DeviceLedger<K, C, G>, &mut SyncClient) -> Result<R, SyncError>,
     ) -> Result<R, SyncError>;
+
+    /// A step of long work is done (a page pulled, a push answered): the
+    /// client's counts moved, for whoever shows them.
+    fn progressed(&self) {}
 }
 
 /// How many pushes in a row may meet a moved stream before a round gives
@@ -88,6 +92,7 @@ pub async fn round<K: KeyValue, C: Clock, G: IdGenerator>(
         let pulled = transport.pull(device.with(|_, client| Ok(client.position()))?).await?;
         let last = pulled.events.is_empty();
         progress.add(device.with(|ledger, client| client.receive(ledger, &pulled))?);
+        device.progressed();
         if last {
             break;
         }
@@ -103,6 +108,7 @@ pub async fn round<K: KeyValue, C: Clock, G: IdGenerator>(
         match transport.push(&account, &push).await {
             Ok(PushAnswer::Pushed(answer)) => {
                 progress.add(device.with(|ledger, client| client.pushed(ledger, &account, &push, &answer))?);
+                device.progressed();
                 limit = PUSH_EVENTS;
                 moved = 0;
             }
@@ -167,6 +173,7 @@ async fn fill<K: KeyValue, C: Clock, G: IdGenerator>(
             gaps.push((account.clone(), confirmed));
         }
         progress.add(step);
+        device.progressed();
     }
     Ok(())
 }

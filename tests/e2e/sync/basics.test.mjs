@@ -43,12 +43,19 @@ test('a ledger is uploaded, downloaded on another device, and changes appear liv
     assert.deepEqual(identity(await b.history('acc-1')), serverIdentity(events, 'acc-1'));
     assert.deepEqual(identity(await a.history('acc-1')), serverIdentity(events, 'acc-1'));
 
-    // Live: b sees a's deposit within a second.
+    // Live: b sees a's deposit within a second, in each of its tabs.
+    const other = await b.context.newPage();
+    await other.goto(`${server.url}/#/accounts/acc-1`);
+    await other.waitForFunction(() => document.querySelector('.balance')?.textContent === '105.00', null, { timeout: 10_000 });
     const sent = Date.now();
     await a.run('acc-1', { type: 'Deposit', amount: 1 });
     await b.page.waitForFunction(() => window.wasmBindings.account('acc-1')?.balance === 106, null, { timeout: 5000 });
     const took = Date.now() - sent;
     assert.ok(took < 1500, `the change took ${took} ms to appear`);
+    await other.waitForFunction(() => document.querySelector('.balance')?.textContent === '106.00', null, { timeout: 5000 });
+    const inTab = Date.now() - sent;
+    assert.ok(inTab < 2000, `the change took ${inTab} ms to appear in the other tab`);
+    console.log(`# live: ${took} ms to the other device, ${inTab} ms to its other tab's page`);
     // And the page shows it, with no pending mark once confirmed.
     await a.settled();
     await b.page.goto(`${server.url}/#/accounts/acc-1`);

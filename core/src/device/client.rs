@@ -343,14 +343,16 @@ impl SyncClient {
         answer: &Pushed,
     ) -> Result<Progress, SyncError> {
         self.check_server(&answer.server)?;
-        let stored: Vec<Envelope> = push.events.iter().filter(|e| e.version <= answer.version).cloned().collect();
         let (confirmed, _) = confirmed_tip(ledger, account)?;
-        // History from before sync, uploaded: the server has it now.
-        let uploaded = stored.iter().filter(|e| e.version <= confirmed).count();
+        let stored = push.events.iter().filter(|e| e.version <= answer.version);
+        // History from before sync, uploaded from the stream here: the
+        // server has it now, and there is nothing to take.
+        let uploaded = stored.clone().filter(|e| e.version <= confirmed).count();
         self.counts.uploaded += u64::try_from(uploaded).unwrap_or(0);
         let known = self.server_versions.entry(account.clone()).or_default();
         *known = (*known).max(answer.version);
-        self.take(ledger, account, stored)
+        let pending: Vec<Envelope> = stored.filter(|e| e.version > confirmed).cloned().collect();
+        self.take(ledger, account, pending)
     }
 
     /// The server's stream had moved on (409): it holds the pushed events

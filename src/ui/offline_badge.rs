@@ -25,9 +25,9 @@ pub fn OfflineBadge(
     });
     view! {
         <p class="offline" role="status" hidden=move || online.get()>
-            {move || match ui.sync.with(|s| s.status.state) {
-                SyncState::Off => "Offline: everything still works, and stays in this browser.",
-                _ => "Offline: everything still works; changes are sent to the server when the connection is back.",
+            {move || match ui.sync.with(|s| s.status.state == SyncState::Off) {
+                true => "Offline: everything still works, and stays in this browser.",
+                false => "Offline: everything still works; changes are sent to the server when the connection is back.",
             }}
         </p>
     }

@@ -18,6 +18,3 @@ pub use log::{PendingLog, LOG_FORMAT};
 pub use rebase::{held, rebase, Held, Rebased, Rejection, OPENED_ELSEWHERE};
 pub use round::{listen, round, Device, PushAnswer, RoundError, Transport, TransportError};
 pub use store::{Adopted, SyncedStore};
-
-#[cfg(test)]
-mod tests;

@@ -2,31 +2,18 @@
 // uploaded, another device downloads it, live changes appear within a
 // second, and the two conflict cases by name (two offline withdrawals that
 // together overdraw; one account id opened on two devices offline).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, serve } from '../harness.mjs';
-import { AVAILABLE, startServer, tenant, token } from '../ledger-server.mjs';
-import { device, identity, serverIdentity } from './devices.mjs';
+import { serve } from '../harness.mjs';
+import { device, identity, ledger, serverIdentity, skip, useBrowser } from './devices.mjs';
 
-const skip = !AVAILABLE && 'needs scripts/test-sync.sh (a PostgreSQL for the server)';
-let browser;
-before(async () => {
-  if (!skip) browser = await launch();
-});
-after(async () => browser?.close());
+const env = useBrowser();
 
-/** A fresh tenant with `n` devices, and the server that knows them. */
-async function ledger(n) {
-  const t = tenant();
-  const who = Array.from({ length: n }, (_, i) => ({ tenant: t, device: `d${i + 1}`, token: token() }));
-  const server = await startServer({ devices: who });
-  return { server, who };
-}
 
 test('a ledger is uploaded, downloaded on another device, and changes appear live', { skip }, async () => {
   const { server, who } = await ledger(2);
   try {
-    const a = await device(browser, server, who[0]);
+    const a = await device(env.browser, server, who[0]);
     // A ledger kept before sync: uploaded whole when the device connects.
     assert.equal((await a.run('acc-1', { type: 'OpenAccount', owner: 'Ann', initial_balance: 100 })).error, undefined);
     await a.run('acc-1', { type: 'Deposit', amount: 5 });
@@ -36,7 +23,7 @@ test('a ledger is uploaded, downloaded on another device, and changes appear liv
     assert.equal(connected.value.state, 'synced');
     assert.equal(connected.value.pending, 0);
 
-    const b = await device(browser, server, who[1]);
+    const b = await device(env.browser, server, who[1]);
     assert.equal((await b.connect()).value?.state, 'synced');
     assert.deepEqual(await b.account('acc-1'), await a.account('acc-1'));
     const events = await server.pull(who[0].token);
@@ -70,7 +57,7 @@ test('a ledger is uploaded, downloaded on another device, and changes appear liv
 test('two offline withdrawals that together overdraw: the second is rejected, never applied', { skip }, async () => {
   const { server, who } = await ledger(2);
   try {
-    const [a, b] = [await device(browser, server, who[0]), await device(browser, server, who[1])];
+    const [a, b] = [await device(env.browser, server, who[0]), await device(env.browser, server, who[1])];
     await a.run('acc-1', { type: 'OpenAccount', owner: 'Ann', initial_balance: 100 });
     await a.connect();
     await b.connect();
@@ -103,7 +90,7 @@ test('two offline withdrawals that together overdraw: the second is rejected, ne
 test('one account id opened on two devices offline: the later opening and all made on it are rejected', { skip }, async () => {
   const { server, who } = await ledger(2);
   try {
-    const [a, b] = [await device(browser, server, who[0]), await device(browser, server, who[1])];
+    const [a, b] = [await device(env.browser, server, who[0]), await device(env.browser, server, who[1])];
     await a.connect();
     await b.connect();
     await a.offline(true);
@@ -129,11 +116,9 @@ test('one account id opened on two devices offline: the later opening and all ma
 test('the app on a static host syncs with the server elsewhere (CORS), and an unreachable server is SyncUnavailable', { skip }, async () => {
   const app = await serve();
   const origin = app.url.replace(/\/$/, '');
-  const t = tenant();
-  const who = [{ tenant: t, device: 'd1', token: token() }];
-  const server = await startServer({ devices: who, env: { CORS_ORIGINS: origin } });
+  const { server, who } = await ledger(1, { CORS_ORIGINS: origin });
   try {
-    const a = await device(browser, { url: origin }, who[0]);
+    const a = await device(env.browser, { url: origin }, who[0]);
     await a.run('acc-1', { type: 'OpenAccount', owner: 'Ann', initial_balance: 2 });
     const nowhere = await a.call('sync_connect', { url: 'http://127.0.0.1:9', token: who[0].token });
     assert.equal(nowhere.error?.code, 'SyncUnavailable', JSON.stringify(nowhere));

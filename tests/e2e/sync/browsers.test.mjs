@@ -4,10 +4,8 @@ import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../harness.mjs';
 import { launchFirefox } from '../firefox.mjs';
-import { AVAILABLE, startServer, tenant, token } from '../ledger-server.mjs';
-import { device, identity, serverIdentity } from './devices.mjs';
-
-const skip = !AVAILABLE && 'needs scripts/test-sync.sh (a PostgreSQL for the server)';
+import { startServer, tenant, token } from '../ledger-server.mjs';
+import { device, identity, serverIdentity, skip } from './devices.mjs';
 let chrome;
 let firefox;
 before(async () => {

@@ -3,29 +3,18 @@
 // export), a server reset (not merged into; uploaded to on request), the
 // link kept across a reload, a long first download resumed after one, and
 // the service worker leaving the API alone.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch } from '../harness.mjs';
-import { AVAILABLE, sql, startServer, tenant, token } from '../ledger-server.mjs';
-import { device, identity, serverIdentity } from './devices.mjs';
+import { sql } from '../ledger-server.mjs';
+import { device, identity, ledger, serverIdentity, skip, useBrowser } from './devices.mjs';
 
-const skip = !AVAILABLE && 'needs scripts/test-sync.sh (a PostgreSQL for the server)';
-let browser;
-before(async () => {
-  if (!skip) browser = await launch();
-});
-after(async () => browser?.close());
+const env = useBrowser();
 
-async function ledger(n) {
-  const t = tenant();
-  const who = Array.from({ length: n }, (_, i) => ({ tenant: t, device: `d${i + 1}`, token: token() }));
-  return { server: await startServer({ devices: who }), who, tenant: t };
-}
 
 test('an account here that is not the server\'s is named, offered as a file, and taken from the server on request', { skip }, async () => {
   const { server, who } = await ledger(2);
   try {
-    const [a, b] = [await device(browser, server, who[0]), await device(browser, server, who[1])];
+    const [a, b] = [await device(env.browser, server, who[0]), await device(env.browser, server, who[1])];
     await b.run('acc-x', { type: 'OpenAccount', owner: 'Bea', initial_balance: 5 });
     await b.connect();
     // a kept its own acc-x before it ever synced.
@@ -56,7 +45,7 @@ test('an account here that is not the server\'s is named, offered as a file, and
 test('a server reset is not merged into: sync waits for a decision, then uploads', { skip }, async () => {
   const { server, who, tenant: t } = await ledger(1);
   try {
-    const a = await device(browser, server, who[0]);
+    const a = await device(env.browser, server, who[0]);
     await a.run('acc-1', { type: 'OpenAccount', owner: 'Ann', initial_balance: 3 });
     await a.connect();
     // The server loses this ledger and comes back as another server.
@@ -82,7 +71,7 @@ test('a server reset is not merged into: sync waits for a decision, then uploads
 test('the link survives a reload; a long first download shows progress and resumes after one', { skip, timeout: 120_000 }, async () => {
   const { server, who } = await ledger(2);
   try {
-    const a = await device(browser, server, who[0]);
+    const a = await device(env.browser, server, who[0]);
     // 3,000 events, sent in one go by a device that kept them before sync.
     await a.page.evaluate(async () => {
       const api = window.wasmBindings;
@@ -95,7 +84,7 @@ test('the link survives a reload; a long first download shows progress and resum
     await a.page.reload();
     await a.page.waitForFunction(() => window.wasmBindings?.sync_status?.().state === 'synced', null, { timeout: 20_000 });
 
-    const b = await device(browser, server, who[1]);
+    const b = await device(env.browser, server, who[1]);
     // Pages of the download come slowly, so a reload cuts it off part way.
     await b.context.route('**/sync/events*', async (route) => {
       await new Promise((ok) => setTimeout(ok, 400));
@@ -128,7 +117,7 @@ test('the link survives a reload; a long first download shows progress and resum
 test('the service worker never caches the API, and the app still opens offline', { skip }, async () => {
   const { server, who } = await ledger(1);
   try {
-    const a = await device(browser, server, who[0]);
+    const a = await device(env.browser, server, who[0]);
     await a.page.evaluate(() => navigator.serviceWorker.ready);
     await a.page.reload();
     await a.page.waitForFunction(() => navigator.serviceWorker.controller !== null && window.wasmBindings?.sync_connect);

@@ -1,6 +1,31 @@
 // A "device" for the sync tests: a browser context of its own (its own
 // storage) with the app open, and the JS API calls the tests make.
-import { openApp } from '../harness.mjs';
+import { before, after } from 'node:test';
+import { launch, openApp } from '../harness.mjs';
+import { AVAILABLE, startServer, tenant, token } from '../ledger-server.mjs';
+
+/** Why a sync test can't run here, if it can't. */
+export const skip = !AVAILABLE && 'needs scripts/test-sync.sh (a PostgreSQL for the server)';
+
+/** For a test file: the browser its devices open in (Chromium, or Firefox
+ *  with E2E_BROWSER=firefox), started before its tests and closed after;
+ *  `env.browser` once started. */
+export function useBrowser() {
+  const env = {};
+  before(async () => {
+    if (!skip) env.browser = await launch();
+  });
+  after(async () => env.browser?.close());
+  return env;
+}
+
+/** A fresh tenant with `n` devices (`d1`, `d2`, …), and a server that knows
+ *  them (with `env` added to its environment). */
+export async function ledger(n, env = {}) {
+  const t = tenant();
+  const who = Array.from({ length: n }, (_, i) => ({ tenant: t, device: `d${i + 1}`, token: token() }));
+  return { server: await startServer({ devices: who, env }), who, tenant: t };
+}
 
 /** Opens the app for `who` (`{tenant, device, token}`) on `server`. */
 export async function device(browser, server, who, { path = '/' } = {}) {

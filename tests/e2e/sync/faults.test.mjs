@@ -2,29 +2,18 @@
 // the connection dropped after the server stored a push (its answer lost),
 // a bad token, and the writing tab closed with events pending. Sync resumes
 // by itself, and every command ends confirmed exactly once.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openApp } from '../harness.mjs';
-import { AVAILABLE, startServer, tenant, token } from '../ledger-server.mjs';
-import { device, identity, serverIdentity } from './devices.mjs';
+import { openApp } from '../harness.mjs';
+import { device, identity, ledger, serverIdentity, skip, useBrowser } from './devices.mjs';
 
-const skip = !AVAILABLE && 'needs scripts/test-sync.sh (a PostgreSQL for the server)';
-let browser;
-before(async () => {
-  if (!skip) browser = await launch();
-});
-after(async () => browser?.close());
+const env = useBrowser();
 
-async function ledger(n) {
-  const t = tenant();
-  const who = Array.from({ length: n }, (_, i) => ({ tenant: t, device: `d${i + 1}`, token: token() }));
-  return { server: await startServer({ devices: who }), who };
-}
 
 test('a push answered 5xx, timed out, or cut off after the server stored it is sent again and stored once', { skip }, async () => {
   const { server, who } = await ledger(1);
   try {
-    const a = await device(browser, server, who[0]);
+    const a = await device(env.browser, server, who[0]);
     await a.run('acc-1', { type: 'OpenAccount', owner: 'Ann', initial_balance: 10 });
     await a.connect();
     const faults = ['5xx', 'timeout', 'cut off'];
@@ -58,7 +47,7 @@ test('a push answered 5xx, timed out, or cut off after the server stored it is s
 test('a bad token stops sync and asks for a new one; the new one syncs what waited', { skip }, async () => {
   const { server, who } = await ledger(1);
   try {
-    const a = await device(browser, server, { ...who[0], token: 'not-a-token-the-server-knows-at-all-xx' });
+    const a = await device(env.browser, server, { ...who[0], token: 'not-a-token-the-server-knows-at-all-xx' });
     const refused = await a.connect();
     assert.equal(refused.error?.code, 'Unauthorized');
     assert.equal((await a.status()).state, 'error');
@@ -76,7 +65,7 @@ test('a bad token stops sync and asks for a new one; the new one syncs what wait
 test('the writing tab closes with events pending: the next writer sends them', { skip }, async () => {
   const { server, who } = await ledger(1);
   try {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const writer = await openApp(context, server.url);
     const other = await openApp(context, server.url);
     await writer.evaluate(([url, token]) => window.wasmBindings.sync_connect({ url, token }), [server.url, who[0].token]);
@@ -103,7 +92,7 @@ test('the writing tab closes with events pending: the next writer sends them', {
 test('a pending command is cancelled from the history before the server has it', { skip }, async () => {
   const { server, who } = await ledger(1);
   try {
-    const a = await device(browser, server, who[0]);
+    const a = await device(env.browser, server, who[0]);
     await a.run('acc-1', { type: 'OpenAccount', owner: 'Ann', initial_balance: 10 });
     await a.connect();
     await a.offline(true);

@@ -2,18 +2,12 @@
 // reconnects, the server restarted once mid-run. At the end every device
 // equals the server; every accepted command is confirmed exactly once or
 // reported rejected by the device that made it; nothing is left pending.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch } from '../harness.mjs';
-import { AVAILABLE, startServer, tenant, token } from '../ledger-server.mjs';
-import { device, identity, serverIdentity } from './devices.mjs';
+import { startServer, tenant, token } from '../ledger-server.mjs';
+import { device, identity, serverIdentity, skip, useBrowser } from './devices.mjs';
 
-const skip = !AVAILABLE && 'needs scripts/test-sync.sh (a PostgreSQL for the server)';
-let browser;
-before(async () => {
-  if (!skip) browser = await launch();
-});
-after(async () => browser?.close());
+const env = useBrowser();
 
 /** Deterministic dice, so a failing run can be repeated (SOAK_SEED). */
 function dice(seed) {
@@ -34,7 +28,7 @@ test('three devices with offline periods and a server restart converge', { skip,
   try {
     const devices = [];
     for (const w of who) {
-      const d = await device(browser, server, w);
+      const d = await device(env.browser, server, w);
       if (devices.length === 0) {
         for (const account of ['acc-0', 'acc-1', 'acc-2']) {
           await d.run(account, { type: 'OpenAccount', owner: 'Shared', initial_balance: 60 });

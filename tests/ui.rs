@@ -121,6 +121,14 @@ async fn a_new_user_sees_a_welcome_and_the_open_form() {
 }
 
 #[wasm_bindgen_test]
+async fn the_storage_line_is_a_live_region_inside_the_footer_not_the_footer_itself() {
+    // A footer may not carry role=status (axe: aria-allowed-role).
+    let page = open_page("").await;
+    assert!(page.find("footer[role]").is_none());
+    assert!(page.text("footer [role=status]").contains("Storage"));
+}
+
+#[wasm_bindgen_test]
 async fn opening_an_account_selects_it_and_puts_it_in_the_url() {
     let page = open_page("").await;
     page.open("acc-001", "Alice", "1000").await;

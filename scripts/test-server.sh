@@ -15,24 +15,13 @@ messagedb_fetch
 # Built before PostgreSQL starts, so the cluster lives only while tests run.
 cargo test -p ledger-server --locked --no-run --quiet
 
-tmp=$(mktemp -d)
-cluster="$tmp/cluster"
-replica="$tmp/replica"
-cleanup() {
-  pg_stop "$replica"
-  pg_stop "$cluster"
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap pg_throwaway_cleanup EXIT
 trap 'exit 130' INT TERM
-# initdb refuses root: as root, the cluster belongs to postgres.
-[[ $(id -u) == 0 ]] && chown postgres: "$tmp"
-
-port=$(free_port)
-PG_FAST=1 pg_start "$cluster" "$port"
+pg_throwaway
+cluster="$PG_TMP/cluster"
 # A streaming replica of it, for the tests of pulls from a replica.
 replica_port=$(free_port)
-pg_replica "$port" "$replica" "$replica_port"
+pg_replica "$PG_PORT" "$PG_TMP/replica" "$replica_port"
 # What tests/restart.rs needs to restart the cluster under a running server
 # (pg_ctl run as the cluster's owner), and tests/backup.rs to find pg_dump.
 export LEDGER_TEST_PG_DIR=$cluster LEDGER_TEST_PG_BIN
@@ -41,4 +30,4 @@ if [[ $(id -u) == 0 ]]; then export LEDGER_TEST_PG_AS=postgres; else unset LEDGE
 # --show-output: the fault tests' figures (acknowledged, found, duplicates…)
 # are part of the run's report.
 LEDGER_TEST_REPLICA_URL=$(pg_url "$replica_port") \
-LEDGER_TEST_DATABASE_URL=$(pg_url "$port") cargo test -p ledger-server --locked -- --ignored --show-output "$@"
+LEDGER_TEST_DATABASE_URL=$(pg_url "$PG_PORT") cargo test -p ledger-server --locked -- --ignored --show-output "$@"

@@ -15,20 +15,11 @@ messagedb_fetch
 cargo build -p ledger-server --locked --quiet
 export LEDGER_SERVER_BIN=$PWD/target/debug/ledger-server
 
-tmp=$(mktemp -d)
-cluster="$tmp/cluster"
-cleanup() {
-  pg_stop "$cluster"
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap pg_throwaway_cleanup EXIT
 trap 'exit 130' INT TERM
-[[ $(id -u) == 0 ]] && chown postgres: "$tmp"
-
-port=$(free_port)
-PG_FAST=1 pg_start "$cluster" "$port"
+pg_throwaway
 export LEDGER_TEST_DATABASE_URL LEDGER_TEST_PSQL
-LEDGER_TEST_DATABASE_URL=$(pg_url "$port")
+LEDGER_TEST_DATABASE_URL=$(pg_url "$PG_PORT")
 # For the tests that reset the server behind the devices' backs.
 LEDGER_TEST_PSQL="$(pg_bin)/psql"
 

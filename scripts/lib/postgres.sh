@@ -19,6 +19,11 @@
 #                          .server-data/, on 127.0.0.1:${PGPORT:-5433}), made
 #                          and started as pg_start does: sets PG_CLUSTER and
 #                          DATABASE_URL
+#   pg_throwaway           a cluster for one run of tests: a new temporary
+#                          directory PG_TMP, the cluster in PG_TMP/cluster on a
+#                          free port PG_PORT, started with PG_FAST=1
+#   pg_throwaway_cleanup   stops every cluster under PG_TMP (a replica made
+#                          there too) and removes it: the caller's EXIT trap
 #   free_port              a TCP port nothing listens on
 
 MESSAGEDB_VERSION=1.3.1
@@ -74,6 +79,21 @@ free_port() {
   done
   echo "no free port found" >&2
   return 1
+}
+
+pg_throwaway() {
+  PG_TMP=$(mktemp -d)
+  # initdb refuses root: as root, the cluster belongs to postgres.
+  if [[ $(id -u) == 0 ]]; then chown postgres: "$PG_TMP"; fi
+  PG_PORT=$(free_port)
+  PG_FAST=1 pg_start "$PG_TMP/cluster" "$PG_PORT"
+}
+
+pg_throwaway_cleanup() {
+  [[ -n ${PG_TMP:-} && -d $PG_TMP ]] || return 0
+  local dir
+  for dir in "$PG_TMP"/*/; do pg_stop "${dir%/}"; done
+  rm -rf "$PG_TMP"
 }
 
 pg_url() {

@@ -4,19 +4,21 @@
 use leptos::prelude::*;
 
 use super::state::Ui;
-use crate::browser::Persistence;
+use crate::browser::{Persistence, SyncState};
 
-/// What the page says for each answer the browser gave.
-fn keep_text(persistence: Persistence) -> &'static str {
+/// What the page says for each answer the browser gave; `linked`: a server
+/// keeps a copy (sync is on).
+fn keep_text(persistence: Persistence, linked: bool) -> String {
+    let advice = if linked {
+        "The server you connected keeps a copy of what has synced; Export keeps one of your own."
+    } else {
+        "To keep it safe, Export it now and then, or connect a server (Sync)."
+    };
     match persistence {
-        Persistence::Unknown => "Whether this browser keeps the ledger when space runs low is not known yet.",
-        Persistence::Persisted => "This browser keeps the ledger: it won't clear it to free space.",
-        Persistence::NotPersisted => {
-            "This browser may clear the ledger when space runs low. To keep it safe, Export it now and then, or connect a server (Sync)."
-        }
-        Persistence::Unsupported => {
-            "This browser promises nothing about keeping the ledger. To keep it safe, Export it now and then, or connect a server (Sync)."
-        }
+        Persistence::Unknown => "Whether this browser keeps the ledger when space runs low is not known yet.".into(),
+        Persistence::Persisted => "This browser keeps the ledger: it won't clear it to free space.".into(),
+        Persistence::NotPersisted => format!("This browser may clear the ledger when space runs low. {advice}"),
+        Persistence::Unsupported => format!("This browser promises nothing about keeping the ledger. {advice}"),
     }
 }
 
@@ -40,7 +42,7 @@ pub fn KeepNote(
             }
             aria-live="polite"
         >
-            {move || keep_text(persistence())}
+            {move || keep_text(persistence(), ui.sync.with(|sync| sync.status.state != SyncState::Off))}
         </p>
     }
 }

@@ -21,6 +21,7 @@ pub mod bench;
 pub mod js_api;
 
 #[cfg(target_arch = "wasm32")]
-pub use browser::{new_command_id, open_ledger, AppLedger, BrowserClock, BrowserLedger, LocalStorageKv, RandomIds, NAMESPACE};
+pub use browser::{new_command_id, open_ledger, AppLedger, BrowserClock, BrowserLedger, LocalStorageKv, RandomIds};
+pub use browser::{Scope, NAMESPACE};
 #[cfg(target_arch = "wasm32")]
 pub use ui::App;

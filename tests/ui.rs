@@ -320,3 +320,35 @@ async fn an_owner_with_a_direction_override_cannot_reorder_the_history_line() {
     assert!(x_of(&amount, at) < x_of(&amount, at + 4), "the amount reads left to right");
     assert!(x_of(&amount, 0) > cell.query_selector("bdi").unwrap().unwrap().get_bounding_client_rect().left());
 }
+
+/// What `navigator.storage.persisted()` answers within `ms`: `None` when it
+/// has not answered by then (the page then shows its neutral line).
+async fn persisted_within(ms: i32) -> Option<bool> {
+    let storage = js_sys::Reflect::get(&web_sys::window().unwrap().navigator(), &"storage".into()).unwrap();
+    let persisted: js_sys::Function = js_sys::Reflect::get(&storage, &"persisted".into()).unwrap().unchecked_into();
+    let answer: js_sys::Promise = persisted.call0(&storage).unwrap().unchecked_into();
+    let late = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+    });
+    let first = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&answer, &late))).await;
+    first.unwrap().as_bool()
+}
+
+#[wasm_bindgen_test]
+async fn your_data_says_whether_the_browser_keeps_the_ledger() {
+    let page = open_page("").await;
+    let said = persisted_within(2_000).await;
+    settle().await;
+    let shown = page.find(".data .keep").unwrap();
+    let expected = match said {
+        Some(true) => "persisted",
+        Some(false) => "not-persisted",
+        None => "unknown",
+    };
+    assert_eq!(shown.get_attribute("data-persistence").as_deref(), Some(expected));
+    let text = shown.text_content().unwrap();
+    if said == Some(false) {
+        // Not kept: the page says how to keep the ledger safe.
+        assert!(text.contains("may clear the ledger") && text.contains("Export"), "{text}");
+    }
+}

@@ -11,12 +11,10 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use super::coordination::Tabs;
+use super::persistence::Keeping;
 use super::sync::Syncing;
-use super::{BrowserClock, LocalStorageKv, RandomIds};
+use super::{BrowserClock, LocalStorageKv, RandomIds, Scope};
 use crate::{KvStore, Ledger, LedgerError, OutsideWrite, StoreError, SyncedStore};
-
-/// The namespace of the app's keys in localStorage: `ledger/v2/…`.
-pub const NAMESPACE: &str = "ledger";
 
 /// The ledger over localStorage, as the app runs it: confirmed streams and,
 /// while a server is linked, pending logs (ledger_core's `device`).
@@ -45,6 +43,7 @@ struct Page {
     vouching: Cell<bool>,
     tabs: Tabs,
     syncing: Syncing,
+    keeping: Keeping,
 }
 
 thread_local! {
@@ -54,25 +53,28 @@ thread_local! {
 }
 
 impl BrowserLedger {
-    /// The page's ledger: opened by the first call (localStorage opened,
-    /// other tabs' writes listened to, the tab that writes looked for), the
-    /// same handle after that.
+    /// The page's ledger: opened by the first call (localStorage opened
+    /// under this copy's namespace (scope.rs), other tabs' writes listened
+    /// to, the tab that writes looked for), the same handle after that.
     pub fn page() -> Result<BrowserLedger, LedgerError> {
         if let Some(page) = PAGE.with(|page| page.borrow().clone()) {
             return Ok(page);
         }
+        let scope = Scope::here();
         let page = BrowserLedger(Rc::new(Page {
-            ledger: RefCell::new(open_ledger(NAMESPACE)?),
+            ledger: RefCell::new(open_ledger(&scope.namespace())?),
             listeners: RefCell::default(),
             next_listener: Cell::new(0),
             vouching: Cell::new(false),
-            tabs: Tabs::default(),
+            tabs: Tabs::new(scope),
             syncing: Syncing::default(),
+            keeping: Keeping::default(),
         }));
         PAGE.with(|slot| *slot.borrow_mut() = Some(page.clone()));
         page.listen_to_other_tabs();
         page.start_coordination();
         page.vouch_when_idle();
+        page.read_persistence();
         Ok(page)
     }
 
@@ -120,6 +122,10 @@ impl BrowserLedger {
 
     pub(super) fn sync_state(&self) -> &Syncing {
         &self.0.syncing
+    }
+
+    pub(super) fn keeping(&self) -> &Keeping {
+        &self.0.keeping
     }
 
     /// Another tab wrote to localStorage: the ledger forgets what that made

@@ -15,6 +15,7 @@ mod download;
 mod field;
 mod format;
 mod history_table;
+mod keep_note;
 mod offline_badge;
 mod open_account_form;
 mod other_build;

@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-use crate::browser::{SyncState, SyncStatus};
+use crate::browser::{Persistence, SyncState, SyncStatus};
 use crate::{
     AccountId, AccountState, BrowserLedger, LedgerError, Money, Overview, Rejection, StorageStatus, StoreError, Version,
 };
@@ -33,6 +33,8 @@ pub struct Ui {
     pub revision: RwSignal<u64>,
     /// Sync as last read.
     pub sync: RwSignal<SyncView>,
+    /// Whether the browser keeps this origin's storage, as it last said.
+    pub persistence: RwSignal<Persistence>,
 }
 
 /// What the page shows of sync.
@@ -68,6 +70,7 @@ impl Ui {
             other_build: RwSignal::new(None),
             revision: RwSignal::new(0),
             sync: RwSignal::new(SyncView::default()),
+            persistence: RwSignal::new(Persistence::Unknown),
         }
     }
 
@@ -83,6 +86,9 @@ impl Ui {
         self.storage.try_set(storage);
         self.refresh_selected(ledger);
         self.other_build.try_set(ledger.other_build());
+        if self.persistence.try_get_untracked() != Some(ledger.persistence()) {
+            self.persistence.try_set(ledger.persistence());
+        }
         let sync = SyncView { status: ledger.sync_status(), pending: ledger.pending_total(), rejected: rejected(ledger) };
         if self.sync.try_with_untracked(|now| *now != sync) == Some(true) {
             self.sync.try_set(sync);

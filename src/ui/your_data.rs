@@ -6,6 +6,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::download::{download, today};
 use super::field::Field;
+use super::keep_note::KeepNote;
 use super::state::page_ledger;
 use super::state::Ui;
 use crate::{AccountId, ImportReport};
@@ -77,6 +78,7 @@ pub fn YourData(
         <section class="card data">
             <h2>"Your data"</h2>
             <p class="muted">"Take every account out as a file, or bring one back. Importing adds only what is new."</p>
+            <KeepNote ui/>
             <div class="buttons">
                 <button type="button" on:click=export>"Export"</button>
                 <label class="button">

@@ -23,11 +23,23 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-/** Serves `dir` (the release build) on 127.0.0.1 at a free port. */
-export async function serve(dir = resolve(import.meta.dirname, '../../dist')) {
+/**
+ * Serves `dir` (the release build) on 127.0.0.1 at a free port, at each of
+ * `at`'s paths (`/`, or folders such as `/some/path/`: copies of one origin,
+ * as a static host holds them). `url` is the first's address.
+ */
+export async function serve(dir = resolve(import.meta.dirname, '../../dist'), { at = ['/'] } = {}) {
   const root = resolve(dir);
+  // The longest mount that holds a path serves it.
+  const mounts = [...at].sort((a, b) => b.length - a.length);
   const server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const whole = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const mount = mounts.find((prefix) => whole.startsWith(prefix));
+    if (mount === undefined) {
+      res.writeHead(404).end();
+      return;
+    }
+    const path = `/${whole.slice(mount.length)}`;
     let file = normalize(join(root, path));
     if (!file.startsWith(root)) {
       res.writeHead(403).end();
@@ -50,11 +62,13 @@ export async function serve(dir = resolve(import.meta.dirname, '../../dist')) {
     }
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  const url = `http://127.0.0.1:${server.address().port}/`;
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const url = `${origin}${at[0]}`;
   // Closing also drops the browser's kept-alive connections, so a test can
   // stop the server while its pages are open.
   return {
     url,
+    origin,
     close: () =>
       new Promise((ok) => {
         server.close(ok);

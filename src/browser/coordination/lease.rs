@@ -1,7 +1,8 @@
 //! Without Web Locks (an insecure context such as plain http on a LAN
 //! address, an old browser, or a lock request that fails) one tab still
-//! writes alone: the one holding a lease kept in storage, [`LEASE`]:
-//! `{tab} {expires at, ms since the epoch}`.
+//! writes alone: the one holding a lease kept in storage under the copy's
+//! lease key (`ledger/tabs/lease` at the root, scope.rs: outside the store's
+//! keys, like the hand-over's mark): `{tab} {expires at, ms since the epoch}`.
 //!
 //! A tab takes the lease when there is none, or it has expired, and keeps it
 //! only if it still reads as its own [`CONFIRM_MS`] later (two tabs that
@@ -25,9 +26,6 @@ use super::tabs::{sleep, take_over, Role, Tabs};
 use crate::browser::{new_command_id, BrowserLedger, LocalStorageKv};
 use crate::KeyValue;
 
-/// The key of the lease: outside the store's `ledger/v2/` and `ledger/v1/`
-/// keys, like the hand-over's mark.
-pub const LEASE: &str = "ledger/tabs/lease";
 const TERM_MS: f64 = 3_000.0;
 const RENEW_MS: i32 = 1_000;
 const CONFIRM_MS: i32 = 50;
@@ -35,6 +33,8 @@ const CONFIRM_MS: i32 = 50;
 /// This tab's side of the lease.
 #[derive(Debug)]
 pub(super) struct Lease {
+    /// The key it is kept under: the copy's (scope.rs).
+    key: String,
     /// This tab's name in the lease.
     me: String,
     /// This tab writes by the lease rather than by a Web Lock.
@@ -43,27 +43,26 @@ pub(super) struct Lease {
     holding: Cell<bool>,
 }
 
-impl Default for Lease {
-    fn default() -> Lease {
-        Lease { me: new_command_id().as_str().to_owned(), active: Cell::new(false), holding: Cell::new(false) }
-    }
-}
-
 impl Lease {
+    /// This tab's side of the lease kept under `key`.
+    pub(super) fn new(key: String) -> Lease {
+        Lease { key, me: new_command_id().as_str().to_owned(), active: Cell::new(false), holding: Cell::new(false) }
+    }
+
     /// Whether this tab writes by the lease rather than by a Web Lock.
     pub(super) fn active(&self) -> bool {
         self.active.get()
     }
 
     fn write_mine(&self, kv: &mut LocalStorageKv) -> bool {
-        kv.set(LEASE, &format!("{} {}", self.me, js_sys::Date::now() + TERM_MS)).is_ok()
+        kv.set(&self.key, &format!("{} {}", self.me, js_sys::Date::now() + TERM_MS)).is_ok()
     }
-}
 
-fn read(kv: &LocalStorageKv) -> Option<(String, f64)> {
-    let text = kv.get(LEASE).ok().flatten()?;
-    let (holder, expires) = text.split_once(' ')?;
-    Some((holder.to_owned(), expires.parse().ok()?))
+    fn read(&self, kv: &LocalStorageKv) -> Option<(String, f64)> {
+        let text = kv.get(&self.key).ok().flatten()?;
+        let (holder, expires) = text.split_once(' ')?;
+        Some((holder.to_owned(), expires.parse().ok()?))
+    }
 }
 
 /// Before this tab writes by the lease: whether it still holds it (renewed
@@ -72,7 +71,7 @@ fn read(kv: &LocalStorageKv) -> Option<(String, f64)> {
 pub(super) fn still_mine(tabs: &Tabs) -> bool {
     let lease = &tabs.lease;
     let Ok(mut kv) = LocalStorageKv::open() else { return false };
-    match read(&kv) {
+    match lease.read(&kv) {
         Some((holder, expires)) if holder == lease.me => {
             if expires - js_sys::Date::now() < TERM_MS / 2.0 {
                 lease.write_mine(&mut kv);
@@ -93,12 +92,12 @@ async fn try_take(page: BrowserLedger) {
     let tabs = page.tabs();
     let lease = &tabs.lease;
     let Ok(mut kv) = LocalStorageKv::open() else { return };
-    let free = read(&kv).is_none_or(|(holder, expires)| holder == lease.me || expires <= js_sys::Date::now());
+    let free = lease.read(&kv).is_none_or(|(holder, expires)| holder == lease.me || expires <= js_sys::Date::now());
     if !free || !lease.write_mine(&mut kv) {
         return tabs.role.set(Role::Follower);
     }
     sleep(CONFIRM_MS).await;
-    if read(&kv).is_none_or(|(holder, _)| holder != lease.me) {
+    if lease.read(&kv).is_none_or(|(holder, _)| holder != lease.me) {
         return tabs.role.set(Role::Follower);
     }
     if !lease.holding.replace(true) {
@@ -128,7 +127,7 @@ pub(super) fn start(page: &BrowserLedger) {
     // A lease given back is taken at once, not at the next tick.
     let watching = page.clone();
     let on_storage = Closure::<dyn Fn(web_sys::StorageEvent)>::new(move |event: web_sys::StorageEvent| {
-        let given_back = event.key().as_deref() == Some(LEASE) && event.new_value().is_none();
+        let given_back = event.key().is_some_and(|key| key == watching.tabs().lease.key) && event.new_value().is_none();
         if given_back && !watching.tabs().lease.holding.get() {
             wasm_bindgen_futures::spawn_local(try_take(watching.clone()));
         }
@@ -137,7 +136,7 @@ pub(super) fn start(page: &BrowserLedger) {
     let on_hide = Closure::<dyn Fn()>::new(move || {
         if leaving.tabs().lease.holding.replace(false) {
             if let Ok(mut kv) = LocalStorageKv::open() {
-                let _ = kv.remove(LEASE);
+                let _ = kv.remove(&leaving.tabs().lease.key);
             }
         }
     });

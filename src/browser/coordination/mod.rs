@@ -1,10 +1,13 @@
-//! One writer for all the tabs of an origin.
+//! One writer for all the tabs of a copy of the app (of an origin, when it
+//! is served from the root; copies at other paths have names of their own:
+//! scope.rs).
 //!
 //! localStorage has no transactions, and each tab's renderer keeps its own
 //! copy that learns of other tabs' writes a little later. Two tabs that both
 //! write can therefore both decide against the same stale version and one
 //! overwrites the other. So exactly one tab writes: the one holding the Web
-//! Lock `ledger-writer` (the *leader*), a name every build keeps for good.
+//! Lock `ledger-writer` (the *leader*; at the root: the names are the
+//! copy's, scope.rs), a name every build keeps for good.
 //! Its copy of localStorage is current, because nobody else writes. Every
 //! other tab (a *follower*) sends its commands to the leader over the
 //! BroadcastChannel `ledger-v1` and gets the result back. Each command

@@ -14,13 +14,9 @@ use super::lease::Lease;
 use super::waiting::{answer, resend_waiting};
 use super::wire::{Heard, TabMessage as Message};
 use super::{handover, lease};
-use crate::browser::{new_command_id, BrowserLedger, LocalStorageKv};
+use crate::browser::{new_command_id, BrowserLedger, LocalStorageKv, Scope};
 use crate::{AccountState, CommandRequest, LedgerError, StoreError};
 
-/// The one lock of every build: two names would mean two writers.
-const LOCK: &str = "ledger-writer";
-/// Every build meets on this channel; its messages say their protocol.
-const CHANNEL: &str = "ledger-v1";
 /// How long a follower waits for the leader's answer before sending again.
 const ANSWER_TIMEOUT_MS: i32 = 1_000;
 const ATTEMPTS: u32 = 10;
@@ -34,8 +30,13 @@ pub(super) enum Role {
 }
 
 /// This tab's part in the coordination.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Tabs {
+    /// The names of this copy of the app (scope.rs): the lock every build
+    /// of it holds to write (two names would mean two writers), the channel
+    /// they all meet on (its messages say their protocol), the lease and
+    /// the mark.
+    pub(super) scope: Scope,
     pub(super) role: Cell<Role>,
     channel: RefCell<Option<web_sys::BroadcastChannel>>,
     /// Requests sent to the leader (a few at most), by request id: what
@@ -52,6 +53,20 @@ pub struct Tabs {
 }
 
 impl Tabs {
+    /// A tab of the copy `scope` names, its role still unknown.
+    pub fn new(scope: Scope) -> Tabs {
+        Tabs {
+            role: Cell::default(),
+            channel: RefCell::default(),
+            waiting: RefCell::default(),
+            announcing: Cell::default(),
+            other_build: Cell::default(),
+            writing_as: RefCell::default(),
+            lease: Lease::new(scope.lease()),
+            scope,
+        }
+    }
+
     pub(super) fn role(&self) -> Role {
         self.role.get()
     }
@@ -83,7 +98,7 @@ impl BrowserLedger {
     /// Joins the channel and asks for the lead. Called once, when the page's
     /// ledger opens.
     pub(in crate::browser) fn start_coordination(&self) {
-        let Ok(channel) = web_sys::BroadcastChannel::new(CHANNEL) else {
+        let Ok(channel) = web_sys::BroadcastChannel::new(&self.tabs().scope.channel()) else {
             return write_by_lease(self);
         };
         let page = self.clone();
@@ -157,6 +172,9 @@ impl BrowserLedger {
         }
         let outcome = self.with(change);
         announce_change(self);
+        if outcome.is_ok() {
+            self.keep_storage();
+        }
         outcome
     }
 
@@ -176,6 +194,9 @@ impl BrowserLedger {
         if matches!(outcome, Ok(_) | Err(LedgerError::Store(StoreError::Full))) {
             announce_change(self);
         }
+        if outcome.is_ok() {
+            self.keep_storage();
+        }
         Some(outcome)
     }
 
@@ -186,6 +207,15 @@ impl BrowserLedger {
     /// (one is made when the caller gave none). No answer at all is
     /// `OutcomeUnknown`: send it again with the same command id.
     pub async fn execute(&self, request: CommandRequest) -> Result<AccountState, LedgerError> {
+        let outcome = self.execute_somewhere(request).await;
+        if outcome.is_ok() {
+            // Something is stored now: ask the browser to keep it.
+            self.keep_storage();
+        }
+        outcome
+    }
+
+    async fn execute_somewhere(&self, request: CommandRequest) -> Result<AccountState, LedgerError> {
         // The role is known a moment after the page opens (up to the
         // hand-over's limit after a crash). Counted by the clock: a hidden
         // tab's timers may be slowed to one a second.
@@ -273,8 +303,8 @@ fn request_lock(
     callback: &Closure<dyn FnMut(JsValue) -> js_sys::Promise>,
 ) {
     let request = js_sys::Reflect::get(locks, &"request".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    let requested =
-        request.and_then(|request| request.call3(locks, &LOCK.into(), options, callback.as_ref().unchecked_ref()).ok());
+    let name = JsValue::from_str(&page.tabs().scope.lock());
+    let requested = request.and_then(|request| request.call3(locks, &name, options, callback.as_ref().unchecked_ref()).ok());
     match requested.and_then(|p| p.dyn_into::<js_sys::Promise>().ok()) {
         // A request the browser refuses (a sandboxed frame, a security
         // policy) falls back to the lease.
@@ -299,7 +329,7 @@ pub(super) async fn take_over(page: BrowserLedger, announce: bool, free_since: f
         tabs.role.set(Role::Leader);
         return;
     };
-    handover::settle(&kv, free_since).await;
+    handover::settle(&kv, &page.tabs().scope.mark(), free_since).await;
     handover::open(&page, &mut kv, new_command_id().as_str());
     if let Err(error) = page.with(|ledger| ledger.become_writer()) {
         web_sys::console::warn_1(&format!("format 1 data was not migrated yet: {error}").into());

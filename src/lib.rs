@@ -23,4 +23,4 @@ pub mod js_api;
 #[cfg(target_arch = "wasm32")]
 pub use browser::{new_command_id, open_ledger, AppLedger, BrowserClock, BrowserLedger, LocalStorageKv, RandomIds, NAMESPACE};
 #[cfg(target_arch = "wasm32")]
-pub use ui::App;
+pub use ui::{App, Numbers};

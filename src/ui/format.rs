@@ -29,13 +29,15 @@ thread_local! {
 }
 
 impl Numbers {
-    /// The formats of `locale` (a BCP 47 tag such as `de-DE`), or of the
-    /// browser's own locale with `None`.
+    /// The formats of `locale` (a BCP 47 tag such as `de-DE`), or with
+    /// `None` of the languages the browser asks pages for
+    /// (`navigator.languages`: Firefox's own default locale is its
+    /// interface's, which a person reading German pages may not have).
     pub fn new(locale: Option<&str>) -> Numbers {
-        let locales = Array::new();
-        if let Some(tag) = locale {
-            locales.push(&JsValue::from_str(tag));
-        }
+        let locales = match locale {
+            Some(tag) => Array::of1(&JsValue::from_str(tag)),
+            None => web_sys::window().map(|w| w.navigator().languages()).unwrap_or_default(),
+        };
         let make = |options: &[(&str, JsValue)]| {
             let object = Object::new();
             for (key, value) in options {

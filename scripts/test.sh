@@ -47,11 +47,11 @@ timed "release build" trunk build --release
 timed "end-to-end tests in headless Chromium" node --test tests/e2e/*.test.mjs
 # Devices syncing through the real server on a throwaway PostgreSQL.
 timed "sync end to end against the server" scripts/test-sync.sh
-# The tabs race, the faults, export/import, a copy in a folder and keeping
-# the data again in Firefox ESR.
+# The tabs race, the faults, export/import, a copy in a folder, keeping the
+# data and numbers in German again in Firefox ESR.
 timed "end-to-end tests in headless Firefox" \
   env E2E_BROWSER=firefox node --test tests/e2e/tabs.test.mjs tests/e2e/faults.test.mjs tests/e2e/portable.test.mjs \
-    tests/e2e/paths.test.mjs tests/e2e/keep.test.mjs
+    tests/e2e/paths.test.mjs tests/e2e/keep.test.mjs tests/e2e/numbers.test.mjs
 # The browser benchmark on a tiny size: only that its code runs (make bench measures).
 timed "benchmark page build" trunk build --release --dist dist-bench bench.html
 timed "benchmark, tiny size (not measured)" node tests/e2e/bench.mjs --tiny

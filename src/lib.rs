@@ -24,4 +24,4 @@ pub mod js_api;
 pub use browser::{new_command_id, open_ledger, AppLedger, BrowserClock, BrowserLedger, LocalStorageKv, RandomIds};
 pub use browser::{Scope, NAMESPACE};
 #[cfg(target_arch = "wasm32")]
-pub use ui::App;
+pub use ui::{App, Numbers};

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use bank_ledger::js_api;
-use bank_ledger::{App, BrowserLedger, LocalStorageKv};
+use bank_ledger::{App, BrowserLedger, LocalStorageKv, Money, Numbers};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -41,7 +41,14 @@ async fn settle() {
     }
 }
 
+/// A fresh page whose numbers are written as in en-US.
 async fn open_page(hash: &str) -> Page {
+    open_page_in(hash, "en-US").await
+}
+
+/// A fresh page whose numbers are written as in `locale`.
+async fn open_page_in(hash: &str, locale: &str) -> Page {
+    Numbers::new(Some(locale)).use_on_page();
     LocalStorageKv::open().unwrap().raw().clear().unwrap();
     web_sys::window().unwrap().location().set_hash(hash).unwrap();
     let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
@@ -219,7 +226,7 @@ async fn the_chart_draws_the_balance_over_time() {
     page.amount("50", "Deposit").await;
     let points = page.find(".chart polyline").unwrap().get_attribute("points").unwrap();
     assert_eq!(points.split_whitespace().count(), 2, "{points}");
-    assert!(page.find(".chart svg[role=img]").is_some());
+    assert!(page.find(".chart [role=slider] svg[aria-hidden=true]").is_some());
 }
 
 #[wasm_bindgen_test]
@@ -351,4 +358,124 @@ async fn your_data_says_whether_the_browser_keeps_the_ledger() {
         // Not kept: the page says how to keep the ledger safe.
         assert!(text.contains("may clear the ledger") && text.contains("Export"), "{text}");
     }
+}
+
+fn cents(cents: u64) -> Money {
+    Money::from_cents(cents).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn numbers_are_written_and_read_as_the_locale_given_does() {
+    let us = Numbers::new(Some("en-US"));
+    assert_eq!(us.money(cents(123_450)), "1,234.50");
+    assert_eq!(us.money(cents(5)), "0.05");
+    assert_eq!(us.count(134_401), "134,401");
+    assert_eq!(us.percent(123), "12.3%");
+    assert_eq!(us.parse("1,234.50"), Ok(cents(123_450)));
+    let de = Numbers::new(Some("de-DE"));
+    assert_eq!(de.money(cents(123_450)), "1.234,50");
+    assert_eq!(de.money(Money::MAX_BALANCE), "90.000.000.000.000,00", "exact, never through a float");
+    assert_eq!(de.count(134_401), "134.401");
+    assert_eq!(de.percent(123), "12,3\u{a0}%");
+    assert_eq!(de.parse("12,50"), Ok(cents(1250)));
+    assert_eq!(de.parse("1.234,50"), Ok(cents(123_450)));
+    assert!(de.parse("12.50").is_err(), "a German page does not guess at 12.50");
+}
+
+#[wasm_bindgen_test]
+async fn a_german_page_reads_and_writes_german_amounts() {
+    let page = open_page_in("", "de-DE").await;
+    assert_eq!(page.input("Initial balance").placeholder(), "0,00");
+    page.open("acc-de", "Anna", "1.000").await;
+    page.amount("12,50", "Deposit").await;
+    assert_eq!(page.text(".summary .balance"), "1.012,50");
+    assert!(page.text(".history tbody tr:first-child").contains("Deposited 12,50"));
+    assert!(page.text(".accounts tfoot").contains("1.012,50"));
+    page.amount("12.50", "Deposit").await;
+    let error = page.text("#amount-error");
+    assert!(error.contains("12.50") && error.contains("1.234,50"), "{error}");
+    page.amount("99999", "Withdraw").await;
+    assert_eq!(
+        page.text("[role=alert] span"),
+        "Insufficient funds: the balance is 1.012,50, the withdrawal 99.999,00",
+        "the core's neutral message, in the page's words"
+    );
+    Numbers::new(Some("en-US")).use_on_page();
+}
+
+/// The texts of the elements `selector` finds.
+fn texts(page: &Page, selector: &str) -> Vec<String> {
+    let found = page.root.query_selector_all(selector).unwrap();
+    (0..found.length()).map(|i| found.item(i).unwrap().text_content().unwrap_or_default()).collect()
+}
+
+fn key(element: &web_sys::Element, key: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    element.dispatch_event(&web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap()).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_chart_has_labelled_axes_and_reads_out_the_point_in_focus() {
+    let page = open_page("").await;
+    page.open("acc-001", "Alice", "100").await;
+    page.amount("50", "Deposit").await;
+    page.amount("30", "Withdraw").await;
+    assert_eq!(texts(&page, ".chart-y .tick"), ["0.00", "50.00", "100.00", "150.00"]);
+    assert_eq!(texts(&page, ".chart-x .tick"), ["1", "2", "3"]);
+    assert_eq!(page.text(".chart-y-title"), "Balance");
+    assert_eq!(page.text(".chart-x-title"), "Version");
+    let plot: HtmlElement = page.find(".chart [role=slider]").unwrap().unchecked_into();
+    assert_eq!(plot.get_attribute("aria-valuemax").as_deref(), Some("3"));
+    assert_eq!(page.find(".chart-readout").unwrap().get_attribute("aria-live").as_deref(), Some("polite"));
+    plot.focus().unwrap();
+    settle().await;
+    let readout = page.text(".chart-readout");
+    assert!(readout.starts_with("Version 3 of 3, ") && readout.ends_with(": balance 120.00"), "{readout}");
+    key(&plot, "ArrowLeft");
+    settle().await;
+    assert!(page.text(".chart-readout").ends_with(": balance 150.00"));
+    assert_eq!(plot.get_attribute("aria-valuenow").as_deref(), Some("2"));
+    key(&plot, "Home");
+    settle().await;
+    assert!(page.text(".chart-readout").starts_with("Version 1 of 3"));
+    key(&plot, "End");
+    key(&plot, "ArrowLeft");
+    settle().await;
+    assert_eq!(page.text(".summary .version"), "3", "picking a point does not travel");
+    key(&plot, "Enter");
+    settle().await;
+    assert_eq!(page.text(".summary .version"), "2", "Enter travels to the point");
+    assert_eq!(page.text(".summary .balance"), "150.00");
+    assert!(page.find(".chart .marker").is_some());
+}
+
+#[wasm_bindgen_test]
+async fn a_click_on_the_chart_travels_to_the_version_under_it() {
+    let page = open_page("").await;
+    page.open("acc-001", "Alice", "100").await;
+    page.amount("50", "Deposit").await;
+    page.amount("30", "Withdraw").await;
+    let plot = page.find(".chart [role=slider]").unwrap();
+    let rect = plot.get_bounding_client_rect();
+    let click = |share: f64| {
+        let init = web_sys::MouseEventInit::new();
+        init.set_bubbles(true);
+        init.set_client_x((rect.left() + rect.width() * share) as i32);
+        init.set_client_y((rect.top() + rect.height() / 2.0) as i32);
+        plot.dispatch_event(&web_sys::MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap()).unwrap();
+    };
+    click(0.02);
+    settle().await;
+    assert_eq!(page.text(".summary .version"), "1");
+    assert_eq!(page.text(".summary .balance"), "100.00");
+    click(0.5);
+    settle().await;
+    assert_eq!(page.text(".summary .version"), "2");
+    click(0.98);
+    settle().await;
+    assert_eq!(page.text(".summary .version"), "3", "the last point is now");
+    assert!(page.button("Back to now").has_attribute("disabled"));
 }

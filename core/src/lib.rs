@@ -23,7 +23,7 @@ mod text;
 pub use domain::projection::{balance_timeline, state_at, AccountsOverview};
 pub use domain::{
     AccountId, AccountIdError, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, Kind, Money, MoneyError,
-    Owner, OwnerError, Parts, Version, KINDS,
+    Owner, OwnerError, Parts, Separators, Version, KINDS,
 };
 
 // The event store: the contract every store honours, the envelope an event

@@ -109,7 +109,7 @@ fn Account(
             "You are looking at the past. Go back to now to deposit or withdraw."
         </p>
         <TimeTravel ui current/>
-        <BalanceChart balances marker=Signal::derive(move || ui.travel.get()) label=chart_label/>
+        <BalanceChart ui id=id.clone() balances label=chart_label/>
         <HistoryTable ui id=id.clone() upto balances confirmed/>
         <button type="button" class="quiet" on:click=move |_| {
             let history = ledger.get().and_then(|ledger| ledger.with(|ledger| ledger.history(&statement_id)));

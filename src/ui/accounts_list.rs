@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::format::money;
+use super::format::{cents, money};
 use super::state::{hash_for, Ui};
 use crate::Money;
 
@@ -86,9 +86,9 @@ pub fn AccountsList(
 }
 
 /// The total of all balances; it may exceed what one `Money` holds.
-fn total_text(cents: u128) -> String {
-    match u64::try_from(cents).ok().and_then(Money::from_cents) {
+fn total_text(total: u128) -> String {
+    match u64::try_from(total).ok().and_then(Money::from_cents) {
         Some(total) => money(total),
-        None => format!("{}.{:02}", cents / 100, cents % 100),
+        None => cents(total),
     }
 }

@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 
 use super::field::Field;
+use super::format::{money, numbers};
+use super::messages;
 use super::sender::Sender;
 use super::state::Ui;
 use crate::{AccountId, Command, CommandRequest, DomainError, LedgerError, Money};
@@ -29,9 +31,9 @@ pub fn AmountForm(
     let sender = Sender::new(ui);
     let act = move |action: Action, id: AccountId| {
         // Text that is not an amount is flagged at its field and never sent.
-        let value = match Money::parse(&amount.get_untracked()) {
+        let value = match numbers().parse(&amount.get_untracked()) {
             Ok(value) => value,
-            Err(problem) => return error.set(Some(problem.to_string())),
+            Err(problem) => return error.set(Some(messages::amount(&problem))),
         };
         let (command, verb) = match action {
             Action::Deposit => (Command::Deposit { amount: value }, "Deposit"),
@@ -44,7 +46,7 @@ pub fn AmountForm(
             // An amount the account's rules refuse (zero, past the maximum
             // balance) belongs at the field too; other rejections are alerts.
             Err(LedgerError::Domain(problem @ (DomainError::ZeroAmount | DomainError::BalanceLimitExceeded { .. }))) => {
-                error.try_set(Some(problem.to_string()));
+                error.try_set(Some(messages::domain(&problem)));
             }
             Err(LedgerError::OutcomeUnknown { .. }) => {
                 ui.alert.try_set(Some(format!(
@@ -60,7 +62,7 @@ pub fn AmountForm(
 
     view! {
         <form class="amount-form" on:submit=move |ev| ev.prevent_default()>
-            <Field id="amount" label="Amount" value=amount error=error inputmode="decimal" placeholder="0.00"/>
+            <Field id="amount" label="Amount" value=amount error=error inputmode="decimal" placeholder=money(Money::ZERO)/>
             <div class="buttons">
                 <button type="button" disabled=blocked on:click=move |_| act(Action::Deposit, deposit_id.clone())>
                     "Deposit"

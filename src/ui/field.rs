@@ -17,8 +17,8 @@ pub fn Field(
     #[prop(default = "text")]
     inputmode: &'static str,
     /// An example of what to type.
-    #[prop(default = "")]
-    placeholder: &'static str,
+    #[prop(into, default = String::new())]
+    placeholder: String,
 ) -> impl IntoView {
     let error_id = format!("{id}-error");
     view! {

@@ -11,11 +11,13 @@ mod alert;
 mod amount_form;
 mod app;
 mod balance_chart;
+mod chart_geometry;
 mod download;
 mod field;
 mod format;
 mod history_table;
 mod keep_note;
+mod messages;
 mod offline_badge;
 mod open_account_form;
 mod other_build;
@@ -28,3 +30,4 @@ mod time_travel;
 mod your_data;
 
 pub use app::App;
+pub use format::Numbers;

@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 
 use super::field::Field;
+use super::format::{money, numbers};
+use super::messages;
 use super::sender::Sender;
 use super::state::Ui;
 use crate::{AccountId, Command, CommandRequest, LedgerError, Money, Owner};
@@ -27,10 +29,10 @@ pub fn OpenAccountForm(
         let parsed_owner = Owner::parse(&owner.get_untracked());
         let balance_text = balance.get_untracked();
         // An empty initial balance means opening with nothing.
-        let parsed_balance = if balance_text.trim().is_empty() { Ok(Money::ZERO) } else { Money::parse(&balance_text) };
+        let parsed_balance = if balance_text.trim().is_empty() { Ok(Money::ZERO) } else { numbers().parse(&balance_text) };
         id_error.set(parsed_id.as_ref().err().map(ToString::to_string));
         owner_error.set(parsed_owner.as_ref().err().map(ToString::to_string));
-        balance_error.set(parsed_balance.as_ref().err().map(ToString::to_string));
+        balance_error.set(parsed_balance.as_ref().err().map(messages::amount));
         let (Ok(account), Ok(owner_name), Ok(initial_balance)) = (parsed_id, parsed_owner, parsed_balance) else {
             return;
         };
@@ -69,7 +71,7 @@ pub fn OpenAccountForm(
                 value=balance
                 error=balance_error
                 inputmode="decimal"
-                placeholder="0.00"
+                placeholder=money(Money::ZERO)
             />
             <button type="submit" disabled=move || sender.busy.get()>"Open account"</button>
         </form>

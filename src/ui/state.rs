@@ -152,7 +152,7 @@ impl Ui {
     }
 
     pub fn reject(&self, error: &LedgerError) {
-        self.alert.try_set(Some(error.to_string()));
+        self.alert.try_set(Some(super::messages::rejection(error)));
     }
 }
 

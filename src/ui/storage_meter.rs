@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::format::{count, numbers};
 use super::state::Ui;
 
 /// From this share of the quota on, the meter warns.
@@ -25,17 +26,17 @@ pub fn StorageMeter(
                         let near = s.fraction_used() >= WARN_AT;
                         // Per mille, from integers: one decimal of a percentage.
                         let permille = s.used_units.saturating_mul(1000) / s.quota_units.max(1);
-                        let percent = format!("{}.{}", permille / 10, permille % 10);
+                        let percent = numbers().percent(permille);
                         let text = if near {
                             format!(
-                                "Storage is almost full: {percent}% used. About {} more events fit; a command that does not fit is refused and nothing of it is stored.",
-                                s.est_events_left
+                                "Storage is almost full: {percent} used. About {} more events fit; a command that does not fit is refused and nothing of it is stored.",
+                                count(s.est_events_left)
                             )
                         } else {
                             format!(
-                                "Storage: {percent}% used by {} events; room for about {} more.",
-                                s.events,
-                                s.est_events_left
+                                "Storage: {percent} used by {} events; room for about {} more.",
+                                count(s.events),
+                                count(s.est_events_left)
                             )
                         };
                         view! {

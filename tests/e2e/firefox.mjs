@@ -214,12 +214,14 @@ class Context {
   }
 }
 
-/** Firefox ESR with Playwright's `newContext()`; pages of one context share localStorage. */
-export async function launchFirefox() {
+/** Firefox ESR with Playwright's `newContext()`; pages of one context share localStorage.
+ *  A `locale` (such as `de-DE`) is the whole browser's: Firefox takes it from prefs. */
+export async function launchFirefox({ locale } = {}) {
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: process.env.FIREFOX ?? '/usr/bin/firefox-esr',
     headless: true,
+    extraPrefsFirefox: locale ? { 'intl.locale.requested': locale, 'intl.accept_languages': locale } : {},
   });
   return {
     newContext: async () => new Context(await browser.createBrowserContext()),

@@ -9,6 +9,7 @@ mod kind;
 mod money;
 mod owner;
 pub mod projection;
+mod typed_amount;
 mod version;
 
 pub use account::{AccountState, BankAccount};
@@ -19,4 +20,5 @@ pub use event::Event;
 pub use kind::{Kind, Parts, KINDS};
 pub use money::{Money, MoneyError};
 pub use owner::{Owner, OwnerError};
+pub use typed_amount::Separators;
 pub use version::{ExpectedVersion, Version};

@@ -4,7 +4,6 @@
 //! a `Money` is parsed from an `f64` exactly once, at the boundary, and only when
 //! that number *is* a whole number of cents. Nothing is ever rounded silently.
 
-use crate::text::preview;
 use std::fmt;
 
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
@@ -31,6 +30,8 @@ pub enum MoneyError {
     TooLarge(String),
     #[error("amount {0:?} is not a decimal number such as 12.34")]
     NotANumber(String),
+    #[error("amount {0:?} has a group separator where no group of three digits ends")]
+    Misgrouped(String),
 }
 
 impl Money {
@@ -85,46 +86,11 @@ impl Money {
     }
 
     /// Parses a decimal text such as `"12.34"`, `"12.3"` or `"12"` (surrounding
-    /// white space allowed), exactly.
+    /// white space allowed), exactly: the locale-neutral form the JS API,
+    /// the export and the CSV write ([`Money::parse_in`] with
+    /// [`Separators::NEUTRAL`](super::Separators::NEUTRAL)).
     pub fn parse(text: &str) -> Result<Money, MoneyError> {
-        let trimmed = text.trim();
-        let not_a_number = || MoneyError::NotANumber(preview(trimmed));
-        if let Some(rest) = trimmed.strip_prefix('-') {
-            if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-                return Err(MoneyError::Negative(preview(trimmed)));
-            }
-            return Err(not_a_number());
-        }
-        let (whole, fraction) = match trimmed.split_once('.') {
-            Some((whole, fraction)) => (whole, fraction),
-            None => (trimmed, ""),
-        };
-        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) {
-            return Err(not_a_number());
-        }
-        if trimmed.ends_with('.') {
-            return Err(not_a_number());
-        }
-        if fraction.len() > 2 {
-            return Err(MoneyError::TooPrecise(preview(trimmed)));
-        }
-        let whole = whole.trim_start_matches('0');
-        // 13 digits of whole units is already more than the maximum.
-        if whole.len() > 13 {
-            return Err(MoneyError::TooLarge(preview(trimmed)));
-        }
-        let digits_value = |s: &str| s.bytes().fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0'));
-        let mut cents = digits_value(whole) * CENTS_PER_UNIT;
-        cents += match fraction.len() {
-            0 => 0,
-            1 => digits_value(fraction) * 10,
-            _ => digits_value(fraction),
-        };
-        if cents > Self::MAX_AMOUNT.0 {
-            return Err(MoneyError::TooLarge(preview(trimmed)));
-        }
-        Ok(Money(cents))
+        Money::parse_in(text, super::Separators::NEUTRAL)
     }
 
     /// The amount in currency units, as JSON and JavaScript carry it.

@@ -2,9 +2,10 @@
 # Checks formatting and clippy (native and wasm32, warnings as errors), then
 # runs every test: native (cargo test), in headless Chromium and Firefox
 # (wasm-bindgen-test), then end to end against the release build in headless
-# Chromium (playwright-core) and, for the tabs, faults and export/import
-# tests, headless Firefox (puppeteer-core), and the browser benchmark on a
-# tiny size; and the server against a throwaway PostgreSQL with Message DB.
+# Chromium (playwright-core) and, for the tabs, faults, export/import,
+# layout and accessibility (axe-core) tests, headless Firefox
+# (puppeteer-core), and the browser benchmark on a tiny size; and the
+# server against a throwaway PostgreSQL with Message DB.
 # Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,9 +48,11 @@ timed "release build" trunk build --release
 timed "end-to-end tests in headless Chromium" node --test tests/e2e/*.test.mjs
 # Devices syncing through the real server on a throwaway PostgreSQL.
 timed "sync end to end against the server" scripts/test-sync.sh
-# The tabs race, the faults and export/import again in Firefox ESR.
+# The tabs race, the faults, export/import, the layout at every width and
+# axe again in Firefox ESR.
 timed "end-to-end tests in headless Firefox" \
-  env E2E_BROWSER=firefox node --test tests/e2e/tabs.test.mjs tests/e2e/faults.test.mjs tests/e2e/portable.test.mjs
+  env E2E_BROWSER=firefox node --test tests/e2e/tabs.test.mjs tests/e2e/faults.test.mjs tests/e2e/portable.test.mjs \
+  tests/e2e/layout.test.mjs tests/e2e/a11y.test.mjs
 # The browser benchmark on a tiny size: only that its code runs (make bench measures).
 timed "benchmark page build" trunk build --release --dist dist-bench bench.html
 timed "benchmark, tiny size (not measured)" node tests/e2e/bench.mjs --tiny

@@ -2,9 +2,9 @@
 # Checks formatting and clippy (native and wasm32, warnings as errors), then
 # runs every test: native (cargo test), in headless Chromium and Firefox
 # (wasm-bindgen-test), then end to end against the release build in headless
-# Chromium (playwright-core) and, for the tabs, faults and export/import
-# tests, headless Firefox (puppeteer-core), and the browser benchmark on a
-# tiny size; and the server against a throwaway PostgreSQL with Message DB.
+# Chromium (playwright-core) and, for most of them (the list below), in
+# headless Firefox (puppeteer-core), and the browser benchmark on a tiny size; and the
+# server against a throwaway PostgreSQL with Message DB.
 # Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,11 +47,13 @@ timed "release build" trunk build --release
 timed "end-to-end tests in headless Chromium" node --test tests/e2e/*.test.mjs
 # Devices syncing through the real server on a throwaway PostgreSQL.
 timed "sync end to end against the server" scripts/test-sync.sh
-# The tabs race, the faults, export/import, a copy in a folder, keeping the
-# data and numbers in German again in Firefox ESR.
+# Again in Firefox ESR: the tabs race, the faults, export/import, a copy in
+# a folder, keeping the data, numbers in German, the layout at every width
+# and axe.
 timed "end-to-end tests in headless Firefox" \
   env E2E_BROWSER=firefox node --test tests/e2e/tabs.test.mjs tests/e2e/faults.test.mjs tests/e2e/portable.test.mjs \
-    tests/e2e/paths.test.mjs tests/e2e/keep.test.mjs tests/e2e/numbers.test.mjs
+    tests/e2e/paths.test.mjs tests/e2e/keep.test.mjs tests/e2e/numbers.test.mjs \
+    tests/e2e/layout.test.mjs tests/e2e/a11y.test.mjs
 # The browser benchmark on a tiny size: only that its code runs (make bench measures).
 timed "benchmark page build" trunk build --release --dist dist-bench bench.html
 timed "benchmark, tiny size (not measured)" node tests/e2e/bench.mjs --tiny

@@ -26,16 +26,19 @@ pub fn AccountsList(
                     let rows = overview.accounts.accounts;
                     let damaged = overview.damaged;
                     view! {
-                        <div class="table-scroll">
-                            <table>
-                                <thead>
-                                    <tr>
-                                        <th scope="col">"Account"</th>
-                                        <th scope="col">"Owner"</th>
-                                        <th scope="col" class="num">"Balance"</th>
+                        // A table, or a card per account where it is narrow
+                        // (see the history table for why the roles and
+                        // data-label).
+                        <div class="account-rows cards">
+                            <table role="table" aria-labelledby="accounts-title">
+                                <thead role="rowgroup">
+                                    <tr role="row">
+                                        <th scope="col" role="columnheader">"Account"</th>
+                                        <th scope="col" role="columnheader">"Owner"</th>
+                                        <th scope="col" role="columnheader" class="num">"Balance"</th>
                                     </tr>
                                 </thead>
-                                <tbody>
+                                <tbody role="rowgroup">
                                     {rows
                                         .into_iter()
                                         .map(|account| {
@@ -44,23 +47,23 @@ pub fn AccountsList(
                                                 (ui.selected.get().as_ref() == Some(&id)).then_some("page")
                                             };
                                             view! {
-                                                <tr>
-                                                    <td>
+                                                <tr role="row">
+                                                    <td role="cell" data-label="Account">
                                                         <a href=hash_for(&account.id) aria-current=current>
                                                             {account.id.to_string()}
                                                         </a>
                                                     </td>
-                                                    <td class="wrap"><bdi>{account.owner.to_string()}</bdi></td>
-                                                    <td class="num">{money(account.balance)}</td>
+                                                    <td role="cell" class="wrap" data-label="Owner"><bdi>{account.owner.to_string()}</bdi></td>
+                                                    <td role="cell" class="num" data-label="Balance">{money(account.balance)}</td>
                                                 </tr>
                                             }
                                         })
                                         .collect_view()}
                                 </tbody>
-                                <tfoot>
-                                    <tr>
-                                        <th scope="row" colspan="2">"Total"</th>
-                                        <td class="num total">{total_text(total)}</td>
+                                <tfoot role="rowgroup">
+                                    <tr role="row">
+                                        <th scope="row" role="rowheader" colspan="2">"Total"</th>
+                                        <td role="cell" class="num total">{total_text(total)}</td>
                                     </tr>
                                 </tfoot>
                             </table>

@@ -53,19 +53,30 @@ pub fn HistoryTable(
             <h3 id="history-title">"History"</h3>
             {move || match rows.get() {
                 Err(error) => view! { <p class="damaged">{format!("The history can't be read: {error}")}</p> }.into_any(),
+                // One table at every width, and no scroll region: nothing is
+                // hidden off to the side. Where the history is narrow (a
+                // container query on .events in style.css) each row is drawn
+                // as a card and each cell shows its column's name. The roles
+                // restate what the elements are, because a table whose rows
+                // are displayed as blocks loses its table semantics in some
+                // browsers: screen readers keep table navigation and read
+                // each cell with its column header, and the visible name
+                // (`data-label`, drawn by CSS with empty alternative text) is
+                // not read a second time. A description list per event would
+                // lose the header-per-column reading on wide screens.
                 Ok(envelopes) => view! {
-                    <div class="table-scroll">
-                        <table>
-                            <thead>
-                                <tr>
-                                    <th scope="col" class="num">"Version"</th>
-                                    <th scope="col">"Time"</th>
-                                    <th scope="col">"Event"</th>
-                                    <th scope="col">"What happened"</th>
-                                    <th scope="col" class="num">"Balance after"</th>
+                    <div class="events cards">
+                        <table role="table" aria-labelledby="history-title">
+                            <thead role="rowgroup">
+                                <tr role="row">
+                                    <th scope="col" role="columnheader" class="num">"Version"</th>
+                                    <th scope="col" role="columnheader">"Time"</th>
+                                    <th scope="col" role="columnheader">"Event"</th>
+                                    <th scope="col" role="columnheader">"What happened"</th>
+                                    <th scope="col" role="columnheader" class="num">"Balance after"</th>
                                 </tr>
                             </thead>
-                            <tbody>
+                            <tbody role="rowgroup">
                                 {envelopes
                                     .into_iter()
                                     .map(|e| {
@@ -74,12 +85,12 @@ pub fn HistoryTable(
                                         let is_pending = e.version > confirmed;
                                         let pending = is_pending.then(|| view! { <PendingMark ui id=id.clone() event=e.event_id.clone()/> });
                                         view! {
-                                            <tr class:pending=is_pending>
-                                                <td class="num">{e.version.to_string()}</td>
-                                                <td>{time(e.recorded_at)}</td>
-                                                <td>{e.event.kind()}</td>
-                                                <td class="wrap">{event(&e.event)}{pending}</td>
-                                                <td class="num">{after}</td>
+                                            <tr role="row" class:pending=is_pending>
+                                                <td role="cell" class="num" data-label="Version">{e.version.to_string()}</td>
+                                                <td role="cell" class="time" data-label="Time">{time(e.recorded_at)}</td>
+                                                <td role="cell" data-label="Event">{e.event.kind()}</td>
+                                                <td role="cell" class="wrap" data-label="What happened">{event(&e.event)}{pending}</td>
+                                                <td role="cell" class="num" data-label="Balance after">{after}</td>
                                             </tr>
                                         }
                                     })

@@ -1,6 +1,7 @@
 // Debian's Firefox ESR, driven by puppeteer-core over WebDriver BiDi, behind
 // the small part of Playwright's API that the cross-browser tests use
-// (tabs, faults, portable), so one test file runs in both browsers.
+// (tabs, faults, portable, layout, a11y), so one test file runs in both
+// browsers.
 // Nothing is downloaded: puppeteer-core brings no browser.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -145,6 +146,14 @@ class Page {
 
   evaluate(fn, arg) {
     return this.raw.evaluate(fn, arg);
+  }
+
+  setViewportSize({ width, height }) {
+    return this.raw.setViewport({ width, height });
+  }
+
+  screenshot({ path, fullPage }) {
+    return this.raw.screenshot({ path, fullPage });
   }
 
   async waitForFunction(fn, arg, { timeout = 30_000 } = {}) {

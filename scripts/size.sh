@@ -5,7 +5,7 @@
 #
 # Names: Trunk's wasm-opt drops the name section, so the tables come from
 # a second wasm-opt run of the same input (wasm-bindgen's output) at the
-# same level with -g, which keeps the names (target/size/names.wasm); its
+# same level and params with -g, which keeps the names (target/size/names.wasm); its
 # code is the shipped code give or take a few bytes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,9 +25,11 @@ if ! command -v twiggy >/dev/null; then
   exit 0
 fi
 level=$(sed -n 's/.*data-bin="bank-ledger" data-wasm-opt="\([^"]*\)".*/\1/p' index.html)
+params=$(sed -n 's/.*data-bin="bank-ledger".*data-wasm-opt-params="\([^"]*\)".*/\1/p' index.html)
 mkdir -p "$CARGO_TARGET_DIR/size"
 names="$CARGO_TARGET_DIR/size/names.wasm"
-wasm-opt "-O${level:-z}" -g --enable-bulk-memory --enable-nontrapping-float-to-int \
+# shellcheck disable=SC2086 # the params are words
+wasm-opt "-O${level:-z}" $params -g --enable-bulk-memory --enable-nontrapping-float-to-int \
   "$CARGO_TARGET_DIR/wasm-bindgen/release/bank-ledger_bg.wasm" -o "$names"
 echo
 echo "== largest items (twiggy top, names kept: $names)"

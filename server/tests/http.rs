@@ -208,3 +208,24 @@ fn concurrent_commands_on_one_account_are_each_applied_once() {
     let events: Vec<serde_json::Value> = serde_json::from_str(&server.get("/accounts/busy-1/events").body).unwrap();
     assert_eq!(events.len(), 17);
 }
+
+#[test]
+#[ignore = "needs PostgreSQL with Message DB: scripts/test-server.sh runs these"]
+fn the_apps_files_go_out_precompressed_to_a_client_that_accepts_it() {
+    // The release build writes .br and .gz copies next to its hashed
+    // assets (scripts/precompress.mjs); the server sends them as they are.
+    let dist = std::env::temp_dir().join(format!("ledger-precompressed-{}", std::process::id()));
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("index.html"), "<!doctype html><title>ledger</title>").unwrap();
+    for (name, body) in [("app-1.js", "the file"), ("app-1.js.br", "its brotli copy"), ("app-1.js.gz", "its gzip copy")] {
+        std::fs::write(dist.join(name), body).unwrap();
+    }
+    let server = Server::start_with(&[("DIST", dist.to_str().unwrap())]);
+    for (accept, encoding, body) in
+        [("br, gzip", Some("br"), "its brotli copy"), ("gzip", Some("gzip"), "its gzip copy"), ("identity", None, "the file")]
+    {
+        let reply = server.send("GET", "/app-1.js", &[("Accept-Encoding", accept)], None);
+        assert_eq!((reply.status, reply.header("content-encoding"), reply.body.as_str()), (200, encoding, body), "{reply:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dist);
+}

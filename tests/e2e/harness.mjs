@@ -23,6 +23,23 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
+/** The release build's .br or .gz copy of `file` (scripts/precompress.mjs),
+ *  when the client accepts that encoding, as a host that serves
+ *  precompressed files does; sets `headers` to say so. */
+async function precompressed(file, accept = '', headers) {
+  for (const [encoding, suffix] of [['br', '.br'], ['gzip', '.gz']]) {
+    if (!new RegExp(`\\b${encoding}\\b`).test(accept)) continue;
+    try {
+      const body = await readFile(file + suffix);
+      Object.assign(headers, { 'content-encoding': encoding, vary: 'accept-encoding' });
+      return body;
+    } catch {
+      // No such copy: the next encoding, or the file itself.
+    }
+  }
+  return null;
+}
+
 /**
  * Serves `dir` (the release build) on 127.0.0.1 at a free port, at each of
  * `at`'s paths (`/`, or folders such as `/some/path/`: copies of one origin,
@@ -47,8 +64,9 @@ export async function serve(dir = resolve(import.meta.dirname, '../../dist'), { 
     }
     if (path.endsWith('/')) file = join(file, 'index.html');
     try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' };
+      const body = (await precompressed(file, req.headers['accept-encoding'], headers)) ?? (await readFile(file));
+      res.writeHead(200, headers);
       res.end(body);
     } catch {
       // A missing file is a 404, as on any static host; other unknown

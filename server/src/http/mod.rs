@@ -74,7 +74,9 @@ pub fn router<S: EventStore>(ledger: Arc<Ledger<S>>, edge: &Edge, access: Access
         .with_state(state)
         .merge(Router::new().route("/metrics", get(metrics::serve)).with_state(Arc::clone(&metrics)));
     let app = match &edge.dist {
-        Some(dist) => api.fallback_service(ServeDir::new(dist)),
+        // The release build's .br and .gz copies (scripts/precompress.mjs)
+        // go out as they are to a client that accepts them.
+        Some(dist) => api.fallback_service(ServeDir::new(dist).precompressed_br().precompressed_gzip()),
         None => api.fallback(routes::not_found),
     };
     let origins: Vec<HeaderValue> = edge.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();

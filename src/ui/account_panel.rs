@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::amount_form::AmountForm;
 use super::balance_chart::BalanceChart;
 use super::download::{download, today};
-use super::format::money;
+use super::format::{count, money};
 use super::history_table::HistoryTable;
 use super::state::{page_ledger, Selected, Ui};
 use super::time_travel::TimeTravel;
@@ -92,12 +92,12 @@ fn Account(
                 <dl class="summary">
                     <div><dt>"Owner"</dt><dd class="owner"><bdi>{s.owner.to_string()}</bdi></dd></div>
                     <div><dt>"Balance"</dt><dd class="balance">{money(s.balance)}</dd></div>
-                    <div><dt>"Version"</dt><dd class="version">{s.version.to_string()}</dd></div>
+                    <div><dt>"Version"</dt><dd class="version">{count(s.version.get())}</dd></div>
                 </dl>
                 <p class="pending-note" hidden=move || pending == 0 || ui.travel.get().is_some()>
                     {match pending {
                         1 => "1 of these events waits for the server: the balance counts it already.".to_owned(),
-                        n => format!("{n} of these events wait for the server: the balance counts them already."),
+                        n => format!("{} of these events wait for the server: the balance counts them already.", count(n)),
                     }}
                 </p>
             }

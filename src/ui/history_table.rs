@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::format::{event, money, time};
+use super::format::{count, event, money, time};
 use super::state::{page_ledger, Ui};
 use crate::browser::SyncRequest;
 use crate::{AccountId, BrowserLedger, Envelope, EventId, LedgerError, Money, Version};
@@ -86,7 +86,7 @@ pub fn HistoryTable(
                                         let pending = is_pending.then(|| view! { <PendingMark ui id=id.clone() event=e.event_id.clone()/> });
                                         view! {
                                             <tr role="row" class:pending=is_pending>
-                                                <td role="cell" class="num" data-label="Version">{e.version.to_string()}</td>
+                                                <td role="cell" class="num" data-label="Version">{count(e.version.get())}</td>
                                                 <td role="cell" class="time" data-label="Time">{time(e.recorded_at)}</td>
                                                 <td role="cell" data-label="Event">{e.event.kind()}</td>
                                                 <td role="cell" class="wrap" data-label="What happened">{event(&e.event)}{pending}</td>
@@ -105,7 +105,7 @@ pub fn HistoryTable(
                 <button type="button" class="quiet" disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>
                     "Newer"
                 </button>
-                <span>{move || format!("Page {} of {}", page.get() + 1, pages())}</span>
+                <span>{move || format!("Page {} of {}", count(page.get() + 1), count(pages()))}</span>
                 <button type="button" class="quiet" disabled=move || { page.get() + 1 >= pages() } on:click=move |_| page.update(|p| *p += 1)>
                     "Older"
                 </button>

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::field::Field;
-use super::format::time;
+use super::format::{count, time};
 use super::state::{page_ledger, PageLedger, Ui};
 use super::sync_notes::SyncNotes;
 use crate::browser::{link_from, SyncState, SyncStatus};
@@ -16,14 +16,15 @@ fn said(status: &SyncStatus, pending: usize) -> String {
     let waiting = match pending {
         0 => String::new(),
         1 => " 1 event waits for the server.".to_owned(),
-        n => format!(" {n} events wait for the server."),
+        n => format!(" {} events wait for the server.", count(u64::try_from(n).unwrap_or(u64::MAX))),
     };
     let progress = match (status.to_download, status.to_upload) {
         (0, 0) => String::new(),
-        (down, 0) => format!(" Downloaded {} of {down} events.", status.downloaded.min(down)),
-        (0, up) => format!(" Uploaded {} of {up} events.", status.uploaded.min(up)),
+        (down, 0) => format!(" Downloaded {} of {} events.", count(status.downloaded.min(down)), count(down)),
+        (0, up) => format!(" Uploaded {} of {} events.", count(status.uploaded.min(up)), count(up)),
         (down, up) => {
-            format!(" Downloaded {} of {down}, uploaded {} of {up} events.", status.downloaded.min(down), status.uploaded.min(up))
+            let (done_down, done_up) = (count(status.downloaded.min(down)), count(status.uploaded.min(up)));
+            format!(" Downloaded {done_down} of {}, uploaded {done_up} of {} events.", count(down), count(up))
         }
     };
     let error = status.error.as_ref().map(|e| format!(" {}", e.message)).unwrap_or_default();

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::format::count;
 use super::state::Ui;
 use crate::Version;
 
@@ -37,7 +38,7 @@ pub fn TimeTravel(
             />
             <span class="muted" aria-live="polite">
                 {move || match ui.travel.get() {
-                    Some(version) => format!("Showing version {version} of {}", current.get()),
+                    Some(version) => format!("Showing version {} of {}", count(version.get()), count(current.get().get())),
                     None => "Showing now".to_owned(),
                 }}
             </span>

@@ -221,7 +221,8 @@ async function measureColdStart(context, benchPage, url, { accounts, events, pen
 async function measureUi(context, url, account, events) {
   const page = await context.newPage();
   await page.goto(`${url}#/accounts/${account}`);
-  await page.locator('.summary .version').filter({ hasText: new RegExp(`^${events}$`) }).waitFor({ timeout: 120000 });
+  // The version is written in the page's locale (10,000): its digits are compared.
+  await page.waitForFunction((n) => document.querySelector('.summary .version')?.textContent.replace(/\D/g, '') === String(n), events, { timeout: 120000 });
   const opened = await page.evaluate(() => performance.now());
   const clicks = await page.evaluate(async () => {
     const version = () => document.querySelector('.summary .version').textContent;

@@ -105,11 +105,12 @@ test('10,000 events: the history is paged and the page stays quick', async () =>
   });
   await page.goto(`${env.server.url}#/accounts/long`);
   await page.reload();
-  await page.locator('.summary .version').filter({ hasText: '10000' }).waitFor();
+  await page.locator('.summary .version').filter({ hasText: '10,000' }).waitFor();
   assert.equal(await page.locator('.history tbody tr').count(), 20);
   assert.equal((await page.locator('.pager span').textContent()).trim(), 'Page 1 of 500');
   await move(page, '1', 'Deposit');
-  assert.equal(await summary(page, 'version'), '10001');
+  assert.equal(await summary(page, 'version'), '10,001', 'versions are grouped as the locale groups numbers');
+  assert.equal((await page.locator('.history tbody tr:first-child td').first().textContent()).trim(), '10,001');
   assert.equal(await page.locator('.history tbody tr').count(), 20);
   await context.close();
 });

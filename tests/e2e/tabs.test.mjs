@@ -153,7 +153,9 @@ test(`${PAGES} pages × ${COMMANDS} commands × ${ROUNDS} rounds on one account:
 
   // Every open page shows the same state within a second, without reload.
   for (const page of [...pages.slice(1), fresh]) {
-    await page.locator('.summary .version').filter({ hasText: new RegExp(`^${state.version}$`) }).waitFor({ timeout: 1000 });
+    // The page writes the version in its locale (2,727): any group marks between the digits.
+    const shown = new RegExp(`^${[...String(state.version)].join('\\D?')}$`);
+    await page.locator('.summary .version').filter({ hasText: shown }).waitFor({ timeout: 1000 });
   }
   console.log(`raced ${ROUNDS} rounds × ${PAGES} pages × ${COMMANDS} commands: ${accepted.length} accepted, ${rejectedCount} refused for funds, lost ${lost}, duplicated 0, overdrawn 0`);
   await context.close();

@@ -11,6 +11,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import desktopConfig from 'lighthouse/core/config/desktop-config.js';
+import { CHROMIUM_ARGS } from '../../tests/e2e/harness.mjs';
 
 const root = resolve(process.argv[2] ?? join(import.meta.dirname, '../../dist'));
 const TYPES = {
@@ -64,17 +65,8 @@ async function serve(compress) {
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
 }
 
-const FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+// The end-to-end tests' Chromium flags (tests/e2e/harness.mjs), headless.
+const FLAGS = ['--headless=new', ...CHROMIUM_ARGS];
 
 const chrome = await chromeLauncher.launch({ chromePath: process.env.CHROMIUM ?? '/usr/bin/chromium', chromeFlags: FLAGS });
 const rows = [];

@@ -312,9 +312,13 @@ test('format 1 data is migrated by the writing tab only, when it takes over', as
   const { readFile } = await import('node:fs/promises');
   const fixture = JSON.parse(await readFile(new URL('../fixtures/format-1-localstorage.json', import.meta.url), 'utf8'));
   const context = await env.browser.newContext();
-  const writer = await openApp(context, env.server.url);
+  // The writer has taken over (a command returns only once this tab knows
+  // it writes) before the old records appear: a page still taking over
+  // would migrate them itself, and this test would race it.
+  const writer = await writerOf(context, 'here', 'Here', 5);
   // Format 1 records appear behind the writer's back, as if an old build
-  // had written them; the writer sends no command, so it touches nothing.
+  // had written them; the writer migrates only when it takes over, so it
+  // touches none of them.
   await writer.evaluate((records) => {
     for (const [key, value] of Object.entries(records)) localStorage.setItem(key, value);
   }, fixture);

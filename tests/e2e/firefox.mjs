@@ -8,6 +8,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 
+/** Waits until `fn(...args)`, run in the page, is truthy: asked from here
+ *  every 25 ms, not by the page's own animation frames or timers (which
+ *  puppeteer's `waitForFunction` uses), because Firefox runs those about
+ *  once a second in a tab that is not in front. A tab in the background
+ *  would then show a change up to a second before a wait could see it. */
+async function until(raw, timeout, fn, ...args) {
+  const deadline = Date.now() + timeout;
+  let failure;
+  for (;;) {
+    const left = deadline - Date.now();
+    try {
+      // A page busy past the deadline answers too late to count.
+      const answer = await Promise.race([raw.evaluate(fn, ...args), new Promise((ok) => setTimeout(ok, Math.max(left, 0), false))]);
+      if (answer) return;
+    } catch (error) {
+      // Navigating: the next document answers.
+      failure = error;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(`Waiting failed: ${timeout}ms exceeded${failure ? ` (last: ${failure.message})` : ''}`);
+    }
+    await new Promise((ok) => setTimeout(ok, 25));
+  }
+}
+
 /** A text or RegExp, as it travels into the page. */
 const pattern = (text) => (text instanceof RegExp ? { source: text.source, flags: text.flags } : { text });
 
@@ -67,7 +92,7 @@ class Locator {
 
   async waitFor({ timeout = 30_000 } = {}) {
     const at = [this.selector, this.text, this.index];
-    await this.page.raw.waitForFunction((at) => window.__shown(window.__find(...at)), { timeout }, at);
+    await until(this.page.raw, timeout, (at) => window.__shown(window.__find(...at)), at);
   }
 
   textContent() {
@@ -102,7 +127,7 @@ class Found {
   }
 
   async waitFor({ timeout = 30_000 } = {}) {
-    await this.page.raw.waitForFunction((kind, name) => window.__shown(window.__locate(kind, name)), { timeout }, this.kind, this.name);
+    await until(this.page.raw, timeout, (kind, name) => window.__shown(window.__locate(kind, name)), this.kind, this.name);
   }
 
   isVisible() {
@@ -157,7 +182,7 @@ class Page {
   }
 
   async waitForFunction(fn, arg, { timeout = 30_000 } = {}) {
-    await this.raw.waitForFunction(fn, { timeout }, arg);
+    await until(this.raw, timeout, fn, arg);
   }
 
   waitForTimeout(ms) {
@@ -190,7 +215,7 @@ class Page {
   async waitForEvent(event) {
     if (event !== 'download') throw new Error(`only downloads are awaited here, not ${event}`);
     const seen = await this.raw.evaluate(() => window.__downloads.length);
-    await this.raw.waitForFunction((n) => window.__downloads.length > n && window.__downloads[n].text !== undefined, {}, seen);
+    await until(this.raw, 30_000, (n) => window.__downloads.length > n && window.__downloads[n].text !== undefined, seen);
     const entry = await this.raw.evaluate((n) => window.__downloads[n], seen);
     if (!entry.connected) throw new Error(`the download link for ${entry.name} was not in the document`);
     if (entry.text === null) throw new Error(`the file ${entry.name} was gone before the browser could read it`);

@@ -22,7 +22,8 @@ use std::cell::Cell;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-use super::tabs::{sleep, take_over, Role, Tabs};
+use super::election::take_over;
+use super::tabs::{sleep, Role, Tabs};
 use crate::browser::{new_command_id, BrowserLedger, LocalStorageKv};
 use crate::KeyValue;
 

@@ -30,9 +30,10 @@
 //! A tab whose role is still unknown refuses to write.
 //!
 //! `wire.rs` is the text of the messages; `tabs.rs` the roles, the channel
-//! and the commands' paths; `waiting.rs` the requests waiting on the writer;
-//! `handover.rs`, `lease.rs` and `builds.rs` the hand-over between writers,
-//! the lease and tabs of other builds.
+//! and the commands' paths; `election.rs` how a tab comes to write (the lock,
+//! the lease) and takes over; `waiting.rs` the requests waiting on the
+//! writer; `handover.rs`, `lease.rs` and `builds.rs` the hand-over between
+//! writers, the lease and tabs of other builds.
 
 // Pure Rust: compiled and tested natively too; used by the wasm32 code only.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -40,6 +41,8 @@ mod wire;
 
 #[cfg(target_arch = "wasm32")]
 mod builds;
+#[cfg(target_arch = "wasm32")]
+mod election;
 #[cfg(target_arch = "wasm32")]
 mod handover;
 #[cfg(target_arch = "wasm32")]

@@ -1,6 +1,7 @@
 // Keep the data: the page shows what `navigator.storage.persisted()` says in
 // this browser, asks `persist()` at the first write, and never waits on
-// either. Runs in Chromium and (E2E_BROWSER=firefox) Firefox.
+// either; a browser without it is told so. Runs in Chromium and
+// (E2E_BROWSER=firefox) Firefox.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openApp, useApp } from './harness.mjs';
@@ -44,6 +45,23 @@ test('with a browser that never answers, the page says it does not know yet, and
   assert.equal(state.balance, 3);
   assert.equal(await shown(page), 'unknown');
   assert.match(await page.locator('.data .keep').textContent(), /not known yet/);
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test('a browser without navigator.storage: the page says it promises nothing and how to keep the ledger, and commands work', async () => {
+  const context = await env.browser.newContext();
+  // An old browser, or an insecure context: no StorageManager at all.
+  await context.addInitScript(() => Object.defineProperty(navigator, 'storage', { value: undefined }));
+  const page = await openApp(context, env.server.url);
+  assert.equal(await page.evaluate(() => navigator.storage), undefined);
+  await page.waitForFunction(() => document.querySelector('.data .keep')?.dataset.persistence === 'unsupported');
+  assert.match(await page.locator('.data .keep').textContent(), /promises nothing.*Export/);
+  const state = await page.evaluate(() =>
+    window.wasmBindings.execute('bare-1', { type: 'OpenAccount', owner: 'Bea', initial_balance: 4 }),
+  );
+  assert.equal(state.balance, 4);
+  assert.equal(await shown(page), 'unsupported');
   assert.deepEqual(page.problems, []);
   await context.close();
 });

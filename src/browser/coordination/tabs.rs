@@ -44,6 +44,8 @@ pub struct Tabs {
     pub(super) waiting: RefCell<Vec<(String, js_sys::Function)>>,
     /// A change announcement is scheduled.
     announcing: Cell<bool>,
+    /// The channel this tab posts its announcements to itself on.
+    announcer: RefCell<Option<web_sys::MessageChannel>>,
     /// A tab of another build, as this one heard of it (builds.rs).
     pub(super) other_build: Cell<Option<OtherBuild>>,
     /// This tab's id in the writer's mark, once it writes (handover.rs).
@@ -60,6 +62,7 @@ impl Tabs {
             channel: RefCell::default(),
             waiting: RefCell::default(),
             announcing: Cell::default(),
+            announcer: RefCell::default(),
             other_build: Cell::default(),
             writing_as: RefCell::default(),
             lease: Lease::new(scope.lease()),
@@ -235,19 +238,35 @@ fn announce_change(page: &BrowserLedger) {
     if page.tabs().announcing.replace(true) {
         return;
     }
-    let later = page.clone();
-    let announce = Closure::once_into_js(move || {
-        later.tabs().announcing.set(false);
-        later.tabs().post(&Message::Changed);
-        later.changed();
-    });
-    let scheduled = web_sys::window()
-        .is_some_and(|window| window.set_timeout_with_callback_and_timeout_and_arguments_0(announce.unchecked_ref(), 0).is_ok());
-    if !scheduled {
-        page.tabs().announcing.set(false);
-        page.tabs().post(&Message::Changed);
-        page.changed();
+    if !next_task(page) {
+        announce(page);
     }
+}
+
+fn announce(page: &BrowserLedger) {
+    page.tabs().announcing.set(false);
+    page.tabs().post(&Message::Changed);
+    page.changed();
+}
+
+/// Announces in a task of its own, soon: a message this tab posts to
+/// itself. Not `setTimeout(…, 0)`: browsers run a background tab's timers
+/// about once a second (Firefox later still once the tab has been busy),
+/// and the tab that writes is often in the background while the others,
+/// and its own page, wait on its announcement. False when the browser has
+/// no `MessageChannel`.
+fn next_task(page: &BrowserLedger) -> bool {
+    let tabs = page.tabs();
+    if tabs.announcer.borrow().is_none() {
+        let Ok(channel) = web_sys::MessageChannel::new() else { return false };
+        let later = page.clone();
+        let on_message = Closure::<dyn Fn()>::new(move || announce(&later));
+        channel.port1().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // Both live as long as the page.
+        on_message.forget();
+        *tabs.announcer.borrow_mut() = Some(channel);
+    }
+    tabs.announcer.borrow().as_ref().is_some_and(|channel| channel.port2().post_message(&JsValue::UNDEFINED).is_ok())
 }
 
 fn receive(page: &BrowserLedger, text: &str) {

@@ -17,14 +17,16 @@ async function until(raw, timeout, fn, ...args) {
   const deadline = Date.now() + timeout;
   let failure;
   for (;;) {
-    const left = deadline - Date.now();
+    let timer;
     try {
       // A page busy past the deadline answers too late to count.
-      const answer = await Promise.race([raw.evaluate(fn, ...args), new Promise((ok) => setTimeout(ok, Math.max(left, 0), false))]);
-      if (answer) return;
+      const late = new Promise((ok) => (timer = setTimeout(ok, Math.max(deadline - Date.now(), 0), false)));
+      if (await Promise.race([raw.evaluate(fn, ...args), late])) return;
     } catch (error) {
       // Navigating: the next document answers.
       failure = error;
+    } finally {
+      clearTimeout(timer);
     }
     if (Date.now() >= deadline) {
       throw new Error(`Waiting failed: ${timeout}ms exceeded${failure ? ` (last: ${failure.message})` : ''}`);

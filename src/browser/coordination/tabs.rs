@@ -251,10 +251,9 @@ fn announce(page: &BrowserLedger) {
 
 /// Announces in a task of its own, soon: a message this tab posts to
 /// itself. Not `setTimeout(…, 0)`: browsers run a background tab's timers
-/// about once a second (Firefox later still once the tab has been busy),
-/// and the tab that writes is often in the background while the others,
-/// and its own page, wait on its announcement. False when the browser has
-/// no `MessageChannel`.
+/// at most about once a second, and the tab that writes is often in the
+/// background while the others, and its own page, wait on its
+/// announcement. False when the browser has no `MessageChannel`.
 fn next_task(page: &BrowserLedger) -> bool {
     let tabs = page.tabs();
     if tabs.announcer.borrow().is_none() {

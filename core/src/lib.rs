@@ -37,7 +37,8 @@ pub use store::{
 // The service the edges call, and what it answers.
 pub use clock::{Clock, IdGenerator};
 pub use ledger::{
-    CommandRequest, ImportReport, Ledger, LedgerError, Overview, StorageStatus, Verification, MAX_ATTEMPTS, SNAPSHOT_EVERY,
+    step, Append, CommandRequest, Done, ImportReport, Ledger, LedgerError, Overview, Refusal, Step, StorageStatus, Verification,
+    MAX_ATTEMPTS, SNAPSHOT_EVERY,
 };
 
 // Errors as variant and fields, and the small encodings every text form

@@ -19,40 +19,12 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use ledger_core::{AccountId, AccountState, BankAccount, Command, CommandId, Envelope, Tip};
+use ledger_core::{AccountId, BankAccount, CommandId, Done, Envelope, Tip};
 
 use crate::store::Tenant;
 
 /// Accounts kept, by default.
 pub const CAPACITY: usize = 100_000;
-
-/// What a command id did: its command (its first event's) and the state
-/// after its last event.
-#[derive(Clone, Debug)]
-pub struct Done {
-    pub id: CommandId,
-    pub command: Command,
-    pub state: Option<AccountState>,
-}
-
-impl Done {
-    /// What `id` did in `events`, which follow `before`, if any is its.
-    pub fn find(before: &BankAccount, events: &[Envelope], id: &CommandId) -> Option<Done> {
-        let mut account = before.clone();
-        let mut done: Option<Done> = None;
-        for envelope in events {
-            account.apply(&envelope.event);
-            if envelope.command_id.as_ref() == Some(id) {
-                let state = account.state();
-                match &mut done {
-                    Some(done) => done.state = state,
-                    None => done = Some(Done { id: id.clone(), command: envelope.event.command(), state }),
-                }
-            }
-        }
-        done
-    }
-}
 
 #[derive(Debug)]
 struct Entry {

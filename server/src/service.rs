@@ -1,7 +1,8 @@
 //! The server's command loop and reads: a thin service over the store, built
 //! from the core's pieces (no HTTP here). A command starts from the
 //! account's cached [`Tip`] (cache.rs; the stream is read from its start
-//! only for an account not cached), is decided by [`BankAccount::decide`],
+//! only for an account not cached), goes through the core's one command
+//! step ([`step`]: the command-id policy, then the account's `decide`),
 //! and is appended at the version it was decided on; when another request
 //! got there first, only the newer events are read and the command decided
 //! again. A refusal decided on a cached tip is checked against the stream's
@@ -11,11 +12,11 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ledger_core::{
-    AccountId, AccountState, ChainHash, Command, CommandId, CommandRequest, DomainError, Envelope, Event, EventId,
-    ExpectedVersion, LedgerError, NewEvent, StoreError, Timestamp, Tip,
+    step, AccountId, AccountState, ChainHash, CommandId, CommandRequest, DomainError, Done, Envelope, Event, EventId,
+    LedgerError, NewEvent, Step, StoreError, Timestamp, Tip,
 };
 
-use crate::cache::{Done, TipCache, CAPACITY};
+use crate::cache::{TipCache, CAPACITY};
 use crate::metrics::Metrics;
 use crate::store::{Device, EventStore, Tenant, SEQUENCE};
 
@@ -60,34 +61,28 @@ impl<S: EventStore> Ledger<S> {
         let CommandRequest { account, command, command_id } = request;
         let command_id = command_id.as_ref();
         // `fresh`: the tip was just read from the store, not only cached.
-        let (mut tip, mut fresh) = match self.cache.get(tenant, account, command_id) {
-            Some(cached) => match cached.done {
-                Some(done) => return answer_again(account, command, done),
-                None => (cached.tip, false),
-            },
+        let (mut tip, mut done, mut fresh) = match self.cache.get(tenant, account, command_id) {
+            Some(cached) => (cached.tip, cached.done, false),
             None => {
                 let mut tip = Tip::new(account);
-                if let Some(done) = self.catch_up(tenant, &mut tip, command_id).await? {
-                    return answer_again(account, command, done);
-                }
-                (tip, true)
+                let done = self.catch_up(tenant, &mut tip, command_id).await?;
+                (tip, done, true)
             }
         };
         let mut attempt = 1;
         loop {
-            let events = match tip.account.decide(command) {
-                Ok(events) => events,
-                Err(_) if !fresh => {
-                    if let Some(done) = self.catch_up(tenant, &mut tip, command_id).await? {
-                        return answer_again(account, command, done);
-                    }
+            let append = match step(&tip.account, command, done.take()) {
+                Ok(Step::Done(state)) => return Ok(state),
+                Ok(Step::Append(append)) => append,
+                Err(refusal) if refusal.may_be_stale() && !fresh => {
+                    done = self.catch_up(tenant, &mut tip, command_id).await?;
                     fresh = true;
                     continue;
                 }
-                Err(refused) => return Err(refused.into()),
+                Err(refusal) => return Err(refusal.into()),
             };
-            let events = envelopes(&tip, events, command_id)?;
-            match self.store.append(tenant, account, ExpectedVersion(tip.version()), &events, device).await {
+            let events = envelopes(&tip, append.events, command_id)?;
+            match self.store.append(tenant, &append.stream, append.expected, &events, device).await {
                 Ok(()) => {
                     self.metrics.appended(events.len());
                     let before = tip.clone();
@@ -98,9 +93,7 @@ impl<S: EventStore> Ledger<S> {
                 Err(StoreError::Conflict { .. }) if attempt < ATTEMPTS => {
                     self.metrics.conflict();
                     attempt += 1;
-                    if let Some(done) = self.catch_up(tenant, &mut tip, command_id).await? {
-                        return answer_again(account, command, done);
-                    }
+                    done = self.catch_up(tenant, &mut tip, command_id).await?;
                     fresh = true;
                 }
                 Err(error) => {
@@ -162,17 +155,6 @@ impl<S: EventStore> Ledger<S> {
         }
         Ok(stream.into_iter().map(|envelope| envelope.event).collect())
     }
-}
-
-/// The answer to a command id seen before: the state its command left,
-/// when its events are what this command makes.
-fn answer_again(account: &AccountId, command: &Command, done: Done) -> Result<AccountState, LedgerError> {
-    let Done { id, command: then, state } = done;
-    let reused = || LedgerError::CommandIdReused { id: account.clone(), command_id: id.clone() };
-    if then != *command {
-        return Err(reused());
-    }
-    state.ok_or_else(reused)
 }
 
 /// The envelopes of `events` after `tip`: versions, times, fresh ids, and

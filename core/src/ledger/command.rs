@@ -2,9 +2,10 @@
 //! version as the expected one, retried when another writer got there first.
 
 use super::cached::Cached;
+use super::step::{step, Append, Done, Step};
 use super::{Ledger, LedgerError, MAX_ATTEMPTS};
 use crate::clock::{Clock, IdGenerator};
-use crate::domain::{AccountId, AccountState, Command, DomainError, ExpectedVersion, Version};
+use crate::domain::{AccountId, AccountState, Command, DomainError, Version};
 use crate::store::{CommandId, EventStore, NewEvent, StoreError};
 
 /// A command for one account, as it travels from whoever asks to the
@@ -49,12 +50,12 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
     }
 
     /// Decides against the cached account and appends with its version as
-    /// the expected one. The cache is not read again first: if another writer
-    /// moved the stream, the append is a conflict, and then (or when the
-    /// rules refuse, in case news would change that) the account catches up
-    /// and the command is decided again. So a command reads its stream once
-    /// (the append's check), not twice. A just-loaded account (`fresh`)
-    /// catches up first.
+    /// the expected one, through the one command step (step.rs). The cache
+    /// is not read again first: if another writer moved the stream, the
+    /// append is a conflict, and then (or when the rules refuse, in case
+    /// news would change that) the account catches up and the command is
+    /// decided again. So a command reads its stream once (the append's
+    /// check), not twice. A just-loaded account (`fresh`) catches up first.
     fn execute_on(
         &mut self,
         cached: &mut Cached,
@@ -72,20 +73,21 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
             // A command is decided on events, never on a snapshot alone (and
             // a command id is looked up in the whole stream).
             self.vouch(cached)?;
-            if let Some(done) = command_id.and_then(|c| cached.commands.get(c).map(|v| (c, *v))) {
-                return self.answer_again(cached, command, done);
-            }
-            let account = &cached.account;
-            let events = match account.decide(command) {
-                Ok(events) => events,
-                Err(rejected) if caught_up => return Err(rejected.into()),
-                Err(_) => {
+            let done = match command_id {
+                Some(command_id) => self.done(cached, command_id)?,
+                None => None,
+            };
+            let append = match step(&cached.account, command, done) {
+                Ok(Step::Done(state)) => return Ok(state),
+                Ok(Step::Append(append)) => append,
+                Err(refusal) if refusal.may_be_stale() && !caught_up => {
                     self.catch_up(cached)?;
                     caught_up = true;
                     continue;
                 }
+                Err(refusal) => return Err(refusal.into()),
             };
-            let account = &cached.account;
+            let Append { stream, expected, events } = append;
             let new_events = events
                 .into_iter()
                 .map(|event| NewEvent {
@@ -95,7 +97,7 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
                     event,
                 })
                 .collect();
-            match self.store.append(account.id(), ExpectedVersion(account.version()), new_events) {
+            match self.store.append(&stream, expected, new_events) {
                 Ok(stored) => {
                     for envelope in &stored {
                         cached.apply(envelope);
@@ -114,21 +116,17 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
         }
     }
 
-    /// The answer to a command sent again: the state its event left, if the
-    /// stored event is indeed what this command produces.
-    fn answer_again(
-        &self,
-        cached: &Cached,
-        command: &Command,
-        (command_id, version): (&CommandId, Version),
-    ) -> Result<AccountState, LedgerError> {
-        let id = cached.account.id();
-        let reused = || LedgerError::CommandIdReused { id: id.clone(), command_id: command_id.clone() };
+    /// What `command_id` did on the cached account, if its stream holds it:
+    /// the command its event stands for and the state that event left (the
+    /// cache keeps each command id's last version; one event is read).
+    fn done(&self, cached: &Cached, command_id: &CommandId) -> Result<Option<Done>, LedgerError> {
+        let Some(version) = cached.commands.get(command_id).copied() else { return Ok(None) };
         let before = Version::new(version.get().saturating_sub(1));
-        let stored = self.store.read_page(id, before, 1)?;
-        match stored.first() {
-            Some(envelope) if envelope.event.command() == *command => cached.state_at(version).ok_or_else(reused),
-            _ => Err(reused()),
-        }
+        let stored = self.store.read_page(cached.account.id(), before, 1)?;
+        let Some(envelope) = stored.into_iter().next() else {
+            let reason = format!("command id {command_id} names version {version}, which is not stored");
+            return Err(StoreError::Corrupt { key: cached.account.id().to_string(), reason }.into());
+        };
+        Ok(Some(Done { id: command_id.clone(), command: envelope.event.command(), state: cached.state_at(version) }))
     }
 }

@@ -16,6 +16,7 @@ mod command;
 mod error;
 mod portable;
 mod status;
+mod step;
 mod verify;
 mod vouch;
 
@@ -26,6 +27,7 @@ pub use command::CommandRequest;
 pub use error::LedgerError;
 pub use portable::ImportReport;
 pub use status::StorageStatus;
+pub use step::{step, Append, Done, Refusal, Step};
 
 use crate::clock::{Clock, IdGenerator};
 use crate::domain::projection::AccountsOverview;

@@ -13,6 +13,7 @@ mod encoding;
 mod export;
 mod ledger;
 mod original;
+mod request;
 mod store;
 mod sync;
 #[cfg(any(test, feature = "testing"))]
@@ -60,7 +61,11 @@ pub use device::{
 
 // The original server's JSON API (the server speaks it): commands in,
 // state and events out.
-pub use original::{read_account_id, read_command_request, read_event, write_event, write_events, write_state, RequestError};
+pub use original::{read_command_request, read_event, write_event, write_events, write_state};
+
+// The one command parser: every edge reads a command's fields into inputs
+// and hands them to it.
+pub use request::{not_an_object, read_account_id, read_command, Input, Number, RequestError};
 
 // Files: the export, the statement, and the original server's event list.
 pub use export::{

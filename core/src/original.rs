@@ -11,124 +11,37 @@
 //! [{"type":"AccountOpened","owner":"Alice","initial_balance":1000.0}, …]
 //! ```
 //!
-//! Amounts are JSON numbers or decimal texts (`"12.34"`), read exactly:
-//! a number without an exponent digit by digit, so `0.1` is 10 cents and
-//! `0.101` is refused, never rounded.
+//! The command's rules are the one command parser's (request.rs); this
+//! module only reads the body as JSON for it.
 
-use crate::domain::{AccountId, AccountState, Event, Kind, Money, MoneyError, Owner, KINDS};
+use crate::domain::{AccountId, AccountState, Event};
 use crate::ledger::CommandRequest;
+use crate::request::{not_an_object, read_command, Input, Number, RequestError};
 use crate::store::json::{write_event_json, write_json_string, write_units, Fields, Json};
-use crate::store::CommandId;
-use crate::text::preview;
 
-crate::coded::coded_error! {
-    /// Why a request is not a command for an account. The codes are the
-    /// browser's JS API's for the same mistakes.
-    pub enum RequestError {
-        #[error("{reason}")]
-        InvalidCommand { reason: String } => "InvalidCommand",
-        #[error("{reason}")]
-        InvalidAmount { reason: String } => "InvalidAmount",
-        #[error("{reason}")]
-        InvalidOwner { reason: String } => "InvalidOwner",
-        #[error("{reason}")]
-        InvalidAccountId { reason: String } => "InvalidAccountId",
-    }
-}
-
-fn invalid_command(reason: String) -> RequestError {
-    RequestError::InvalidCommand { reason }
-}
-
-/// An account id from a request (a URL's path).
-pub fn read_account_id(text: &str) -> Result<AccountId, RequestError> {
-    AccountId::parse(text).map_err(|e| RequestError::InvalidAccountId { reason: e.to_string() })
-}
-
-/// The command in a `POST /accounts/{id}` body, for `account`. Unknown
-/// fields are refused: a typo must not pass silently.
+/// The command in a `POST /accounts/{id}` body, for `account`: the JSON
+/// read into the one command parser's inputs (request.rs).
 pub fn read_command_request(account: AccountId, body: &str) -> Result<CommandRequest, RequestError> {
-    const SHAPE: &str = "a command is a JSON object such as {\"type\":\"Deposit\",\"amount\":12.34}";
-    let json = Json::parse(body).map_err(|e| invalid_command(format!("the body is not JSON: {e}")))?;
-    let mut fields = Fields::of(json).map_err(|_| invalid_command(SHAPE.into()))?;
-    let kind = match fields.take("type") {
-        Some(Json::String(name)) => Kind::of_command(&name).ok_or_else(|| {
-            let known: Vec<&str> = KINDS.iter().map(|k| k.command).collect();
-            invalid_command(format!("unknown command type {:?}: expected one of {}", preview(&name), known.join(", ")))
-        })?,
-        Some(other) => return Err(invalid_command(format!("the command's type must be a string, got {}", type_name(&other)))),
-        None => return Err(invalid_command(format!("{SHAPE}; its type is missing"))),
-    };
-    let owner = if kind.owner { fields.take("owner") } else { None };
-    let amount = fields.take(kind.amount);
-    let command_id = fields.take("command_id");
-    if let Err(unknown) = fields.done() {
-        let mut allowed = vec!["type"];
-        allowed.extend(kind.owner.then_some("owner"));
-        allowed.extend([kind.amount, "command_id"]);
-        return Err(invalid_command(format!("{} takes only {}: {unknown}", kind.command, allowed.join(", "))));
-    }
-    let owner = match (kind.owner, owner) {
-        (false, _) => None,
-        (true, Some(Json::String(text))) => {
-            Some(Owner::parse(&text).map_err(|e| RequestError::InvalidOwner { reason: e.to_string() })?)
+    let json = Json::parse(body).map_err(|e| RequestError::InvalidCommand { reason: format!("the body is not JSON: {e}") })?;
+    let fields = match json {
+        Json::Object(members) => members.into_iter().map(|(name, value)| (name, input(value))).collect(),
+        other @ (Json::Null | Json::Bool(_) | Json::Number(_) | Json::String(_) | Json::Array(_)) => {
+            return Err(not_an_object(&input(other)))
         }
-        (true, Some(other)) => {
-            return Err(RequestError::InvalidOwner { reason: format!("owner must be a string, got {}", type_name(&other)) })
-        }
-        (true, None) => return Err(invalid_command(format!("{} needs an owner", kind.command))),
     };
-    let amount = match amount {
-        Some(json) => read_amount(json, kind.amount)?,
-        None => return Err(invalid_command(format!("{} needs {}", kind.command, kind.amount))),
-    };
-    let command_id = match command_id {
-        None => None,
-        Some(Json::String(text)) => Some(CommandId::parse(&text).map_err(|e| invalid_command(format!("command_id: {e}")))?),
-        Some(other) => return Err(invalid_command(format!("command_id must be a string, got {}", type_name(&other)))),
-    };
-    let command = kind.command(amount, owner).ok_or_else(|| invalid_command(format!("{} needs an owner", kind.command)))?;
+    let (command, command_id) = read_command(fields)?;
     Ok(CommandRequest::new(account, command).with_command_id(command_id))
 }
 
-fn read_amount(json: Json, field: &str) -> Result<Money, RequestError> {
-    let money = match json {
-        Json::Number(text) => money_from_number(&text),
-        Json::String(text) => Money::parse(&text),
-        other @ (Json::Null | Json::Bool(_) | Json::Array(_) | Json::Object(_)) => {
-            let reason = format!("{field} must be a number such as 12.34, got {}", type_name(&other));
-            return Err(RequestError::InvalidAmount { reason });
-        }
-    };
-    money.map_err(|e| RequestError::InvalidAmount { reason: format!("{field}: {e}") })
-}
-
-/// A JSON number's text as money, exactly. Without an exponent it is read
-/// digit by digit (zeros ending its fraction dropped: `1.230` is `1.23`);
-/// with one, through the nearest `f64`, which must be a whole number of
-/// cents as [`Money::from_units`] requires.
-fn money_from_number(text: &str) -> Result<Money, MoneyError> {
-    if text.contains(['e', 'E']) {
-        let units: f64 = text.parse().map_err(|_| MoneyError::NotANumber(preview(text)))?;
-        return Money::from_units_shown(units, |_| preview(text));
-    }
-    match text.split_once('.') {
-        Some((whole, fraction)) => match fraction.trim_end_matches('0') {
-            "" => Money::parse(whole),
-            fraction => Money::parse(&format!("{whole}.{fraction}")),
-        },
-        None => Money::parse(text),
-    }
-}
-
-fn type_name(json: &Json) -> &'static str {
+/// A JSON value as the command parser takes it: numbers as written.
+fn input(json: Json) -> Input {
     match json {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
+        Json::Null => Input::Null,
+        Json::Bool(_) => Input::Bool,
+        Json::Number(text) => Input::Number(Number::Written(text)),
+        Json::String(text) => Input::Text(text),
+        Json::Array(_) => Input::Array,
+        Json::Object(_) => Input::Object,
     }
 }
 
@@ -170,7 +83,7 @@ pub fn write_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> String {
 
 /// One event written by [`write_event`] (or any JSON of the same members,
 /// in any order and spacing), as a store gives it back. An owner is read
-/// under the rule it was recorded with ([`Owner::from_stored`]).
+/// under the rule it was recorded with ([`crate::domain::Owner::from_stored`]).
 pub fn read_event(text: &str) -> Result<Event, String> {
     let mut fields = Fields::of(Json::parse(text)?)?;
     let event = fields.event_here()?;
@@ -186,7 +99,8 @@ fn into_text(bytes: Vec<u8>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Command, Version};
+    use crate::domain::{Command, Money, Owner, Version};
+    use crate::store::CommandId;
 
     fn acc() -> AccountId {
         AccountId::parse("acc-001").unwrap()
@@ -252,10 +166,10 @@ mod tests {
         refused("", "InvalidCommand", "not JSON");
         refused("{", "InvalidCommand", "not JSON");
         refused(r#"{"type":"Deposit","amount":1,"amount":2}"#, "InvalidCommand", "duplicate");
-        refused("[]", "InvalidCommand", "JSON object");
+        refused("[]", "InvalidCommand", "an object such as");
         refused("{}", "InvalidCommand", "type is missing");
         refused(r#"{"type":7}"#, "InvalidCommand", "must be a string");
-        refused(r#"{"type":"Steal","amount":1}"#, "InvalidCommand", "OpenAccount, Deposit, Withdraw");
+        refused(r#"{"type":"Steal","amount":1}"#, "InvalidCommand", "OpenAccount, Deposit or Withdraw");
         refused(r#"{"type":"Deposit","amount":1,"extra":0}"#, "InvalidCommand", "unknown field `extra`");
         refused(r#"{"type":"Deposit","amount":1,"owner":"Al"}"#, "InvalidCommand", "unknown field `owner`");
         refused(r#"{"type":"Deposit"}"#, "InvalidCommand", "needs amount");
@@ -265,8 +179,8 @@ mod tests {
         refused(r#"{"type":"OpenAccount","owner":"a\u202eb","initial_balance":1}"#, "InvalidOwner", "direction");
         refused(r#"{"type":"Deposit","amount":1,"command_id":"a b"}"#, "InvalidCommand", "command_id");
         refused(r#"{"type":"Deposit","amount":1,"command_id":1}"#, "InvalidCommand", "command_id");
-        assert_eq!(read_account_id("a/b").map_err(|e| e.code()), Err("InvalidAccountId"));
-        assert_eq!(read_account_id("acc-001"), Ok(acc()));
+        assert_eq!(crate::request::read_account_id("a/b").map_err(|e| e.code()), Err("InvalidAccountId"));
+        assert_eq!(crate::request::read_account_id("acc-001"), Ok(acc()));
     }
 
     #[test]

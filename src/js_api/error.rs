@@ -3,21 +3,26 @@
 
 use wasm_bindgen::JsValue;
 
-use crate::{LedgerError, StoreError};
+use crate::{LedgerError, RequestError, StoreError};
 
 /// A rejection, as the JS caller will see it.
 #[derive(Debug)]
 pub(super) enum ApiError {
-    InvalidCommand(String),
-    InvalidAmount(String),
-    InvalidAccountId(String),
-    InvalidOwner(String),
+    /// A command or an account id that is not one: the core's one parser's
+    /// error, with its code.
+    Request(RequestError),
     InvalidVersion(String),
     Ledger(LedgerError),
     /// Sync's own errors, with their codes (src/browser/sync/).
     Sync(crate::browser::Problem),
     /// Turning an answer into JS failed; nothing was changed by it.
     Internal(String),
+}
+
+impl From<RequestError> for ApiError {
+    fn from(error: RequestError) -> ApiError {
+        ApiError::Request(error)
+    }
 }
 
 impl From<LedgerError> for ApiError {
@@ -29,10 +34,7 @@ impl From<LedgerError> for ApiError {
 impl ApiError {
     pub(super) fn into_js(self) -> JsValue {
         let (code, message) = match &self {
-            ApiError::InvalidCommand(m) => ("InvalidCommand", m.clone()),
-            ApiError::InvalidAmount(m) => ("InvalidAmount", m.clone()),
-            ApiError::InvalidAccountId(m) => ("InvalidAccountId", m.clone()),
-            ApiError::InvalidOwner(m) => ("InvalidOwner", m.clone()),
+            ApiError::Request(error) => (error.code(), error.to_string()),
             ApiError::InvalidVersion(m) => ("InvalidVersion", m.clone()),
             ApiError::Ledger(error) => (error.code(), error.to_string()),
             ApiError::Sync(problem) => (problem.code.as_str(), problem.message.clone()),

@@ -49,7 +49,10 @@ pub use encoding::{checksum, escape_line, parse_decimal, unescape_line};
 pub use text::preview;
 
 // Sync between devices and a server: the messages and the rules of a push.
-pub use sync::{plan_push, Behind, Head, Heads, Pulled, Push, PushError, PushPlan, Pushed, ServerEvent, MAX_PULL, MAX_PUSH};
+pub use sync::{
+    fit_page, fit_push, plan_push, Behind, Head, Heads, Pulled, Push, PushError, PushPlan, Pushed, ServerEvent, MAX_BODY,
+    MAX_PULL, MAX_PUSH, PAGE_BYTES, PUSH_BYTES,
+};
 
 // The device's side of sync: pending events apart from confirmed ones, and
 // deciding them again when the server's history moves.

@@ -7,8 +7,8 @@
 use std::time::{Duration, Instant};
 
 use ledger_core::{
-    plan_push, AccountId, Behind, Envelope, ExpectedVersion, Heads, LedgerError, Pulled, Push, PushError, PushPlan, Pushed,
-    ServerEvent, StoreError, Tip, Version, MAX_PULL,
+    fit_page, plan_push, AccountId, Behind, Envelope, ExpectedVersion, Heads, LedgerError, Pulled, Push, PushError, PushPlan,
+    Pushed, ServerEvent, StoreError, Tip, Version, MAX_PULL, PAGE_BYTES,
 };
 
 use crate::service::{Ledger, ATTEMPTS};
@@ -93,7 +93,8 @@ impl<S: EventStore> Ledger<S> {
 
     async fn pull_from(&self, tenant: &Tenant, after: u64, limit: usize, from: ReadFrom) -> Result<Pulled, LedgerError> {
         let store = self.store();
-        let events = store.category_after(tenant, after, limit.clamp(1, MAX_PULL), from).await?;
+        let mut events = store.category_after(tenant, after, limit.clamp(1, MAX_PULL), from).await?;
+        events.truncate(fit_page(&events, PAGE_BYTES));
         let next = events.last().map_or(after, |e| e.position);
         Ok(Pulled { server: store.server_id().to_owned(), events, next })
     }
@@ -127,11 +128,12 @@ impl<S: EventStore> Ledger<S> {
                 break;
             }
         }
-        let events = if tip.version() == after {
+        let mut events = if tip.version() == after {
             store.stream_after(tenant, account, &mut tip, limit.clamp(1, MAX_PULL), ReadFrom::Replica).await?
         } else {
             Vec::new()
         };
+        events.truncate(fit_page(&events, PAGE_BYTES));
         let next = events.last().map_or(after, |e| e.envelope.version).get();
         Ok(Pulled { server: store.server_id().to_owned(), events, next })
     }

@@ -3,11 +3,13 @@
 //! and how the server decides a push. Plain data and functions: the server
 //! and the browser are the edges that move them.
 
+mod budget;
 mod heads;
 mod pull;
 mod push;
 mod wire;
 
+pub use budget::{fit_page, fit_push, MAX_BODY, PAGE_BYTES, PUSH_BYTES};
 pub use heads::{Head, Heads};
 pub use pull::{Pulled, MAX_PULL};
 pub use push::{plan_push, Behind, Push, PushError, PushPlan, Pushed, MAX_PUSH};

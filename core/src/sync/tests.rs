@@ -223,3 +223,49 @@ fn heads_are_read_strictly() {
         assert!(refused.as_ref().is_err_and(|e| e.contains(words)), "{bad}: {refused:?}");
     }
 }
+
+/// A heavy opening: 64-character ids and the longest owner, of
+/// characters that take 4 bytes each.
+fn heaviest(n: usize) -> Envelope {
+    let id = format!("{n:0>64}");
+    let owner = Owner::parse(&"\u{1f4b6}".repeat(Owner::MAX_CHARS)).unwrap();
+    let event = Event::AccountOpened { owner, initial_balance: Money::MAX_AMOUNT };
+    let new = NewEvent {
+        event_id: EventId::parse(&id).unwrap(),
+        recorded_at: Timestamp(u64::MAX),
+        command_id: Some(CommandId::parse(&id).unwrap()),
+        event,
+    };
+    new.into_envelope(Version::new(u64::MAX), Sequence(0))
+}
+
+#[test]
+fn a_push_the_device_makes_is_never_over_the_servers_body_limit() {
+    let events: Vec<Envelope> = (0..MAX_PUSH).map(heaviest).collect();
+    let carried = fit_push(&events, PUSH_BYTES);
+    assert!(carried < MAX_PUSH, "the byte bound binds before the count: {carried}");
+    let push = Push { after: Version::new(u64::MAX), events: events[..carried].to_vec() };
+    assert!(push.write().len() <= MAX_BODY, "{} bytes", push.write().len());
+    let one_more = Push { after: Version::new(u64::MAX), events: events[..=carried].to_vec() };
+    assert!(one_more.write().len() > PUSH_BYTES, "no event left out that fitted");
+}
+
+#[test]
+fn a_message_carries_at_least_one_event_and_as_many_as_fit() {
+    let stream = made(&[], &[("e1", opened()), ("e2", deposit(1)), ("e3", deposit(2))]);
+    assert_eq!(fit_push(&stream, 0), 1, "at least one, whatever it weighs");
+    assert_eq!(fit_push(&stream, usize::MAX), 3);
+    let two = Push { after: Version::EMPTY, events: stream[..2].to_vec() }.write();
+    let frame = Push { after: Version::EMPTY, events: Vec::new() }.write();
+    assert_eq!(fit_push(&stream, two.len() - frame.len()), 2, "two exactly fit");
+    assert_eq!(fit_push(&stream, two.len() - frame.len() - 1), 1);
+
+    let page: Vec<ServerEvent> = stream
+        .iter()
+        .enumerate()
+        .map(|(n, e)| ServerEvent { position: n as u64 + 1, account: account(), device: "d".into(), envelope: e.clone() })
+        .collect();
+    let pulled = |events: &[ServerEvent]| Pulled { server: "s".into(), events: events.to_vec(), next: 0 }.write().len();
+    assert_eq!(fit_page(&page, pulled(&page[..2]) - pulled(&[])), 2);
+    assert_eq!(fit_page(&page, 1), 1);
+}

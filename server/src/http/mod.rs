@@ -34,8 +34,9 @@ use crate::metrics;
 use crate::service::Ledger;
 use crate::store::EventStore;
 
-/// The largest request body taken: a command is well under 1 KiB.
-pub const BODY_LIMIT: usize = 64 * 1024;
+/// The largest request body taken: a command is well under 1 KiB, a
+/// device bounds its pushes under it (`ledger_core::PUSH_BYTES`).
+pub const BODY_LIMIT: usize = ledger_core::MAX_BODY;
 
 /// What the handlers share: the ledger. Whose request each is comes with
 /// the request: its [`Caller`].

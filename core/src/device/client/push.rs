@@ -3,11 +3,11 @@
 use super::{confirmed_tip, DeviceLedger, Progress, SyncClient, SyncError};
 use crate::domain::{AccountId, Version};
 use crate::store::{Envelope, EventStore, KeyValue};
-use crate::sync::{Behind, Push, Pushed};
+use crate::sync::{fit_push, Behind, Push, Pushed, PUSH_BYTES};
 use crate::{Clock, IdGenerator};
 
-/// The most events one push of the client carries: 128 events of at most
-/// about 400 bytes stay under the server's 64 KiB body limit.
+/// The most events one push of the client carries; fewer when they weigh
+/// more than [`PUSH_BYTES`] together.
 pub const PUSH_EVENTS: usize = 128;
 
 impl SyncClient {
@@ -36,6 +36,8 @@ impl SyncClient {
                 }
             };
             if !events.is_empty() {
+                let mut events = events;
+                events.truncate(fit_push(&events, PUSH_BYTES));
                 return Ok(Some((account, Push { after, events })));
             }
         }

@@ -24,7 +24,7 @@ mod text;
 pub use domain::projection::{balance_timeline, state_at, AccountsOverview};
 pub use domain::{
     AccountId, AccountIdError, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, Kind, Money, MoneyError,
-    Owner, OwnerError, Parts, Separators, Version, KINDS,
+    Owner, OwnerError, Parts, Schema, Separators, Version, KINDS, SCHEMA, SCHEMAS,
 };
 
 // The event store: the contract every store honours, the envelope an event
@@ -51,7 +51,7 @@ pub use text::preview;
 // Sync between devices and a server: the messages and the rules of a push.
 pub use sync::{
     fit_page, fit_push, plan_push, Behind, Head, Heads, Pulled, Push, PushError, PushPlan, Pushed, ServerEvent, MAX_BODY,
-    MAX_PULL, MAX_PUSH, PAGE_BYTES, PUSH_BYTES,
+    MAX_PULL, MAX_PUSH, PAGE_BYTES, PUSH_BYTES, SCHEMA_HEADER,
 };
 
 // The device's side of sync: pending events apart from confirmed ones, and

@@ -22,6 +22,9 @@ pub struct Kind {
     pub amount: &'static str,
     /// Whether it names an owner (the `owner` field, before the amount).
     pub owner: bool,
+    /// The first schema (schema.rs) that has this kind: a server or a
+    /// device of an older schema can't take it.
+    pub since: u32,
     /// Which variant of [`Event`] and [`Command`] it is.
     shape: Shape,
 }
@@ -40,14 +43,29 @@ const OPENED: Kind = Kind {
     tag: 'O',
     amount: "initial_balance",
     owner: true,
+    since: 1,
     shape: Shape::Opened,
 };
 
-const DEPOSITED: Kind =
-    Kind { event: "MoneyDeposited", command: "Deposit", tag: 'D', amount: "amount", owner: false, shape: Shape::Deposited };
+const DEPOSITED: Kind = Kind {
+    event: "MoneyDeposited",
+    command: "Deposit",
+    tag: 'D',
+    amount: "amount",
+    owner: false,
+    since: 1,
+    shape: Shape::Deposited,
+};
 
-const WITHDRAWN: Kind =
-    Kind { event: "MoneyWithdrawn", command: "Withdraw", tag: 'W', amount: "amount", owner: false, shape: Shape::Withdrawn };
+const WITHDRAWN: Kind = Kind {
+    event: "MoneyWithdrawn",
+    command: "Withdraw",
+    tag: 'W',
+    amount: "amount",
+    owner: false,
+    since: 1,
+    shape: Shape::Withdrawn,
+};
 
 /// Every kind of event.
 pub const KINDS: [&Kind; 3] = [&OPENED, &DEPOSITED, &WITHDRAWN];
@@ -110,6 +128,12 @@ impl Event {
     /// The event's name, as its `type` field says.
     pub fn kind(&self) -> &'static str {
         self.parts().kind.event
+    }
+
+    /// The first schema that can carry this event: its kind's (and, once
+    /// kinds have optional fields, the newest of the fields it uses).
+    pub fn schema(&self) -> u32 {
+        self.parts().kind.since
     }
 }
 

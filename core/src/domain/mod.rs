@@ -9,6 +9,7 @@ mod kind;
 mod money;
 mod owner;
 pub mod projection;
+mod schema;
 mod typed_amount;
 mod version;
 
@@ -20,5 +21,6 @@ pub use event::Event;
 pub use kind::{Kind, Parts, KINDS};
 pub use money::{Money, MoneyError};
 pub use owner::{Owner, OwnerError};
+pub use schema::{Schema, SCHEMA, SCHEMAS};
 pub use typed_amount::Separators;
 pub use version::{ExpectedVersion, Version};

@@ -25,9 +25,9 @@ use crate::sync::write_event_members;
 
 /// What the header's `format` says.
 pub const EXPORT_FORMAT: &str = "bank-ledger-export";
-/// The version of this layout: 2 since hash v2. Files of version 1 (the
-/// same lines with hash v1) are read too.
-pub const EXPORT_VERSION: u64 = 2;
+/// The version of this layout, the schema's (domain/schema.rs): 2 since
+/// hash v2. Files of version 1 (the same lines with hash v1) are read too.
+pub const EXPORT_VERSION: u64 = crate::domain::SCHEMA.export_version;
 
 /// The export of `streams` (each account's events, oldest first), taken at
 /// `exported_at`.

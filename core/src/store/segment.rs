@@ -23,8 +23,9 @@ use super::{ChainHash, CommandId, Envelope, Sequence, Timestamp};
 use crate::domain::{AccountId, Event, Kind, Money, Owner, Parts, Version};
 use crate::encoding::{parse_signed_decimal, seal, unseal};
 
-/// The format number written at the head of every segment.
-pub const FORMAT: u32 = 3;
+/// The format number written at the head of every segment: the schema's
+/// (domain/schema.rs).
+pub const FORMAT: u32 = crate::domain::SCHEMA.segment_format;
 
 /// The format before hash v2: the same lines, the end hash in hash v1.
 pub const LEGACY_FORMAT: u32 = 2;

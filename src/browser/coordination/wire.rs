@@ -47,11 +47,12 @@ pub enum TabMessage {
     Unspoken { protocol: u32 },
 }
 
-/// The version of the text form below. Change it whenever the form changes,
-/// and whenever the stored data changes so that older builds can't read it,
-/// so that their tabs hear a newer build and ask for a reload: 3 came with
+/// The version of the text form below: the schema's (core's
+/// domain/schema.rs), so a new kind or field moves it with the stored
+/// data's format, and tabs of an older build hear a newer one and ask for a
+/// reload. A change to the form alone is a new schema row too: 3 came with
 /// storage format 3 (hash v2), with the same form as 2.
-pub const PROTOCOL: u32 = 3;
+pub const PROTOCOL: u32 = crate::SCHEMA.tab_protocol;
 
 /// What a tab heard on the channel.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -136,8 +136,8 @@ pub fn sync_connect(options: JsValue) -> js_sys::Promise {
             let ours = status.url.as_deref() == Some(link.url.as_str()) && status.updated_at >= started;
             if ours {
                 match status.state {
-                    SyncState::Synced => return respond(to_js(&view(&page))),
-                    SyncState::Offline | SyncState::Error | SyncState::NeedsDecision => {
+                    SyncState::Synced | SyncState::NeedsServerUpdate => return respond(to_js(&view(&page))),
+                    SyncState::Offline | SyncState::Error | SyncState::NeedsDecision | SyncState::NeedsReload => {
                         let problem =
                             status.error.unwrap_or(Problem { code: "SyncUnavailable".into(), message: "sync stopped".into() });
                         return Err(ApiError::Sync(problem).into_js());

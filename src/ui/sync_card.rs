@@ -44,6 +44,10 @@ fn said(status: &SyncStatus, pending: usize) -> String {
         SyncState::NeedsDecision => {
             "This server is not the one this browser synced with (it was reset, or it is another): choose what to do.".to_owned()
         }
+        SyncState::NeedsReload => format!(
+            "The server holds entries from a newer version of this app: reload the page to update it. Until then nothing new is taken from the server, and nothing here is lost.{waiting}"
+        ),
+        SyncState::NeedsServerUpdate => format!("Synced, but the server is older than this app:{error}"),
     }
 }
 
@@ -100,12 +104,22 @@ pub fn SyncCard(
                         </form>
                     })}
                     <Decision ui ledger/>
+                    {move || ui.sync.with(|s| s.status.state == SyncState::NeedsReload).then(|| view! {
+                        <button type="button" on:click=move |_| reload()>"Reload"</button>
+                    })}
                     <button type="button" class="quiet" on:click=move |_| leave(ui, ledger)>"Disconnect"</button>
                 }
                 .into_any(),
             }}
             <SyncNotes ui/>
         </section>
+    }
+}
+
+/// Reloads the page: the service worker serves the newer build.
+fn reload() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
     }
 }
 

@@ -10,6 +10,7 @@
 //! events, then pushes until nothing is left to send.
 
 use super::client::{confirmed_tip, DeviceLedger, Progress, SyncClient, SyncError, PUSH_EVENTS};
+use crate::domain::SCHEMA;
 use crate::domain::{AccountId, Version};
 use crate::store::KeyValue;
 use crate::sync::{Behind, Heads, Pulled, Push, Pushed};
@@ -33,6 +34,26 @@ crate::coded::coded_error! {
         Unauthorized { message: String } => "Unauthorized",
         #[error("the server refused the request ({status} {code}): {message}")]
         Refused { status: u64, code: String, message: String } => "SyncRefused",
+        /// The server's answer can't be read and it announces a newer
+        /// schema: it holds events this build does not know. Nothing was
+        /// taken; a reload brings the build that reads them.
+        #[error("the server holds entries of a newer version of the app (schema {schema}; this version reads up to {ours}): reload to update")]
+        NewerServer { schema: u64, ours: u64 } => "NeedsReload",
+    }
+}
+
+impl TransportError {
+    /// An answer that can't be read: from a server that announces a newer
+    /// schema than this build's, it holds what this build does not know
+    /// ([`TransportError::NewerServer`]: the device waits for a reload and
+    /// takes nothing); otherwise the answer was garbled on the way and the
+    /// request is tried again later.
+    pub fn unreadable(reason: &str, announced: Option<u32>) -> TransportError {
+        let ours = SCHEMA.number;
+        match announced {
+            Some(schema) if schema > ours => TransportError::NewerServer { schema: u64::from(schema), ours: u64::from(ours) },
+            _ => TransportError::Unavailable { reason: format!("the server's answer can't be read: {reason}") },
+        }
     }
 }
 
@@ -61,6 +82,12 @@ pub trait Transport {
     async fn push(&mut self, account: &AccountId, push: &Push) -> Result<PushAnswer, TransportError>;
     /// `GET /sync/live?after=`: a pull that waits for news.
     async fn live(&mut self, after: u64) -> Result<Pulled, TransportError>;
+    /// The schema the server announced with its last answer
+    /// ([`crate::SCHEMA_HEADER`]); `None` from a server that announces
+    /// none, one from before protocol version 3, which takes schema 1.
+    fn schema(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// The device: its ledger and sync client, lent for one step at a time
@@ -102,8 +129,10 @@ pub async fn round<K: KeyValue, C: Clock, G: IdGenerator>(
     fill(device, transport, &mut progress, compared).await?;
     let mut limit = PUSH_EVENTS;
     let mut moved = 0;
+    // What the server takes: events of a newer schema wait for its update.
+    let accepts = transport.schema().unwrap_or(1);
     device.with(|ledger, client| client.begin_upload(ledger))?;
-    while let Some((account, mut push)) = device.with(|ledger, client| client.next_push(ledger))? {
+    while let Some((account, mut push)) = device.with(|ledger, client| client.next_push(ledger, accepts))? {
         push.events.truncate(limit);
         match transport.push(&account, &push).await {
             Ok(PushAnswer::Pushed(answer)) => {
@@ -132,6 +161,7 @@ pub async fn round<K: KeyValue, C: Clock, G: IdGenerator>(
             Err(error) => return Err(error.into()),
         }
     }
+    progress.held = device.with(|ledger, client| client.held_back(ledger, accepts))?;
     Ok(progress)
 }
 

@@ -15,8 +15,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use axum::http::{HeaderValue, Method};
+use axum::http::{HeaderName, HeaderValue, Method};
 use axum::middleware::{from_fn_with_state, map_response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use tower_http::compression::CompressionLayer;
@@ -60,6 +61,18 @@ pub struct Edge {
     pub cors_origins: Vec<String>,
 }
 
+/// The schema header (protocol version 3), lowercase as HTTP/2 and
+/// `HeaderName` want it: `ledger_core::SCHEMA_HEADER`.
+const SCHEMA: &str = "ledger-schema";
+
+/// Announces the schema this server takes (`ledger_core::SCHEMA`) on every
+/// answer of its API: a device reads it to tell a newer server from a
+/// garbled answer, and to hold back what this server can't take yet.
+async fn announce_schema(mut response: Response) -> Response {
+    response.headers_mut().insert(HeaderName::from_static(SCHEMA), HeaderValue::from(ledger_core::SCHEMA.number));
+    response
+}
+
 /// The app: `access` says who may call it (no tokens: this machine only).
 pub fn router<S: EventStore>(ledger: Arc<Ledger<S>>, edge: &Edge, access: Access) -> Router {
     let metrics = Arc::clone(ledger.metrics());
@@ -73,7 +86,8 @@ pub fn router<S: EventStore>(ledger: Arc<Ledger<S>>, edge: &Edge, access: Access
         .route("/sync/events", get(sync::pull::<S>))
         .route("/sync/live", get(sync::live::<S>))
         .with_state(state)
-        .merge(Router::new().route("/metrics", get(metrics::serve)).with_state(Arc::clone(&metrics)));
+        .merge(Router::new().route("/metrics", get(metrics::serve)).with_state(Arc::clone(&metrics)))
+        .layer(map_response(announce_schema));
     let app = match &edge.dist {
         // The release build's .br and .gz copies (scripts/precompress.mjs)
         // go out as they are to a client that accepts them.
@@ -84,7 +98,8 @@ pub fn router<S: EventStore>(ledger: Arc<Ledger<S>>, edge: &Edge, access: Access
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([CONTENT_TYPE, AUTHORIZATION]);
+        .allow_headers([CONTENT_TYPE, AUTHORIZATION, HeaderName::from_static(SCHEMA)])
+        .expose_headers([HeaderName::from_static(SCHEMA)]);
     let guard = match access.keyring() {
         Some(_) => Guard::with_tokens(edge.cors_origins.clone()),
         None => Guard::new(edge.cors_origins.clone()),
@@ -100,4 +115,12 @@ pub fn router<S: EventStore>(ledger: Arc<Ledger<S>>, edge: &Edge, access: Access
         .layer(from_fn_with_state(Arc::new(guard), guard::guard))
         .layer(CompressionLayer::new())
         .layer(from_fn_with_state(metrics, metrics::track))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_schema_header_is_the_cores() {
+        assert_eq!(super::SCHEMA, ledger_core::SCHEMA_HEADER.to_ascii_lowercase());
+    }
 }

@@ -207,6 +207,12 @@ impl BrowserLedger {
     }
 }
 
+/// What the page says of events held for a server update.
+fn waiting_for_server(held: usize) -> String {
+    let events = if held == 1 { "1 entry is".to_owned() } else { format!("{held} entries are") };
+    format!("{events} of a newer version of the app than the server takes: kept here, and sent once the server is updated.")
+}
+
 fn problem(code: &str, message: impl Into<String>) -> Option<Problem> {
     Some(Problem { code: code.to_owned(), message: message.into() })
 }
@@ -217,6 +223,7 @@ fn judge(error: &RoundError) -> (State, bool) {
     match error {
         RoundError::Transport(TransportError::Unavailable { .. }) => (State::Offline, true),
         RoundError::Transport(TransportError::Unauthorized { .. }) => (State::Error, false),
+        RoundError::Transport(TransportError::NewerServer { .. }) => (State::NeedsReload, false),
         RoundError::Sync(SyncError::ServerChanged { .. }) => (State::NeedsDecision, false),
         RoundError::Transport(TransportError::Refused { .. }) | RoundError::Sync(_) | RoundError::Restless { .. } => {
             (State::Error, true)
@@ -246,12 +253,18 @@ async fn run(page: BrowserLedger, generation: u64) {
         let mut transport = fetch.clone();
         // Commands from now on are in this round or the next.
         page.syncing().kicked.set(false);
-        let mut outcome = round(&page, &mut transport).await.map(|progress| taken(&page, &progress));
+        let mut held = 0;
+        let mut outcome = round(&page, &mut transport).await.map(|progress| {
+            held = progress.held;
+            taken(&page, &progress)
+        });
         while outcome.is_ok() && current(&page) {
             pause = 1_000.0;
             page.set_status(|status| {
-                status.state = State::Synced;
-                status.error = None;
+                (status.state, status.error) = match held {
+                    0 => (State::Synced, None),
+                    _ => (State::NeedsServerUpdate, problem("NeedsServerUpdate", waiting_for_server(held))),
+                };
                 status.last_synced_at = Some(BrowserClock.now().0 as f64);
             });
             // A command came during the round: another round sends it.
@@ -261,7 +274,9 @@ async fn run(page: BrowserLedger, generation: u64) {
             page.syncing().listening.set(true);
             outcome = listen(&page, &mut transport).await.map(|progress| taken(&page, &progress));
             page.syncing().listening.set(false);
-            if page.syncing().kicked.get() {
+            // Held events: a new round after each live wait sees the
+            // server's update.
+            if page.syncing().kicked.get() || held > 0 {
                 outcome = Ok(());
                 break;
             }

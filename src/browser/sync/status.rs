@@ -20,6 +20,12 @@ pub enum State {
     Error,
     /// The user must choose: the server is not the one synced with before.
     NeedsDecision,
+    /// The server holds entries of a newer version of the app: nothing is
+    /// taken until the page is reloaded (and so updated).
+    NeedsReload,
+    /// In sync, but some of this device's entries are of a newer version
+    /// than the server takes: they wait here, shown, until it is updated.
+    NeedsServerUpdate,
 }
 
 /// An error as the JS API shows it.

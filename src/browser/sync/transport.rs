@@ -3,13 +3,15 @@
 //! each answer sorted into what passes (offline, a timeout, a 5xx, a
 //! dropped connection, a rate limit) and what does not (401, another 4xx).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::{AccountId, Behind, Heads, Pulled, Push, PushAnswer, Pushed, Transport, TransportError, Version};
+use crate::{
+    AccountId, Behind, Heads, Pulled, Push, PushAnswer, Pushed, Transport, TransportError, Version, SCHEMA, SCHEMA_HEADER,
+};
 
 /// How long a request may take, and a live wait on top of its own.
 const TIMEOUT_MS: i32 = 20_000;
@@ -23,6 +25,9 @@ pub struct Fetch {
     base: String,
     token: Option<String>,
     in_flight: Rc<RefCell<Option<web_sys::AbortController>>>,
+    /// The schema the server announced with its last answer (protocol
+    /// version 3); `None` from an older server.
+    announced: Rc<Cell<Option<u32>>>,
 }
 
 fn unavailable(reason: impl Into<String>) -> TransportError {
@@ -39,7 +44,12 @@ fn described(error: &JsValue) -> String {
 
 impl Fetch {
     pub fn new(url: &str, token: Option<&str>) -> Fetch {
-        Fetch { base: url.trim_end_matches('/').to_owned(), token: token.map(str::to_owned), in_flight: Rc::default() }
+        Fetch {
+            base: url.trim_end_matches('/').to_owned(),
+            token: token.map(str::to_owned),
+            in_flight: Rc::default(),
+            announced: Rc::default(),
+        }
     }
 
     /// Cuts the request in flight short: it fails as `Unavailable`.
@@ -64,6 +74,11 @@ impl Fetch {
         if let Some(token) = &self.token {
             let _ = headers.set("Authorization", &format!("Bearer {token}"));
         }
+        // Only to a server that announced a schema: an older one's CORS
+        // preflight would refuse a header it does not know.
+        if self.announced.get().is_some() {
+            let _ = headers.set(SCHEMA_HEADER, &SCHEMA.number.to_string());
+        }
         if let Some(body) = &body {
             let _ = headers.set("Content-Type", "application/json");
             init.set_body(&JsValue::from_str(body));
@@ -84,6 +99,8 @@ impl Fetch {
                 unavailable(format!("{url}: {} (offline, a timeout, or the server refused the connection)", described(&e)))
             })?;
             let response: web_sys::Response = response.dyn_into().map_err(|_| unavailable("not a response"))?;
+            let schema = response.headers().get(SCHEMA_HEADER).ok().flatten().and_then(|text| text.trim().parse().ok());
+            self.announced.set(schema);
             let text = response.text().map_err(|e| unavailable(described(&e)))?;
             let text =
                 JsFuture::from(text).await.map_err(|e| unavailable(format!("the answer was cut off: {}", described(&e))))?;
@@ -101,7 +118,7 @@ impl Fetch {
     async fn get<T>(&self, path: &str, limit_ms: i32, read: impl Fn(&str) -> Result<T, String>) -> Result<T, TransportError> {
         let (status, text) = self.request("GET", path, None, limit_ms).await?;
         match status {
-            200 => read(&text).map_err(|reason| unavailable(format!("the server's answer can't be read: {reason}"))),
+            200 => read(&text).map_err(|reason| TransportError::unreadable(&reason, self.announced.get())),
             _ => Err(failure(status, &text)),
         }
     }
@@ -140,7 +157,7 @@ impl Transport for Fetch {
 
     async fn push(&mut self, account: &AccountId, push: &Push) -> Result<PushAnswer, TransportError> {
         let (status, text) = self.request("POST", &format!("/sync/accounts/{account}"), Some(push.write()), TIMEOUT_MS).await?;
-        let garbled = |reason: String| unavailable(format!("the server's answer can't be read: {reason}"));
+        let garbled = |reason: String| TransportError::unreadable(&reason, self.announced.get());
         match status {
             200 => Pushed::read(&text).map(PushAnswer::Pushed).map_err(garbled),
             409 => Behind::read(&text).map(PushAnswer::Behind).map_err(garbled),
@@ -152,5 +169,9 @@ impl Transport for Fetch {
         let path = format!("/sync/live?after={after}&wait={LIVE_WAIT_S}");
         let limit = TIMEOUT_MS + i32::try_from(LIVE_WAIT_S * 1000).unwrap_or(i32::MAX);
         self.get(&path, limit, Pulled::read).await
+    }
+
+    fn schema(&self) -> Option<u32> {
+        self.announced.get()
     }
 }

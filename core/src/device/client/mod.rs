@@ -54,6 +54,9 @@ pub struct Progress {
     pub gaps: Vec<(AccountId, Version)>,
     /// Accounts whose reads changed.
     pub changed: Vec<AccountId>,
+    /// Events of this device's that wait for the server to take their
+    /// schema (a round's count at its end, not a sum).
+    pub held: usize,
 }
 
 impl Progress {

@@ -10,12 +10,22 @@ use crate::{Clock, IdGenerator};
 /// more than [`PUSH_BYTES`] together.
 pub const PUSH_EVENTS: usize = 128;
 
+/// How many of `events`, from the first, a server that takes schema
+/// `accepts` can take: up to the first of a newer schema.
+fn sendable(events: &[Envelope], accepts: u32) -> usize {
+    events.iter().take_while(|e| e.event.schema() <= accepts).count()
+}
+
 impl SyncClient {
     /// The next push to send: confirmed events the server lacks (history
-    /// made before this device synced), else the account's pending events.
+    /// made before this device synced), else the account's pending events;
+    /// none of a schema newer than `accepts`, what the server takes (those,
+    /// and every event after them in their account, wait for the server's
+    /// update: never sent to be refused).
     pub fn next_push<K: KeyValue, C: Clock, G: IdGenerator>(
         &self,
         ledger: &mut DeviceLedger<K, C, G>,
+        accepts: u32,
     ) -> Result<Option<(AccountId, Push)>, SyncError> {
         let mut accounts: Vec<AccountId> = self.server_versions.keys().cloned().collect();
         accounts.extend(ledger.store().logged()?.0);
@@ -35,13 +45,39 @@ impl SyncClient {
                     (confirmed, pending)
                 }
             };
+            let mut events = events;
+            events.truncate(sendable(&events, accepts));
             if !events.is_empty() {
-                let mut events = events;
                 events.truncate(fit_push(&events, PUSH_BYTES));
                 return Ok(Some((account, Push { after, events })));
             }
         }
         Ok(None)
+    }
+
+    /// How many events this device holds for the server that wait for it to
+    /// take a newer schema than `accepts`.
+    pub fn held_back<K: KeyValue, C: Clock, G: IdGenerator>(
+        &self,
+        ledger: &mut DeviceLedger<K, C, G>,
+        accepts: u32,
+    ) -> Result<usize, SyncError> {
+        let mut accounts: Vec<AccountId> = self.server_versions.keys().cloned().collect();
+        accounts.extend(ledger.store().logged()?.0);
+        accounts.sort();
+        accounts.dedup();
+        let mut held = 0;
+        for account in accounts {
+            if self.differs.contains_key(&account) {
+                continue;
+            }
+            let (confirmed, _) = confirmed_tip(ledger, &account)?;
+            let on_server = self.server_versions.get(&account).copied().unwrap_or(confirmed);
+            let mut events = ledger.store().inner().read(&account, on_server.min(confirmed))?;
+            events.extend(ledger.store().pending(&account)?);
+            held += events.len() - sendable(&events, accepts);
+        }
+        Ok(held)
     }
 
     /// The server stored `push` (or held it already): its pending events

@@ -136,8 +136,23 @@ pub fn escape_line(text: &str) -> String {
     text.replace('\\', "\\\\").replace('\n', "\\n")
 }
 
+/// A text as one comma-separated field of a line: [`escape_line`]'s
+/// escapes, and `,` as `\c`, so the field holds no comma.
+pub fn escape_field(text: &str) -> String {
+    escape_line(text).replace(',', "\\c")
+}
+
+/// The text [`escape_field`] escaped; `None` for any other escape.
+pub fn unescape_field(field: &str) -> Option<String> {
+    unescape(field, true)
+}
+
 /// The text [`escape_line`] escaped; `None` for any other escape.
 pub fn unescape_line(field: &str) -> Option<String> {
+    unescape(field, false)
+}
+
+fn unescape(field: &str, commas: bool) -> Option<String> {
     let mut out = String::with_capacity(field.len());
     let mut chars = field.chars();
     while let Some(c) = chars.next() {
@@ -145,6 +160,7 @@ pub fn unescape_line(field: &str) -> Option<String> {
             '\\' => match chars.next()? {
                 '\\' => out.push('\\'),
                 'n' => out.push('\n'),
+                'c' if commas => out.push(','),
                 _ => return None,
             },
             c => out.push(c),
@@ -270,6 +286,11 @@ mod tests {
             assert_eq!(unescape_line(&field).as_deref(), Some(text));
         }
         assert_eq!(unescape_line("\\x"), None);
+        for text in ["", "a,b", "\\c", "a\\,\n,", ",,"] {
+            let field = escape_field(text);
+            assert!(!field.contains(',') && !field.contains('\n'), "{field:?}");
+            assert_eq!(unescape_field(&field).as_deref(), Some(text), "{field:?}");
+        }
         assert_eq!(unescape_line("\\"), None);
     }
 

@@ -23,8 +23,9 @@ mod text;
 // The model: an account decides commands and folds events.
 pub use domain::projection::{balance_timeline, state_at, AccountsOverview};
 pub use domain::{
-    AccountId, AccountIdError, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, Kind, Money, MoneyError,
-    Owner, OwnerError, Parts, Schema, Separators, Version, KINDS, SCHEMA, SCHEMAS,
+    AccountId, AccountIdError, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, FieldType, Kind,
+    KindField, Money, MoneyError, Owner, OwnerError, Parts, Read, Schema, Separators, Value, Values, Version, KINDS, SCHEMA,
+    SCHEMAS,
 };
 
 // The event store: the contract every store honours, the envelope an event

@@ -172,8 +172,8 @@ mod tests {
         refused(r#"{"type":"Steal","amount":1}"#, "InvalidCommand", "OpenAccount, Deposit or Withdraw");
         refused(r#"{"type":"Deposit","amount":1,"extra":0}"#, "InvalidCommand", "unknown field `extra`");
         refused(r#"{"type":"Deposit","amount":1,"owner":"Al"}"#, "InvalidCommand", "unknown field `owner`");
-        refused(r#"{"type":"Deposit"}"#, "InvalidCommand", "needs amount");
-        refused(r#"{"type":"OpenAccount","initial_balance":1}"#, "InvalidCommand", "needs an owner");
+        refused(r#"{"type":"Deposit"}"#, "InvalidCommand", "needs `amount`");
+        refused(r#"{"type":"OpenAccount","initial_balance":1}"#, "InvalidCommand", "needs `owner`");
         refused(r#"{"type":"OpenAccount","owner":"  ","initial_balance":1}"#, "InvalidOwner", "empty");
         refused(r#"{"type":"OpenAccount","owner":5,"initial_balance":1}"#, "InvalidOwner", "a number");
         refused(r#"{"type":"OpenAccount","owner":"a\u202eb","initial_balance":1}"#, "InvalidOwner", "direction");

@@ -14,7 +14,7 @@
 //! is refused, never rounded; a float (a JS number) must be a whole number
 //! of cents.
 
-use crate::domain::{AccountId, Command, Kind, Money, MoneyError, Owner, KINDS};
+use crate::domain::{AccountId, Command, FieldType, Kind, KindField, Money, MoneyError, Owner, Read, Values, KINDS};
 use crate::store::CommandId;
 use crate::text::preview;
 
@@ -107,13 +107,13 @@ pub fn read_command(fields: Vec<(String, Input)>) -> Result<(Command, Option<Com
         Some(other) => return Err(invalid_command(format!("the command's type must be a string, got {}", other.type_name()))),
         None => return Err(invalid_command(format!("{SHAPE}; its type is missing"))),
     };
-    let owner = if kind.owner { take("owner") } else { None };
-    let amount = take(kind.amount);
+    let given: Vec<(usize, &KindField, Option<Input>)> =
+        kind.fields.iter().enumerate().map(|(index, field)| (index, field, take(field.name))).collect();
     let command_id = take("command_id");
     if let Some((unknown, _)) = fields.first() {
         let mut allowed = vec!["type"];
-        allowed.extend(kind.owner.then_some("owner"));
-        allowed.extend([kind.amount, "command_id"]);
+        allowed.extend(kind.fields.iter().map(|field| field.name));
+        allowed.push("command_id");
         let unknown = preview(unknown);
         return Err(invalid_command(format!(
             "unknown field `{unknown}`: {} takes only {}",
@@ -121,26 +121,33 @@ pub fn read_command(fields: Vec<(String, Input)>) -> Result<(Command, Option<Com
             listed(&allowed, " and ")
         )));
     }
-    let owner = match (kind.owner, owner) {
-        (false, _) => None,
-        (true, Some(Input::Text(text))) => {
-            Some(Owner::parse(&text).map_err(|e| RequestError::InvalidOwner { reason: e.to_string() })?)
-        }
-        (true, Some(other)) => {
-            return Err(RequestError::InvalidOwner { reason: format!("owner must be a string, got {}", other.type_name()) })
-        }
-        (true, None) => return Err(invalid_command(format!("{} needs an owner", kind.command))),
-    };
-    let amount = match amount {
-        Some(input) => read_amount(input, kind.amount)?,
-        None => return Err(invalid_command(format!("{} needs {}", kind.command, kind.amount))),
-    };
+    // The kind's fields (domain/kind.rs), each read as its type says.
+    let mut values = Values::default();
+    for (index, field, input) in given {
+        let Some(input) = input else {
+            if field.optional {
+                continue;
+            }
+            return Err(invalid_command(format!("{} needs `{}`", kind.command, field.name)));
+        };
+        let value = match (field.ty, input) {
+            (FieldType::Money, input) => Read::Money(read_amount(input, field.name)?),
+            (FieldType::Owner, Input::Text(text)) => {
+                Read::Owner(Owner::parse(&text).map_err(|e| RequestError::InvalidOwner { reason: e.to_string() })?)
+            }
+            (FieldType::Owner, other) => {
+                let reason = format!("{} must be a string, got {}", field.name, other.type_name());
+                return Err(RequestError::InvalidOwner { reason });
+            }
+        };
+        values.set(index, value);
+    }
     let command_id = match command_id {
         None => None,
         Some(Input::Text(text)) => Some(CommandId::parse(&text).map_err(|e| invalid_command(format!("command_id: {e}")))?),
         Some(other) => return Err(invalid_command(format!("command_id must be a string, got {}", other.type_name()))),
     };
-    let command = kind.command(amount, owner).ok_or_else(|| invalid_command(format!("{} needs an owner", kind.command)))?;
+    let command = kind.command(values).ok_or_else(|| invalid_command(format!("{} lacks a field", kind.command)))?;
     Ok((command, command_id))
 }
 
@@ -208,7 +215,7 @@ mod tests {
         assert_eq!(with(("command_id", Input::Undefined)), Ok((Command::Deposit { amount: cents }, None)));
         assert!(with(("extra", Input::Undefined)).is_err_and(|e| e.to_string().contains("unknown field `extra`")));
         let undefined_amount = read(&[deposit[0].clone(), ("amount", Input::Undefined)]);
-        assert!(undefined_amount.is_err_and(|e| e.code() == "InvalidCommand" && e.to_string().contains("needs amount")));
+        assert!(undefined_amount.is_err_and(|e| e.code() == "InvalidCommand" && e.to_string().contains("needs `amount`")));
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub use account_id::{AccountId, AccountIdError};
 pub use command::Command;
 pub use error::DomainError;
 pub use event::Event;
-pub use kind::{Kind, Parts, KINDS};
+pub use kind::{FieldType, Kind, KindField, Parts, Read, Value, Values, KINDS};
 pub use money::{Money, MoneyError};
 pub use owner::{Owner, OwnerError};
 pub use schema::{Schema, SCHEMA, SCHEMAS};

@@ -1,6 +1,6 @@
 //! An account statement as CSV: one row per event, with the balance after it.
 
-use crate::domain::{BankAccount, Parts};
+use crate::domain::BankAccount;
 use crate::store::{Envelope, Timestamp};
 
 /// `date,type,amount,balance_after` (the date in UTC, ISO 8601; amounts
@@ -10,7 +10,8 @@ pub fn statement_csv(account: &crate::domain::AccountId, history: &[Envelope]) -
     let mut state = BankAccount::new(account.clone());
     for envelope in history {
         state.apply(&envelope.event);
-        let Parts { kind, amount, .. } = envelope.event.parts();
+        let parts = envelope.event.parts();
+        let (kind, amount) = (parts.kind, parts.amount());
         out.push_str(&format!("{},{},{amount},{}\n", utc(envelope.recorded_at), kind.event, state.balance()));
     }
     out

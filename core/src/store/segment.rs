@@ -20,8 +20,8 @@
 
 use super::short_id::{decode_event_id, encode_event_id};
 use super::{ChainHash, CommandId, Envelope, Sequence, Timestamp};
-use crate::domain::{AccountId, Event, Kind, Money, Owner, Parts, Version};
-use crate::encoding::{parse_signed_decimal, seal, unseal};
+use crate::domain::{AccountId, Event, FieldType, Kind, KindField, Money, Owner, Read, Value, Values, Version, SCHEMA, SCHEMAS};
+use crate::encoding::{escape_field, parse_signed_decimal, seal, unescape_field, unseal};
 
 /// The format number written at the head of every segment: the schema's
 /// (domain/schema.rs).
@@ -182,9 +182,8 @@ pub fn encode_segment(end: &ChainHash, body: &str) -> String {
 /// sequence of the line before it in the segment, if any.
 pub fn encode_line(body: &mut String, envelope: &Envelope, before: Option<(Timestamp, Sequence)>) {
     use std::fmt::Write;
-    let Parts { kind, amount, owner } = envelope.event.parts();
-    let cents = amount.cents();
-    body.push(kind.tag);
+    let parts = envelope.event.parts();
+    body.push(parts.kind.tag);
     encode_event_id(body, &envelope.event_id);
     let (time, sequence) = (envelope.recorded_at.0, envelope.sequence.0);
     let (dt, ds) = match before {
@@ -193,10 +192,20 @@ pub fn encode_line(body: &mut String, envelope: &Envelope, before: Option<(Times
     };
     let command = envelope.command_id.as_ref().map_or("", |c| c.as_str());
     // Writing to a String cannot fail.
-    let _ = write!(body, ",{dt},{ds},{command},{cents}");
-    if let Some(owner) = owner {
+    let _ = write!(body, ",{dt},{ds},{command}");
+    // The kind's fields in a line's order (domain/kind.rs): amounts, the
+    // optional fields escaped (empty when absent), the text to the end.
+    let values: Vec<Option<Value>> = parts.fields().map(|(_, value)| value).collect();
+    for (index, field) in parts.kind.line_order(SCHEMA.number) {
         body.push(',');
-        body.push_str(owner.as_str());
+        match values.get(index).copied().flatten() {
+            Some(Value::Money(money)) => {
+                let _ = write!(body, "{}", money.cents());
+            }
+            Some(Value::Owner(owner)) if field.optional => body.push_str(&escape_field(owner.as_str())),
+            Some(Value::Owner(owner)) => body.push_str(owner.as_str()),
+            None => {}
+        }
     }
     body.push('\n');
 }
@@ -210,23 +219,35 @@ struct Line<'a> {
     event: Event,
 }
 
-fn parse_line(line: &str, before: Option<(Timestamp, Sequence)>) -> Result<Line<'_>, String> {
+fn parse_line(line: &str, before: Option<(Timestamp, Sequence)>, schema: u32) -> Result<Line<'_>, String> {
     let mut chars = line.chars();
     let tag = chars.next().ok_or("an empty line")?;
     let kind = Kind::of_tag(tag).ok_or_else(|| format!("{tag:?} is not an event kind"))?;
-    let mut fields = chars.as_str().splitn(if kind.owner { 6 } else { 5 }, ',');
+    let order: Vec<(usize, &KindField)> = kind.line_order(schema).collect();
+    let mut fields = chars.as_str().splitn(4 + order.len(), ',');
     let mut next = |name: &str| fields.next().ok_or_else(|| format!("the line has no {name}"));
     let event_id = next("event id")?;
     let dt = parse_signed_decimal(next("time")?).ok_or("the time is not a whole number")?;
     let ds = parse_signed_decimal(next("sequence")?).ok_or("the sequence is not a whole number")?;
     let command = next("command id")?;
-    let cents = parse_signed_decimal(next("amount")?).and_then(|c| u64::try_from(c).ok());
-    let amount = cents.and_then(Money::from_cents).ok_or("the amount is not a whole number of cents in range")?;
-    let owner = match kind.owner {
-        true => Some(Owner::from_stored(next("owner")?).map_err(|e| e.to_string())?),
-        false => None,
-    };
-    let event = kind.event(amount, owner).ok_or("the event lacks a field")?;
+    let mut values = Values::default();
+    for (index, field) in order {
+        let text = next(if field.ty == FieldType::Money { "amount" } else { field.name })?;
+        let value = match field.ty {
+            _ if field.optional && text.is_empty() => continue,
+            FieldType::Money => {
+                let cents = parse_signed_decimal(text).and_then(|c| u64::try_from(c).ok());
+                Read::Money(cents.and_then(Money::from_cents).ok_or("the amount is not a whole number of cents in range")?)
+            }
+            FieldType::Owner if field.optional => {
+                let text = unescape_field(text).ok_or_else(|| format!("the {} has an unknown escape", field.name))?;
+                Read::Owner(Owner::from_stored(&text).map_err(|e| e.to_string())?)
+            }
+            FieldType::Owner => Read::Owner(Owner::from_stored(text).map_err(|e| e.to_string())?),
+        };
+        values.set(index, value);
+    }
+    let event = kind.event(values).ok_or("the event lacks a field")?;
     let (time, sequence) = match before {
         Some((Timestamp(t0), Sequence(s0))) => (i128::from(t0) + dt, i128::from(s0) + ds),
         None => (dt, ds),
@@ -244,7 +265,10 @@ fn parse_line(line: &str, before: Option<(Timestamp, Sequence)>) -> Result<Line<
 }
 
 fn decode_line(line: &str, version: Version, before: Option<(Timestamp, Sequence)>, format: u32) -> Result<Envelope, String> {
-    let Line { event_id, recorded_at, sequence, command_id, event } = parse_line(line, before)?;
+    // A line has the fields of its segment's schema (domain/schema.rs); the
+    // format before hash v2 had schema 1's.
+    let schema = SCHEMAS.iter().find(|s| s.segment_format == format).map_or(1, |s| s.number);
+    let Line { event_id, recorded_at, sequence, command_id, event } = parse_line(line, before, schema)?;
     Ok(Envelope {
         version,
         sequence,

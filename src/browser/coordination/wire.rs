@@ -12,9 +12,10 @@
 //! {protocol} L                                               a new writing tab: resend
 //! {protocol} U {their protocol}                              the writing tab got a message it can't read
 //! ```
-//! (each space above is a newline). A command is its kind's tag and amount
-//! in cents, then the owner for a kind that names one (`O {cents} {owner}`,
-//! `D {cents}`, `W {cents}`; the table of kinds is core's domain/kind.rs);
+//! (each space above is a newline). A command is its kind's tag, then its
+//! fields in a line's order (core's domain/kind.rs: amounts in cents, optional
+//! fields, empty when absent, then text): `O {cents} {owner}`, `D {cents}`,
+//! `W {cents}`;
 //! an error is its variant's name and fields, as core's `Coded` writes them.
 //!
 //! Pure Rust: compiled and tested natively too, unlike the rest of the
@@ -28,8 +29,8 @@
 //! the number breaks `a_format_change_needs_a_new_protocol_number` below.
 
 use crate::{
-    escape_line, parse_decimal, unescape_line, AccountId, AccountState, Coded, Command, CommandId, Field, FieldReader,
-    FieldWriter, Kind, LedgerError, Owner, Parts,
+    escape_line, parse_decimal, unescape_line, AccountId, AccountState, Coded, Command, CommandId, Field, FieldReader, FieldType,
+    FieldWriter, Kind, LedgerError, Owner, Read, Value, Values, SCHEMA,
 };
 
 /// One message between tabs.
@@ -71,10 +72,19 @@ impl TabMessage {
         match self {
             TabMessage::Command { request, account, command, command_id } => {
                 out.push("C").put(request).put(account).put(command_id);
-                let Parts { kind, amount, owner } = command.parts();
-                out.push(kind.tag.encode_utf8(&mut [0; 4])).put(&amount);
-                if let Some(owner) = owner {
-                    out.text(owner.as_str());
+                // The kind's fields in a line's order (core's domain/kind.rs);
+                // an optional field absent is an empty line.
+                let parts = command.parts();
+                out.push(parts.kind.tag.encode_utf8(&mut [0; 4]));
+                let values: Vec<Option<Value>> = parts.fields().map(|(_, value)| value).collect();
+                for (index, _) in parts.kind.line_order(SCHEMA.number) {
+                    match values.get(index).copied().flatten() {
+                        Some(Value::Money(money)) => {
+                            out.put(&money);
+                        }
+                        Some(Value::Owner(owner)) => out.text(owner.as_str()),
+                        None => out.text(""),
+                    }
                 }
             }
             TabMessage::Answer { request, outcome } => {
@@ -131,12 +141,18 @@ impl TabMessage {
                 let (request, account, command_id) = (fields.take()?, fields.take()?, fields.take()?);
                 let mut tag = fields.next()?.chars();
                 let kind = tag.next().filter(|_| tag.as_str().is_empty()).and_then(Kind::of_tag)?;
-                let amount = fields.take()?;
-                let owner = match kind.owner {
-                    true => Some(Owner::parse(&fields.text()?).ok()?),
-                    false => None,
-                };
-                let command = kind.command(amount, owner)?;
+                let mut values = Values::default();
+                for (index, field) in kind.line_order(SCHEMA.number) {
+                    let value = match field.ty {
+                        FieldType::Money => Read::Money(fields.take()?),
+                        FieldType::Owner => match fields.text()? {
+                            text if text.is_empty() && field.optional => continue,
+                            text => Read::Owner(Owner::parse(&text).ok()?),
+                        },
+                    };
+                    values.set(index, value);
+                }
+                let command = kind.command(values)?;
                 TabMessage::Command { request, account, command, command_id }
             }
             "A" => {

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use crate::domain::{Event, Kind, Money, Owner};
+use crate::domain::{Event, FieldType, Kind, Money, Owner, Read, Values, SCHEMA};
 
 /// A parsed JSON value. Numbers are kept as their text, for the caller to
 /// read exactly as it needs.
@@ -302,16 +302,23 @@ impl Fields {
         Ok(event)
     }
 
-    /// These fields as an event object.
+    /// These fields as an event object: its kind's fields (domain/kind.rs),
+    /// each as its type reads, an optional one only when present.
     pub fn event_here(&mut self) -> Result<Event, String> {
         let name = self.string("type")?;
         let kind = Kind::of_event(&name).ok_or_else(|| format!("unknown event type `{name}`"))?;
-        let owner = match kind.owner {
-            true => Some(Owner::from_stored(&self.string("owner")?).map_err(|e| e.to_string())?),
-            false => None,
-        };
-        let amount = self.money(kind.amount)?;
-        kind.event(amount, owner).ok_or_else(|| "the event lacks a field".to_owned())
+        let mut values = Values::default();
+        for (index, field) in kind.fields_in(SCHEMA.number) {
+            if field.optional && !self.0.iter().any(|(name, _)| name == field.name) {
+                continue;
+            }
+            let value = match field.ty {
+                FieldType::Money => Read::Money(self.money(field.name)?),
+                FieldType::Owner => Read::Owner(Owner::from_stored(&self.string(field.name)?).map_err(|e| e.to_string())?),
+            };
+            values.set(index, value);
+        }
+        kind.event(values).ok_or_else(|| "the event lacks a field".to_owned())
     }
 
     pub fn done(&self) -> Result<(), String> {

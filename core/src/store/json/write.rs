@@ -2,7 +2,7 @@
 //! covers, so it must be byte for byte what serde_json writes) and the
 //! export's lines.
 
-use crate::domain::{Event, Money, Parts};
+use crate::domain::{Event, Money, Value};
 use crate::encoding::write_hex;
 
 /// Writes `event` exactly as `serde_json::to_vec` does (the original's JSON:
@@ -10,18 +10,21 @@ use crate::encoding::write_hex;
 /// the shortest decimal that reads back to the same `f64`), without serde:
 /// this runs for every event read or written.
 pub fn write_event_json(out: &mut Vec<u8>, event: &Event) {
-    let Parts { kind, amount, owner } = event.parts();
+    let parts = event.parts();
     out.extend_from_slice(b"{\"type\":\"");
-    out.extend_from_slice(kind.event.as_bytes());
+    out.extend_from_slice(parts.kind.event.as_bytes());
     out.push(b'"');
-    if let Some(owner) = owner {
-        out.extend_from_slice(b",\"owner\":");
-        write_json_string(out, owner.as_str());
+    // The kind's fields in its order (domain/kind.rs), each by its type.
+    for (field, value) in parts.fields() {
+        let Some(value) = value else { continue };
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(field.name.as_bytes());
+        out.extend_from_slice(b"\":");
+        match value {
+            Value::Money(money) => write_units(out, money),
+            Value::Owner(owner) => write_json_string(out, owner.as_str()),
+        }
     }
-    out.extend_from_slice(b",\"");
-    out.extend_from_slice(kind.amount.as_bytes());
-    out.extend_from_slice(b"\":");
-    write_units(out, amount);
     out.push(b'}');
 }
 

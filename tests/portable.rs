@@ -90,6 +90,15 @@ fn a_tampered_or_malformed_file_is_refused_whole_naming_the_line() {
         (file.replace("\"w-1\"", "\"w 1\""), 4, "command"),
         (format!("{file}not json\n"), 6, "not JSON"),
         ("{\"format\":\"something else\"}".to_owned(), 1, "not a ledger export"),
+        (
+            file.replacen(
+                &format!("\"version\":{}", bank_ledger::EXPORT_VERSION),
+                &format!("\"version\":{}", bank_ledger::EXPORT_VERSION + 1),
+                1,
+            ),
+            1,
+            "newer version of this app",
+        ),
         (String::new(), 1, "empty"),
     ];
     for (bad, line, words) in cases {

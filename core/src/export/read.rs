@@ -108,7 +108,12 @@ fn read_header(json: Json) -> Result<Header, String> {
         return Err(format!("not a ledger export (its format is not {EXPORT_FORMAT:?})"));
     }
     let version = header.integer("version")?;
-    if !(1..=EXPORT_VERSION).contains(&version) {
+    if version > EXPORT_VERSION {
+        return Err(format!(
+            "export version {version} was written by a newer version of this app (this one reads up to {EXPORT_VERSION}): update it to import this file"
+        ));
+    }
+    if version == 0 {
         return Err(format!("export version {version} is not one this app reads"));
     }
     let exported_at = Timestamp(header.integer("exported_at")?);

@@ -46,7 +46,8 @@ pub fn first_of(index: u64) -> Version {
 /// A segment's text split into its parts, its checksum checked.
 #[derive(Clone, Copy, Debug)]
 pub struct Segment<'a> {
-    /// [`FORMAT`], or [`LEGACY_FORMAT`].
+    /// [`FORMAT`], an older schema's format (domain/schema.rs), or
+    /// [`LEGACY_FORMAT`].
     pub format: u32,
     /// The chain hash of its last event (hash v1 in format 2).
     pub end: ChainHash,
@@ -59,17 +60,21 @@ impl<'a> Segment<'a> {
     /// to a stored segment that did not recompute the checksum fails here,
     /// without decoding a single event.
     pub fn parse(text: &'a str) -> Result<Segment<'a>, String> {
-        let (format, rest) = match (text.strip_prefix("3 "), text.strip_prefix("2 ")) {
-            (Some(rest), _) => (FORMAT, Some(rest)),
-            (None, Some(rest)) => (LEGACY_FORMAT, Some(rest)),
-            (None, None) => (FORMAT, None),
-        };
-        let rest = rest.ok_or_else(|| match text.split_once(' ') {
-            Some((format, _)) if format.bytes().all(|b| b.is_ascii_digit()) && !format.is_empty() => {
-                format!("format {format} is not one this app reads")
+        // The format number: this build's, an older schema's (schema.rs),
+        // or the one before hash v2; a newer one is a newer build's data.
+        let (format, rest) = match text.split_once(' ') {
+            Some((number, rest)) if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) => {
+                let format = number.parse::<u32>().unwrap_or(u32::MAX);
+                if format > FORMAT {
+                    return Err(format!("format {number} was written by a newer version of this app: reload to update it"));
+                }
+                if format != LEGACY_FORMAT && !SCHEMAS.iter().any(|schema| schema.segment_format == format) {
+                    return Err(format!("format {number} is not one this app reads"));
+                }
+                (format, rest)
             }
-            _ => "not an event segment".to_owned(),
-        })?;
+            _ => return Err("not an event segment".to_owned()),
+        };
         let covered = unseal(rest).map_err(|why| format!("the segment is not as written: {why}"))?;
         let (end, body) = covered.split_once('\n').ok_or("the segment has no end hash")?;
         let end = ChainHash::parse_hex(end).ok_or("the end hash is not 64 lowercase hex digits")?;
@@ -162,8 +167,8 @@ impl<'a> Segment<'a> {
             version = version.next();
         }
         let end = match self.format {
-            FORMAT => hash,
-            _ => legacy.ok_or("a format 2 segment is read with its hash v1 start")?,
+            LEGACY_FORMAT => legacy.ok_or("a format 2 segment is read with its hash v1 start")?,
+            _ => hash,
         };
         if end != self.end {
             return Err("the hash chain is broken: an event in this segment was changed".into());
@@ -358,7 +363,9 @@ mod tests {
         for bad in ["", "3", "3 x", "2 0000 abc", "{\"schema\":1}", &text[..text.len() - 1]] {
             assert!(Segment::parse(bad).is_err(), "{bad:?}");
         }
-        assert!(Segment::parse("4 0123456789abcdef x").is_err_and(|e| e.contains("format 4")));
+        let newer = format!("{} 0123456789abcdef x", FORMAT + 1);
+        assert!(Segment::parse(&newer).is_err_and(|e| e.contains("newer version of this app")), "a newer build's data says so");
+        assert!(Segment::parse("1 0123456789abcdef x").is_err_and(|e| e.contains("format 1 is not one this app reads")));
     }
 
     #[test]

@@ -761,3 +761,48 @@ fn events_the_server_cannot_take_yet_wait_and_are_never_rejected() {
     assert_eq!((progress.held, progress.confirmed), (0, 2));
     assert_same(&phone, &server);
 }
+
+/// The same derived event (docs/event-identity.md: a credit made from its
+/// debit, a bank row from its file), made by `phone` offline: every hashed
+/// field follows from the source.
+fn make_derived(phone: &Phone, account: &str) {
+    let source = b"debit-0b6f1c52";
+    let event = bank_ledger::NewEvent {
+        event_id: bank_ledger::derived_event_id("transfer-credit", &[b"acc-src", source]),
+        recorded_at: bank_ledger::Timestamp(1_700_000_000_500),
+        command_id: None,
+        event: bank_ledger::Event::MoneyDeposited { amount: money("7.00") },
+    };
+    phone.on(|ledger, _| {
+        let tip = ledger.account(&id(account)).unwrap().unwrap().version;
+        ledger.store_mut().append(&id(account), bank_ledger::ExpectedVersion(tip), vec![event]).unwrap();
+        ledger.forget_stream(&id(account));
+    });
+}
+
+#[test]
+fn a_derived_event_made_on_two_devices_is_stored_once_and_rejected_nowhere() {
+    let server = server();
+    let (a, b) = (Phone::linked("a"), Phone::linked("b"));
+    a.run("acc-1", open("Ann", "100.00")).unwrap();
+    a.sync(&server).unwrap();
+    b.sync(&server).unwrap();
+    // Offline, each device makes it; b also has a command of its own first.
+    b.run("acc-1", withdraw("1.00")).unwrap();
+    make_derived(&a, "acc-1");
+    make_derived(&b, "acc-1");
+    assert_eq!((a.pending("acc-1"), b.pending("acc-1")), (1, 2));
+
+    a.sync(&server).unwrap();
+    let progress = b.sync(&server).unwrap();
+    // b's copy is the server's (confirmed), its withdrawal decided again on
+    // top of it and pushed (confirmed too); nothing rejected.
+    assert_eq!((progress.confirmed, progress.redecided, progress.rejected.len()), (2, 1, 0));
+    assert!(b.rejected("acc-1").is_empty());
+    a.sync(&server).unwrap();
+    assert_same(&a, &server);
+    assert_same(&b, &server);
+    let stream = server.borrow().stream(&id("acc-1")).to_vec();
+    assert_eq!(stream.len(), 3, "opened, the derived deposit once, b's withdrawal");
+    assert_eq!(b.account("acc-1").unwrap().balance, money("106.00"));
+}

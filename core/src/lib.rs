@@ -31,9 +31,9 @@ pub use domain::{
 // The event store: the contract every store honours, the envelope an event
 // is stored in, and the stores.
 pub use store::{
-    units, ChainHash, CommandId, Damage, Envelope, EventId, EventIdError, EventStore, KeyKind, KeyValue, Keys, KvError, KvStore,
-    MemoryKv, MemoryStore, Migration, NewEvent, OutsideWrite, Sequence, Snapshot, Stale, StoreError, StreamList, Timestamp, Tip,
-    Usage, SCHEMA_VERSION,
+    derived_event_id, units, ChainHash, CommandId, Damage, Envelope, EventId, EventIdError, EventStore, KeyKind, KeyValue, Keys,
+    KvError, KvStore, MemoryKv, MemoryStore, Migration, NewEvent, OutsideWrite, Sequence, Snapshot, Stale, StoreError,
+    StreamList, Timestamp, Tip, Usage, SCHEMA_VERSION,
 };
 
 // The service the edges call, and what it answers.

@@ -25,6 +25,11 @@ impl EventId {
         }
     }
 
+    /// An id that is a UUID's lowercase text (the caller made it so).
+    pub(crate) fn from_uuid_text(text: String) -> EventId {
+        EventId(text)
+    }
+
     /// A random (version 4) UUID made from 16 random bytes, in lowercase:
     /// the form the segment codec keeps in 22 characters.
     pub fn random_uuid(mut bytes: [u8; 16]) -> EventId {

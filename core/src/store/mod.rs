@@ -3,6 +3,7 @@
 //! and [`KvStore`] over any [`KeyValue`] map such as the browser's localStorage.
 
 mod chain;
+mod derived;
 mod envelope;
 pub(crate) mod json;
 mod keys;
@@ -18,6 +19,7 @@ mod tip;
 use crate::domain::{AccountId, ExpectedVersion, Version};
 
 pub use chain::ChainHash;
+pub use derived::derived_event_id;
 pub use envelope::{CommandId, Envelope, EventId, EventIdError, NewEvent, Sequence, Timestamp};
 pub use keys::{KeyKind, Keys};
 pub use kv::{units, KeyValue, KvError, MemoryKv};

@@ -806,3 +806,37 @@ fn a_derived_event_made_on_two_devices_is_stored_once_and_rejected_nowhere() {
     assert_eq!(stream.len(), 3, "opened, the derived deposit once, b's withdrawal");
     assert_eq!(b.account("acc-1").unwrap().balance, money("106.00"));
 }
+
+#[test]
+fn one_commands_events_are_decided_again_as_one_never_split() {
+    let server = server();
+    let (a, b) = (Phone::linked("a"), Phone::linked("b"));
+    a.run("acc-1", open("Ann", "100.00")).unwrap();
+    a.sync(&server).unwrap();
+    b.sync(&server).unwrap();
+    // Offline, a holds two events under one command id: one decision of
+    // two events (no command of today's makes two; the store takes them
+    // as such a decision would leave them).
+    a.on(|ledger, _| {
+        let pair = |n: u64| bank_ledger::NewEvent {
+            event_id: bank_ledger::EventId::parse(&format!("pair-{n}")).unwrap(),
+            recorded_at: bank_ledger::Timestamp(1_700_000_000_100 + n),
+            command_id: Some(bank_ledger::CommandId::parse("pair").unwrap()),
+            event: bank_ledger::Event::MoneyWithdrawn { amount: money("10.00") },
+        };
+        ledger.store_mut().append(&id("acc-1"), bank_ledger::ExpectedVersion(Version::new(1)), vec![pair(1), pair(2)]).unwrap();
+        ledger.forget_stream(&id("acc-1"));
+    });
+    a.run("acc-1", deposit("1.00")).unwrap();
+    // The head moves under it: the pair is decided again as its command
+    // (one withdrawal now makes one event, not two) and rejected whole;
+    // the deposit after it is decided again and kept.
+    b.run("acc-1", deposit("2.00")).unwrap();
+    b.sync(&server).unwrap();
+    let progress = a.sync(&server).unwrap();
+    let rejected: Vec<(String, String)> = a.rejected("acc-1");
+    assert_eq!(rejected, [("pair-1".into(), "Undecidable".into()), ("pair-2".into(), "Undecidable".into())]);
+    assert_eq!((progress.rejected.len(), progress.confirmed), (2, 1));
+    assert_same(&a, &server);
+    assert_eq!(a.account("acc-1").unwrap().balance, money("103.00"), "neither half of the pair applied");
+}

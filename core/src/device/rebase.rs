@@ -63,40 +63,51 @@ pub struct Rebased {
 /// those `held` names (the server holds them: the same id, time, command
 /// id and event; an event of another's under a pending event's id is not
 /// this device's, and the server refuses the pending one when it comes).
+///
+/// One command's events (consecutive pending events under one command id:
+/// a decision of several events) go together, never split: confirmed when
+/// the server holds every one, else decided again as one command, whose
+/// events must all be admitted, or all are rejected.
 pub fn rebase(tip: &Tip, held: &Held, pending: &[Envelope]) -> Rebased {
     let mut next = tip.clone();
     let mut out = Rebased::default();
     let mut opening_rejected = false;
-    for old in pending {
-        let same = |(at, command_id, event): &(Timestamp, Option<CommandId>, Event)| {
-            (*at, command_id, event) == (old.recorded_at, &old.command_id, &old.event)
+    for group in decisions(pending) {
+        let Some(first) = group.first() else { continue };
+        let same = |old: &Envelope| {
+            held.get(&old.event_id)
+                .is_some_and(|(at, command_id, event)| (*at, command_id, event) == (old.recorded_at, &old.command_id, &old.event))
         };
-        if held.get(&old.event_id).is_some_and(same) {
-            out.confirmed.push(old.clone());
+        if group.iter().all(same) {
+            out.confirmed.extend(group.iter().cloned());
             out.changed = true;
             continue;
         }
-        let command = old.event.command();
-        let reject = |code: &str, message: String| Rejection { envelope: old.clone(), code: code.to_owned(), message };
+        let command = first.event.command();
+        let reject = |code: &str, message: &str| -> Vec<Rejection> {
+            group
+                .iter()
+                .map(|old| Rejection { envelope: old.clone(), code: code.to_owned(), message: message.to_owned() })
+                .collect()
+        };
         if opening_rejected {
             let id = tip.account.id();
             let message = format!(
                 "account {id} was opened on another device first; this command was made on the account this device opened, which was rejected"
             );
-            out.rejected.push(reject(OPENED_ELSEWHERE, message));
+            out.rejected.extend(reject(OPENED_ELSEWHERE, &message));
             out.changed = true;
             continue;
         }
-        let admitted = decided(&next, old, &command)
-            .and_then(|envelope| next.admit(&envelope).map(|()| envelope).map_err(|reason| ("Undecidable", reason)));
-        match admitted {
-            Ok(envelope) => {
-                out.changed |= envelope != *old;
-                out.pending.push(envelope);
+        match decided(&next, group, &command) {
+            Ok((envelopes, after)) => {
+                out.changed |= envelopes.as_slice() != group;
+                out.pending.extend(envelopes);
+                next = after;
             }
             Err((code, message)) => {
                 opening_rejected = matches!(command, Command::OpenAccount { .. });
-                out.rejected.push(reject(code, message));
+                out.rejected.extend(reject(code, &message));
                 out.changed = true;
             }
         }
@@ -104,14 +115,41 @@ pub fn rebase(tip: &Tip, held: &Held, pending: &[Envelope]) -> Rebased {
     out
 }
 
-/// `old`'s command decided on `tip`: the one event it makes, as the next
-/// version with `old`'s ids, time and sequence, linked to the tip.
-fn decided(tip: &Tip, old: &Envelope, command: &Command) -> Result<Envelope, (&'static str, String)> {
+/// `pending` cut into decisions: the events of one command (consecutive,
+/// under one command id) together, every other event alone.
+fn decisions(pending: &[Envelope]) -> Vec<&[Envelope]> {
+    let mut groups = Vec::new();
+    let mut start = 0;
+    for (at, pair) in pending.windows(2).enumerate() {
+        let [a, b] = pair else { continue };
+        if a.command_id.is_none() || a.command_id != b.command_id {
+            groups.push(pending.get(start..=at).unwrap_or_default());
+            start = at + 1;
+        }
+    }
+    if start < pending.len() {
+        groups.push(pending.get(start..).unwrap_or_default());
+    }
+    groups
+}
+
+/// `old`'s command decided on `tip`: the events it makes, as the next
+/// versions with `old`'s ids, times and sequences in order, linked to the
+/// tip and each admitted; with the tip after them. The command must make
+/// as many events as it did: their ids are fixed.
+fn decided(tip: &Tip, old: &[Envelope], command: &Command) -> Result<(Vec<Envelope>, Tip), (&'static str, String)> {
     let events = tip.account.decide(command).map_err(|e| (e.code(), e.to_string()))?;
-    // Every command decides exactly one event (kind.rs: one kind a command).
-    let [event]: [Event; 1] =
-        events.try_into().map_err(|_| ("Undecidable", "the command no longer makes exactly one event".to_owned()))?;
-    let mut envelope = Envelope { version: tip.version().next(), event, hash: ChainHash::GENESIS, ..old.clone() };
-    envelope.hash = ChainHash::link(&tip.hash, tip.account.id(), &envelope);
-    Ok(envelope)
+    if events.len() != old.len() {
+        let message = format!("the command now makes {} events, not the {} it made", events.len(), old.len());
+        return Err(("Undecidable", message));
+    }
+    let mut next = tip.clone();
+    let mut envelopes = Vec::with_capacity(old.len());
+    for (event, old) in events.into_iter().zip(old) {
+        let mut envelope = Envelope { version: next.version().next(), event, hash: ChainHash::GENESIS, ..old.clone() };
+        envelope.hash = ChainHash::link(&next.hash, next.account.id(), &envelope);
+        next.admit(&envelope).map_err(|reason| ("Undecidable", reason))?;
+        envelopes.push(envelope);
+    }
+    Ok((envelopes, next))
 }

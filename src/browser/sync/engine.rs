@@ -243,7 +243,10 @@ async fn run(page: BrowserLedger, generation: u64) {
             leave(&page);
             return;
         };
-        let fetch = Fetch::new(&link.url, link.token.as_deref());
+        // What the server announced last round is kept: every request after
+        // its first answer on this page carries the device's schema.
+        let heard = page.syncing().fetch.borrow().as_ref().and_then(|previous| previous.announced_by(&link.url));
+        let fetch = Fetch::new(&link.url, link.token.as_deref()).having_heard(heard);
         *page.syncing().fetch.borrow_mut() = Some(fetch.clone());
         let url = link.url.clone();
         page.set_status(|status| {

@@ -52,6 +52,18 @@ impl Fetch {
         }
     }
 
+    /// The same requests, knowing that the server announced `schema`
+    /// (the last round's [`Fetch`] heard it).
+    pub fn having_heard(self, schema: Option<u32>) -> Fetch {
+        self.announced.set(schema);
+        self
+    }
+
+    /// What the server at `url` announced, if this is its [`Fetch`].
+    pub fn announced_by(&self, url: &str) -> Option<u32> {
+        (self.base == url.trim_end_matches('/')).then(|| self.announced.get()).flatten()
+    }
+
     /// Cuts the request in flight short: it fails as `Unavailable`.
     pub fn abort(&self) {
         if let Some(controller) = self.in_flight.borrow().as_ref() {

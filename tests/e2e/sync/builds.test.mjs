@@ -70,7 +70,8 @@ test('a server of protocol 2 is synced with and sent no new header; a server of 
     assert.equal((await server.pull(who[0].token)).filter((e) => e.account === 'acc-1').length, 2);
 
     // A device on the current server: after the first answer announced the
-    // schema, every request carries the device's.
+    // schema, every request of the page carries the device's, round after
+    // round.
     const b = await device(env.browser, { url: current.url }, who[1]);
     assert.equal((await b.connect(current.url)).value?.state, 'synced');
     await b.run('acc-1', { type: 'Withdraw', amount: 1 });

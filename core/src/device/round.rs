@@ -10,8 +10,7 @@
 //! events, then pushes until nothing is left to send.
 
 use super::client::{confirmed_tip, DeviceLedger, Progress, SyncClient, SyncError, PUSH_EVENTS};
-use crate::domain::SCHEMA;
-use crate::domain::{AccountId, Version};
+use crate::domain::{AccountId, Version, SCHEMA};
 use crate::store::KeyValue;
 use crate::sync::{Behind, Heads, Pulled, Push, Pushed};
 use crate::{Clock, IdGenerator};

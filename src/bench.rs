@@ -48,7 +48,7 @@ fn now_ms() -> Result<f64, JsError> {
 /// the balance stays put however many run.
 fn command(i: u32) -> Result<Command, JsError> {
     let amount = money("1.00")?;
-    Ok(if i % 2 == 0 { Command::Deposit { amount } } else { Command::Withdraw { amount } })
+    Ok(if i % 2 == 0 { Command::deposit(amount) } else { Command::withdraw(amount) })
 }
 
 /// Either design, behind one call: the command as that design runs it.
@@ -95,8 +95,8 @@ pub fn bench_seed(design: &str, account: &str, events: f64, with_command_ids: bo
     let id = parse_id(account)?;
     let mut runner = Runner::open(design)?;
     let (clock, mut ids) = (BrowserClock, RandomIds);
-    let opened = Event::AccountOpened { owner: Owner::parse("Bench").map_err(fail)?, initial_balance: money("1000.00")? };
-    let deposited = Event::MoneyDeposited { amount: money("1.00")? };
+    let opened = Event::opened(Owner::parse("Bench").map_err(fail)?, money("1000.00")?);
+    let deposited = Event::deposited(money("1.00")?);
     let target = events.max(0.0) as u64;
     let mut stored = 0u64;
     let mut batch = SEED_BATCH as u64;
@@ -155,7 +155,7 @@ pub fn bench_seed_pending(account: &str, count: f64) -> Result<f64, JsError> {
     let id = parse_id(account)?;
     let mut ledger = crate::open_ledger(NAMESPACE).map_err(fail)?;
     ledger.store_mut().save_link(&crate::Link { url: "http://127.0.0.1:9".into(), token: None }).map_err(fail)?;
-    let deposit = Command::Deposit { amount: money("1.00")? };
+    let deposit = Command::deposit(money("1.00")?);
     let target = count.max(0.0) as u64;
     for _ in 0..target {
         ledger.execute(&CommandRequest::new(id.clone(), deposit.clone())).map_err(fail)?;

@@ -68,7 +68,7 @@ fn the_balance_cannot_overflow() {
     let mut balance = Money::ZERO;
     while balance < full {
         let amount = Money::MAX_AMOUNT.min(full.checked_sub(balance).unwrap());
-        history.push(Event::MoneyDeposited { amount });
+        history.push(Event::deposited(amount));
         balance = balance.checked_add(amount).unwrap();
     }
     given(history.clone()).when(deposit("5.00")).then([deposited("5.00")]);
@@ -77,7 +77,7 @@ fn the_balance_cannot_overflow() {
 
 #[test]
 fn depositing_point_one_then_point_two_gives_exactly_point_three() {
-    let from_js = |x: f64| Command::Deposit { amount: Money::from_units(x).unwrap() };
+    let from_js = |x: f64| Command::deposit(Money::from_units(x).unwrap());
     let mut account = given([opened("Alice", "0")]).when(from_js(0.1)).then([deposited("0.10")]);
     for event in account.decide(&from_js(0.2)).unwrap() {
         account.apply(&event);

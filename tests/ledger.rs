@@ -355,9 +355,9 @@ proptest! {
         let mut ledger = ledger(KvStore::new(MemoryKv::new(), "ledger"));
         for step in steps {
             let (account, command) = match step {
-                Step::Open(a, c) => (a, Command::OpenAccount { owner: owner("P"), initial_balance: Money::from_cents(c.into()).unwrap() }),
-                Step::Deposit(a, c) => (a, Command::Deposit { amount: Money::from_cents(c.into()).unwrap() }),
-                Step::Withdraw(a, c) => (a, Command::Withdraw { amount: Money::from_cents(c.into()).unwrap() }),
+                Step::Open(a, c) => (a, Command::open(owner("P"), Money::from_cents(c.into()).unwrap())),
+                Step::Deposit(a, c) => (a, Command::deposit(Money::from_cents(c.into()).unwrap())),
+                Step::Withdraw(a, c) => (a, Command::withdraw(Money::from_cents(c.into()).unwrap())),
             };
             let acc = id(&format!("acc-{account}"));
             let _ = ledger.execute(&request(&acc, &command));
@@ -368,8 +368,8 @@ proptest! {
             for envelope in &stored {
                 balance = match &envelope.event {
                     bank_ledger::Event::AccountOpened { initial_balance, .. } => initial_balance.cents().into(),
-                    bank_ledger::Event::MoneyDeposited { amount } => balance + i128::from(amount.cents()),
-                    bank_ledger::Event::MoneyWithdrawn { amount } => balance - i128::from(amount.cents()),
+                    bank_ledger::Event::MoneyDeposited { amount, .. } => balance + i128::from(amount.cents()),
+                    bank_ledger::Event::MoneyWithdrawn { amount, .. } => balance - i128::from(amount.cents()),
                 };
                 prop_assert!(balance >= 0);
             }

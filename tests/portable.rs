@@ -297,7 +297,7 @@ fn a_stored_owner_that_new_names_may_not_have_still_reads() {
     use bank_ledger::{Event, ExpectedVersion, Owner, Version};
     let name = "Eve\u{202e}";
     assert!(Owner::parse(name).is_err(), "new names refuse it");
-    let event = Event::AccountOpened { owner: Owner::from_stored(name).unwrap(), initial_balance: money("10.00") };
+    let event = Event::opened(Owner::from_stored(name).unwrap(), money("10.00"));
     let mut l = ledger("a");
     l.store_mut().append(&id("acc-001"), ExpectedVersion(Version::EMPTY), vec![new_event("e-1", 1, event)]).unwrap();
     assert_eq!(l.execute(&request(&id("acc-001"), &deposit("1.00"))).unwrap().owner.as_str(), name);

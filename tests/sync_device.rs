@@ -771,7 +771,7 @@ fn make_derived(phone: &Phone, account: &str) {
         event_id: bank_ledger::derived_event_id("transfer-credit", &[b"acc-src", source]),
         recorded_at: bank_ledger::Timestamp(1_700_000_000_500),
         command_id: None,
-        event: bank_ledger::Event::MoneyDeposited { amount: money("7.00") },
+        event: bank_ledger::Event::deposited(money("7.00")),
     };
     phone.on(|ledger, _| {
         let tip = ledger.account(&id(account)).unwrap().unwrap().version;
@@ -822,7 +822,7 @@ fn one_commands_events_are_decided_again_as_one_never_split() {
             event_id: bank_ledger::EventId::parse(&format!("pair-{n}")).unwrap(),
             recorded_at: bank_ledger::Timestamp(1_700_000_000_100 + n),
             command_id: Some(bank_ledger::CommandId::parse("pair").unwrap()),
-            event: bank_ledger::Event::MoneyWithdrawn { amount: money("10.00") },
+            event: bank_ledger::Event::withdrawn(money("10.00")),
         };
         ledger.store_mut().append(&id("acc-1"), bank_ledger::ExpectedVersion(Version::new(1)), vec![pair(1), pair(2)]).unwrap();
         ledger.forget_stream(&id("acc-1"));

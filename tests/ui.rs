@@ -297,8 +297,7 @@ async fn an_owner_with_a_direction_override_cannot_reorder_the_history_line() {
     // New names may not hold U+202E, but an earlier version stored one.
     let page = open_page("").await;
     let owner = "Eve\u{202e}";
-    let event =
-        Event::AccountOpened { owner: Owner::from_stored(owner).unwrap(), initial_balance: Money::from_cents(1000).unwrap() };
+    let event = Event::opened(Owner::from_stored(owner).unwrap(), Money::from_cents(1000).unwrap());
     let new = NewEvent { event_id: EventId::parse("e-1").unwrap(), recorded_at: Timestamp(1), command_id: None, event };
     let mut store = KvStore::new(LocalStorageKv::open().unwrap(), "ledger");
     store.append(&bank_ledger::AccountId::parse("rlo").unwrap(), ExpectedVersion(Version::EMPTY), vec![new]).unwrap();

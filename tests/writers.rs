@@ -132,9 +132,9 @@ proptest! {
                     let acc = id(&format!("acc-{account}"));
                     let amount = Money::from_cents(cents).unwrap();
                     let command = match kind {
-                        0 => Command::OpenAccount { owner: owner("Ann"), initial_balance: amount },
-                        1 => Command::Deposit { amount },
-                        _ => Command::Withdraw { amount },
+                        0 => Command::open(owner("Ann"), amount),
+                        1 => Command::deposit(amount),
+                        _ => Command::withdraw(amount),
                     };
                     let before = expected.get(&acc).copied();
                     match ledgers[writer % writers].execute(&request(&acc, &command)) {

@@ -26,16 +26,16 @@ fn account_id() -> AccountId {
 }
 
 fn opened() -> Event {
-    Event::AccountOpened { owner: Owner::parse("Alice").unwrap(), initial_balance: money("1000.00") }
+    Event::opened(Owner::parse("Alice").unwrap(), money("1000.00"))
 }
 
 /// The `i`th command of a run: deposits and withdrawals in turn, so the
 /// balance stays put however many there are.
 fn command(i: usize) -> Command {
     if i % 2 == 0 {
-        Command::Deposit { amount: money("1.00") }
+        Command::deposit(money("1.00"))
     } else {
-        Command::Withdraw { amount: money("1.00") }
+        Command::withdraw(money("1.00"))
     }
 }
 
@@ -49,7 +49,7 @@ fn seed(store: &mut impl EventStore, stream: &AccountId, events: usize) {
                 event_id: EventId::parse(&format!("seed-{v}")).unwrap(),
                 recorded_at: Timestamp(NOW),
                 command_id: None,
-                event: if v == 0 { opened() } else { Event::MoneyDeposited { amount: money("1.00") } },
+                event: if v == 0 { opened() } else { Event::deposited(money("1.00")) },
             })
             .collect();
         let count = batch.len();
@@ -61,11 +61,11 @@ fn seed(store: &mut impl EventStore, stream: &AccountId, events: usize) {
 fn domain(c: &mut Criterion) {
     let mut group = c.benchmark_group("domain");
     let account = BankAccount::replay(account_id(), [&opened()]);
-    let deposit = Command::Deposit { amount: money("12.34") };
+    let deposit = Command::deposit(money("12.34"));
     group.bench_function("decide deposit", |b| b.iter(|| black_box(&account).decide(black_box(&deposit))));
-    let withdraw = Command::Withdraw { amount: money("12.34") };
+    let withdraw = Command::withdraw(money("12.34"));
     group.bench_function("decide withdraw", |b| b.iter(|| black_box(&account).decide(black_box(&withdraw))));
-    let deposited = Event::MoneyDeposited { amount: money("12.34") };
+    let deposited = Event::deposited(money("12.34"));
     group.bench_function("apply", |b| {
         b.iter_batched_ref(|| account.clone(), |account| account.apply(black_box(&deposited)), BatchSize::SmallInput)
     });
@@ -86,7 +86,7 @@ fn codec(c: &mut Criterion) {
                 event_id: EventId::parse(&format!("e-{version}")).unwrap(),
                 recorded_at: Timestamp(NOW),
                 command_id: None,
-                event: Event::MoneyDeposited { amount: money("1.00") },
+                event: Event::deposited(money("1.00")),
             };
             store.append(&stream, ExpectedVersion(Version::new(version)), vec![event]).unwrap();
             version += 1;

@@ -129,11 +129,11 @@ mod tests {
     fn reads_the_walkthroughs_commands() {
         let open = command(r#"{"type":"OpenAccount","owner":"Alice","initial_balance":1000.0}"#).unwrap();
         let alice = Owner::parse("Alice").unwrap();
-        assert_eq!(open, CommandRequest::new(acc(), Command::OpenAccount { owner: alice, initial_balance: cents(100_000) }));
+        assert_eq!(open, CommandRequest::new(acc(), Command::open(alice, cents(100_000))));
         let deposit = command(r#"{"type":"Deposit","amount":500.0}"#).unwrap();
-        assert_eq!(deposit.command, Command::Deposit { amount: cents(50_000) });
+        assert_eq!(deposit.command, Command::deposit(cents(50_000)));
         let withdraw = command(" {\n\"amount\" : 200 , \"type\":\"Withdraw\", \"command_id\":\"c-1\"} ").unwrap();
-        assert_eq!(withdraw.command, Command::Withdraw { amount: cents(20_000) });
+        assert_eq!(withdraw.command, Command::withdraw(cents(20_000)));
         assert_eq!(withdraw.command_id, Some(CommandId::parse("c-1").unwrap()));
     }
 
@@ -152,7 +152,7 @@ mod tests {
             ("1000000000000", 100_000_000_000_000),
             ("0", 0),
         ] {
-            assert_eq!(amount(text), Ok(Command::Deposit { amount: cents(expected) }), "{text}");
+            assert_eq!(amount(text), Ok(Command::deposit(cents(expected))), "{text}");
         }
         for text in ["0.101", "0.30000000000000004", "-1", "-0.5", "1e400", "\"1,5\"", "\"\"", "1000000000000.01", "1e13"] {
             assert!(amount(text).is_err_and(|e| e.code() == "InvalidAmount"), "{text}");
@@ -190,11 +190,7 @@ mod tests {
         assert_eq!(write_state(&state), r#"{"id":"acc-001","owner":"Alice","balance":1300.0,"version":3}"#);
         let odd = AccountState { owner: Owner::parse("Zoë \"Q\"").unwrap(), balance: cents(5), ..state };
         assert_eq!(write_state(&odd), r#"{"id":"acc-001","owner":"Zoë \"Q\"","balance":0.05,"version":3}"#);
-        let events = [
-            Event::AccountOpened { owner: alice, initial_balance: cents(100_000) },
-            Event::MoneyDeposited { amount: cents(50_000) },
-            Event::MoneyWithdrawn { amount: cents(20_000) },
-        ];
+        let events = [Event::opened(alice, cents(100_000)), Event::deposited(cents(50_000)), Event::withdrawn(cents(20_000))];
         assert_eq!(
             write_events(&events),
             r#"[{"type":"AccountOpened","owner":"Alice","initial_balance":1000.0},{"type":"MoneyDeposited","amount":500.0},{"type":"MoneyWithdrawn","amount":200.0}]"#

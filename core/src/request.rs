@@ -212,7 +212,7 @@ mod tests {
         let deposit = [("type", text("Deposit")), ("amount", float(1.5))];
         let cents = Money::from_cents(150).unwrap_or_default();
         let with = |extra: (&str, Input)| read(&[deposit[0].clone(), deposit[1].clone(), extra]);
-        assert_eq!(with(("command_id", Input::Undefined)), Ok((Command::Deposit { amount: cents }, None)));
+        assert_eq!(with(("command_id", Input::Undefined)), Ok((Command::deposit(cents), None)));
         assert!(with(("extra", Input::Undefined)).is_err_and(|e| e.to_string().contains("unknown field `extra`")));
         let undefined_amount = read(&[deposit[0].clone(), ("amount", Input::Undefined)]);
         assert!(undefined_amount.is_err_and(|e| e.code() == "InvalidCommand" && e.to_string().contains("needs `amount`")));

@@ -167,10 +167,7 @@ mod tests {
     }
 
     fn open() -> Event {
-        Event::AccountOpened {
-            owner: ledger_core::Owner::parse("Alice").unwrap(),
-            initial_balance: Money::from_cents(100).unwrap(),
-        }
+        Event::opened(ledger_core::Owner::parse("Alice").unwrap(), Money::from_cents(100).unwrap())
     }
 
     #[test]
@@ -180,7 +177,7 @@ mod tests {
         let c1 = CommandId::parse("c-1").unwrap();
         assert!(cache.get(&tenant, &id, None).is_none());
         let start = Tip::new(&id);
-        let deposit = Event::MoneyDeposited { amount: Money::from_cents(5).unwrap() };
+        let deposit = Event::deposited(Money::from_cents(5).unwrap());
         let (first, one) = after(&start, &[(open(), Some("c-1"))]);
         let (second, two) = after(&one, &[(deposit, None)]);
         cache.record(&tenant, &one, &second, &two);
@@ -189,8 +186,8 @@ mod tests {
         cache.record(&tenant, &one, &second, &two);
         cache.record(&tenant, &start, &first, &one);
         let c3 = CommandId::parse("c-3").unwrap();
-        let (third, three) = after(&two, &[(Event::MoneyDeposited { amount: Money::from_cents(1).unwrap() }, Some("c-3"))]);
-        let (fourth, four) = after(&three, &[(Event::MoneyDeposited { amount: Money::from_cents(2).unwrap() }, None)]);
+        let (third, three) = after(&two, &[(Event::deposited(Money::from_cents(1).unwrap()), Some("c-3"))]);
+        let (fourth, four) = after(&three, &[(Event::deposited(Money::from_cents(2).unwrap()), None)]);
         cache.forget(&tenant, &id);
         cache.record(&tenant, &start, &[first.clone(), second.clone()].concat(), &two);
         cache.record(&tenant, &three, &fourth, &four);

@@ -77,7 +77,7 @@ fn stored(server: &Server) -> HashMap<String, (usize, u64)> {
     let mut found: HashMap<String, (usize, u64)> = HashMap::new();
     let mine = format!("kill{}-", std::process::id());
     for event in pull_all(server).iter().filter(|e| e.account.as_str().starts_with(&mine)) {
-        if let (Event::MoneyDeposited { amount }, Some(id)) = (&event.envelope.event, &event.envelope.command_id) {
+        if let (Event::MoneyDeposited { amount, .. }, Some(id)) = (&event.envelope.event, &event.envelope.command_id) {
             let entry = found.entry(id.as_str().to_owned()).or_insert((0, amount.cents()));
             entry.0 += 1;
         }

@@ -46,7 +46,7 @@ fn linked(tip: &Tip, prefix: &str, commands: &[Command]) -> Vec<Envelope> {
 }
 
 fn open() -> Command {
-    Command::OpenAccount { owner: Owner::parse("Ann").unwrap(), initial_balance: cents(1000) }
+    Command::open(Owner::parse("Ann").unwrap(), cents(1000))
 }
 
 #[tokio::test]
@@ -56,7 +56,7 @@ async fn appends_are_all_or_nothing_at_the_expected_version() {
     let (tenant, device) = (Tenant::parse("storetest").unwrap(), Device::http());
     let id = AccountId::parse("all-or-nothing").unwrap();
     let tip = Tip::new(&id);
-    let first = linked(&tip, "a", &[open(), Command::Deposit { amount: cents(5) }]);
+    let first = linked(&tip, "a", &[open(), Command::deposit(cents(5))]);
     store.append(&tenant, &id, ExpectedVersion(Version::EMPTY), &first, &device).await.unwrap();
 
     // At a stale version: a conflict that names where the stream is.
@@ -71,7 +71,7 @@ async fn appends_are_all_or_nothing_at_the_expected_version() {
     // Read back, an envelope's sequence is its global position.
     assert!(stored[0].sequence < stored[1].sequence);
     assert_eq!(positions_aside(stored), first);
-    let mut twice = linked(&read, "c", &[Command::Deposit { amount: cents(1) }, Command::Deposit { amount: cents(2) }]);
+    let mut twice = linked(&read, "c", &[Command::deposit(cents(1)), Command::deposit(cents(2))]);
     twice[1].event_id = twice[0].event_id.clone();
     twice[1].hash = ChainHash::link(&twice[0].hash, &id, &twice[1]);
     assert!(store.append(&tenant, &id, ExpectedVersion(read.version()), &twice, &device).await.is_err());
@@ -98,7 +98,7 @@ async fn a_damaged_stream_is_an_error_never_served() {
     let ledger = Ledger::new(store.clone());
     let tenant = Tenant::parse("damaged").unwrap();
     let id = AccountId::parse("edited").unwrap();
-    for command in [open(), Command::Deposit { amount: cents(500) }, Command::Withdraw { amount: cents(200) }] {
+    for command in [open(), Command::deposit(cents(500)), Command::withdraw(cents(200))] {
         ledger.execute(&tenant, &Device::http(), &CommandRequest::new(id.clone(), command)).await.unwrap();
     }
     assert_eq!(ledger.account(&tenant, &id).await.unwrap().balance, cents(1300));
@@ -123,7 +123,7 @@ async fn a_damaged_stream_is_an_error_never_served() {
             other => panic!("a damaged stream was read: {other:?}"),
         }
     }
-    let deposit = CommandRequest::new(id.clone(), Command::Deposit { amount: cents(1) });
+    let deposit = CommandRequest::new(id.clone(), Command::deposit(cents(1)));
     assert!(matches!(
         ledger.execute(&tenant, &Device::http(), &deposit).await,
         Err(LedgerError::Store(StoreError::Corrupt { .. }))

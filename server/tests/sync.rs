@@ -33,11 +33,11 @@ fn cents(c: u64) -> Money {
 }
 
 fn opened() -> Event {
-    Event::AccountOpened { owner: Owner::parse("Dee").unwrap(), initial_balance: cents(1000) }
+    Event::opened(Owner::parse("Dee").unwrap(), cents(1000))
 }
 
 fn deposit(c: u64) -> Event {
-    Event::MoneyDeposited { amount: cents(c) }
+    Event::deposited(cents(c))
 }
 
 /// Events a device made after `before` (the account's events it holds).
@@ -244,10 +244,10 @@ fn a_live_pull_waits_for_the_next_commit_and_answers_it() {
 fn bad_pushes_and_queries_are_refused_whole_with_a_code() {
     let _alone = alone();
     let server = Server::start();
-    let events = made("badpush-1", &[], &[("b-1", opened()), ("b-2", Event::MoneyWithdrawn { amount: cents(1001) })]);
+    let events = made("badpush-1", &[], &[("b-1", opened()), ("b-2", Event::withdrawn(cents(1001)))]);
     refused(&push(&server, "badpush-1", 0, &events), 400, "InvalidEvent");
     let mut forged = made("badpush-1", &[], &[("b-1", opened())]);
-    forged[0].event = Event::AccountOpened { owner: Owner::parse("Dee").unwrap(), initial_balance: cents(9999) };
+    forged[0].event = Event::opened(Owner::parse("Dee").unwrap(), cents(9999));
     refused(&push(&server, "badpush-1", 0, &forged), 400, "InvalidEvent");
     assert_eq!(server.get("/accounts/badpush-1").status, 404, "nothing of them was stored");
     refused(&server.post("/sync/accounts/badpush-1", r#"{"after":0}"#), 400, "InvalidPush");

@@ -36,8 +36,8 @@ pub fn AmountForm(
             Err(problem) => return error.set(Some(messages::amount(&problem))),
         };
         let (command, verb) = match action {
-            Action::Deposit => (Command::Deposit { amount: value }, "Deposit"),
-            Action::Withdraw => (Command::Withdraw { amount: value }, "Withdraw"),
+            Action::Deposit => (Command::deposit(value), "Deposit"),
+            Action::Withdraw => (Command::withdraw(value), "Withdraw"),
         };
         sender.send(CommandRequest::new(id, command), move |outcome, _| match outcome {
             Ok(_) => {

@@ -162,7 +162,7 @@ pub fn event(event: &Event) -> AnyView {
             let rest = format!(" with {}", money(*initial_balance));
             view! { "Opened for " <bdi>{owner.to_string()}</bdi> {rest} }.into_any()
         }
-        Event::MoneyDeposited { amount } => format!("Deposited {}", money(*amount)).into_any(),
-        Event::MoneyWithdrawn { amount } => format!("Withdrew {}", money(*amount)).into_any(),
+        Event::MoneyDeposited { amount, .. } => format!("Deposited {}", money(*amount)).into_any(),
+        Event::MoneyWithdrawn { amount, .. } => format!("Withdrew {}", money(*amount)).into_any(),
     }
 }

@@ -36,7 +36,7 @@ pub fn OpenAccountForm(
         let (Ok(account), Ok(owner_name), Ok(initial_balance)) = (parsed_id, parsed_owner, parsed_balance) else {
             return;
         };
-        let command = Command::OpenAccount { owner: owner_name, initial_balance };
+        let command = Command::open(owner_name, initial_balance);
         sender.send(CommandRequest::new(account.clone(), command), move |outcome, ledger| match outcome {
             Ok(_) => {
                 id.try_set(String::new());

@@ -24,27 +24,27 @@ pub fn owner(text: &str) -> Owner {
 }
 
 pub fn opened(who: &str, initial_balance: &str) -> Event {
-    Event::AccountOpened { owner: owner(who), initial_balance: money(initial_balance) }
+    Event::opened(owner(who), money(initial_balance))
 }
 
 pub fn deposited(amount: &str) -> Event {
-    Event::MoneyDeposited { amount: money(amount) }
+    Event::deposited(money(amount))
 }
 
 pub fn withdrawn(amount: &str) -> Event {
-    Event::MoneyWithdrawn { amount: money(amount) }
+    Event::withdrawn(money(amount))
 }
 
 pub fn open(who: &str, initial_balance: &str) -> Command {
-    Command::OpenAccount { owner: owner(who), initial_balance: money(initial_balance) }
+    Command::open(owner(who), money(initial_balance))
 }
 
 pub fn deposit(amount: &str) -> Command {
-    Command::Deposit { amount: money(amount) }
+    Command::deposit(money(amount))
 }
 
 pub fn withdraw(amount: &str) -> Command {
-    Command::Withdraw { amount: money(amount) }
+    Command::withdraw(money(amount))
 }
 
 /// A new event with a made-up id and time, for store tests.

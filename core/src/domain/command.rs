@@ -13,3 +13,22 @@ pub enum Command {
     Deposit { amount: Money },
     Withdraw { amount: Money },
 }
+
+impl Command {
+    /// An opening with only its required fields.
+    pub fn open(owner: Owner, initial_balance: Money) -> Command {
+        Command::OpenAccount { owner, initial_balance }
+    }
+
+    /// A deposit with only its amount (no optional field): outside the
+    /// domain, so a new optional field of a deposit leaves its callers as
+    /// they are.
+    pub fn deposit(amount: Money) -> Command {
+        Command::Deposit { amount }
+    }
+
+    /// A withdrawal with only its amount (no optional field).
+    pub fn withdraw(amount: Money) -> Command {
+        Command::Withdraw { amount }
+    }
+}

@@ -15,6 +15,21 @@ pub enum Event {
 }
 
 impl Event {
+    /// An opening with only its required fields.
+    pub fn opened(owner: Owner, initial_balance: Money) -> Event {
+        Event::AccountOpened { owner, initial_balance }
+    }
+
+    /// A deposit with only its amount (no optional field).
+    pub fn deposited(amount: Money) -> Event {
+        Event::MoneyDeposited { amount }
+    }
+
+    /// A withdrawal with only its amount (no optional field).
+    pub fn withdrawn(amount: Money) -> Event {
+        Event::MoneyWithdrawn { amount }
+    }
+
     /// The command that produces exactly this event.
     pub fn command(&self) -> Command {
         match self {

@@ -130,7 +130,7 @@ mod tests {
     }
 
     fn open() -> Command {
-        Command::OpenAccount { owner: Owner::parse("Ann").unwrap_or_else(|e| unreachable!("{e}")), initial_balance: cents(100) }
+        Command::open(Owner::parse("Ann").unwrap_or_else(|e| unreachable!("{e}")), cents(100))
     }
 
     /// The stream after `commands`, each under its command id: the events
@@ -182,18 +182,15 @@ mod tests {
 
     #[test]
     fn a_new_command_appends_what_the_account_decides_at_its_version() {
-        let opened = Event::AccountOpened {
-            owner: Owner::parse("Ann").unwrap_or_else(|e| unreachable!("{e}")),
-            initial_balance: cents(100),
-        };
+        let opened = Event::opened(Owner::parse("Ann").unwrap_or_else(|e| unreachable!("{e}")), cents(100));
         when_then(&[], open(), None, append(0, vec![opened]));
-        let deposit = Command::Deposit { amount: cents(5) };
-        when_then(&[(open(), None)], deposit, Some("c-1"), append(1, vec![Event::MoneyDeposited { amount: cents(5) }]));
+        let deposit = Command::deposit(cents(5));
+        when_then(&[(open(), None)], deposit, Some("c-1"), append(1, vec![Event::deposited(cents(5))]));
     }
 
     #[test]
     fn a_rule_refuses_and_may_be_decided_again_after_catching_up() {
-        let overdraw = Command::Withdraw { amount: cents(101) };
+        let overdraw = Command::withdraw(cents(101));
         let refused = Refusal::Rule(DomainError::InsufficientFunds { balance: cents(100), requested: cents(101) });
         assert!(refused.may_be_stale());
         when_then(&[(open(), None)], overdraw, None, Err(refused));
@@ -202,8 +199,8 @@ mod tests {
     /// The command-id policy, tested once for every loop that calls the step.
     #[test]
     fn a_command_id_seen_answers_what_it_left_or_refuses_another_command() {
-        let deposit = Command::Deposit { amount: cents(5) };
-        let given = [(open(), Some("c-1")), (deposit.clone(), Some("c-2")), (Command::Deposit { amount: cents(7) }, None)];
+        let deposit = Command::deposit(cents(5));
+        let given = [(open(), Some("c-1")), (deposit.clone(), Some("c-2")), (Command::deposit(cents(7)), None)];
         when_then(&given, deposit.clone(), Some("c-2"), Ok(Step::Done(state(105, 2))));
         when_then(&given, open(), Some("c-1"), Ok(Step::Done(state(100, 1))));
 
@@ -212,9 +209,9 @@ mod tests {
             command_id: command_id("c-2"),
         });
         assert!(!reused.may_be_stale(), "a reused id is final");
-        when_then(&given, Command::Deposit { amount: cents(6) }, Some("c-2"), Err(reused));
+        when_then(&given, Command::deposit(cents(6)), Some("c-2"), Err(reused));
         // An id not in the stream is a new command.
-        when_then(&given, deposit, Some("c-9"), append(3, vec![Event::MoneyDeposited { amount: cents(5) }]));
+        when_then(&given, deposit, Some("c-9"), append(3, vec![Event::deposited(cents(5))]));
     }
 
     #[test]

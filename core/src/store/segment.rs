@@ -310,17 +310,11 @@ mod tests {
 
     #[test]
     fn a_line_is_short_and_reads_back() {
-        let opened =
-            Event::AccountOpened { owner: Owner::parse("Zoë, <b>Ünïcode</b> 💶").unwrap(), initial_balance: cents(100_000) };
+        let opened = Event::opened(Owner::parse("Zoë, <b>Ünïcode</b> 💶").unwrap(), cents(100_000));
         let first = envelope("f1d3b633-ebe9-446a-ae42-02570d4df985", 1_795_710_465_616, 7, Some("open-1"), opened);
-        let second = envelope(
-            "385f823e-1ff1-4715-9475-223632e186f0",
-            1_795_710_465_618,
-            9,
-            None,
-            Event::MoneyDeposited { amount: cents(50_000) },
-        );
-        let third = envelope("evt-3", 1_795_710_465_500, 10, None, Event::MoneyWithdrawn { amount: cents(1) });
+        let second =
+            envelope("385f823e-1ff1-4715-9475-223632e186f0", 1_795_710_465_618, 9, None, Event::deposited(cents(50_000)));
+        let third = envelope("evt-3", 1_795_710_465_500, 10, None, Event::withdrawn(cents(1)));
         let mut body = String::new();
         encode_line(&mut body, &first, None);
         let at = |e: &Envelope| Some((e.recorded_at, e.sequence));
@@ -347,7 +341,7 @@ mod tests {
     #[test]
     fn any_change_is_caught() {
         let stream = AccountId::parse("acc").unwrap();
-        let mut deposit = envelope("evt-1", 5, 1, None, Event::MoneyDeposited { amount: cents(500) });
+        let mut deposit = envelope("evt-1", 5, 1, None, Event::deposited(cents(500)));
         let mut body = String::new();
         encode_line(&mut body, &deposit, None);
         deposit.hash = ChainHash::link(&ChainHash::GENESIS, &stream, &deposit);
@@ -372,14 +366,8 @@ mod tests {
     fn a_format_2_segment_is_checked_with_hash_v1_and_read_with_hash_v2() {
         let stream = AccountId::parse("acc").unwrap();
         let mut events = vec![
-            envelope(
-                "evt-1",
-                5,
-                1,
-                None,
-                Event::AccountOpened { owner: Owner::parse("Ann").unwrap(), initial_balance: cents(0) },
-            ),
-            envelope("evt-2", 7, 4, Some("c"), Event::MoneyDeposited { amount: cents(500) }),
+            envelope("evt-1", 5, 1, None, Event::opened(Owner::parse("Ann").unwrap(), cents(0))),
+            envelope("evt-2", 7, 4, Some("c"), Event::deposited(cents(500))),
         ];
         let (mut body, mut before, mut v1, mut v2) = (String::new(), None, ChainHash::GENESIS, ChainHash::GENESIS);
         let mut v1_hashes = Vec::new();

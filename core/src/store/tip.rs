@@ -96,20 +96,20 @@ mod tests {
         let stream = AccountId::parse("acc").unwrap();
         let mut tip = Tip::new(&stream);
         let owner = Owner::parse("Ann").unwrap();
-        let opened = linked(&tip, Event::AccountOpened { owner, initial_balance: cents(100) });
+        let opened = linked(&tip, Event::opened(owner, cents(100)));
         assert_eq!(tip.admit(&opened), Ok(()));
         assert_eq!((tip.version(), tip.hash, tip.account.balance()), (Version::new(1), opened.hash, cents(100)));
 
         let before = tip.clone();
-        let overdraft = linked(&tip, Event::MoneyWithdrawn { amount: cents(101) });
+        let overdraft = linked(&tip, Event::withdrawn(cents(101)));
         assert!(tip.admit(&overdraft).is_err_and(|why| why.contains("rules")));
-        let mut unlinked = linked(&tip, Event::MoneyDeposited { amount: cents(1) });
+        let mut unlinked = linked(&tip, Event::deposited(cents(1)));
         unlinked.hash = ChainHash::GENESIS;
         assert!(tip.admit(&unlinked).is_err_and(|why| why.contains("hash chain")));
-        let mut skipped = linked(&tip, Event::MoneyDeposited { amount: cents(1) });
+        let mut skipped = linked(&tip, Event::deposited(cents(1)));
         skipped.version = Version::new(3);
         assert!(tip.admit(&skipped).is_err_and(|why| why.contains("expected version 2")));
         assert_eq!(tip, before, "a refused event leaves the tip where it was");
-        assert_eq!(tip.admit(&linked(&tip, Event::MoneyDeposited { amount: cents(1) })), Ok(()));
+        assert_eq!(tip.admit(&linked(&tip, Event::deposited(cents(1)))), Ok(()));
     }
 }

@@ -36,15 +36,15 @@ fn made(stream: &[Envelope], events: &[(&str, Event)]) -> Vec<Envelope> {
 }
 
 fn opened() -> Event {
-    Event::AccountOpened { owner: Owner::parse("Ann").unwrap(), initial_balance: cents(1000) }
+    Event::opened(Owner::parse("Ann").unwrap(), cents(1000))
 }
 
 fn deposit(c: u64) -> Event {
-    Event::MoneyDeposited { amount: cents(c) }
+    Event::deposited(cents(c))
 }
 
 fn withdraw(c: u64) -> Event {
-    Event::MoneyWithdrawn { amount: cents(c) }
+    Event::withdrawn(cents(c))
 }
 
 fn tip_of(stream: &[Envelope]) -> Tip {
@@ -229,7 +229,7 @@ fn heads_are_read_strictly() {
 fn heaviest(n: usize) -> Envelope {
     let id = format!("{n:0>64}");
     let owner = Owner::parse(&"\u{1f4b6}".repeat(Owner::MAX_CHARS)).unwrap();
-    let event = Event::AccountOpened { owner, initial_balance: Money::MAX_AMOUNT };
+    let event = Event::opened(owner, Money::MAX_AMOUNT);
     let new = NewEvent {
         event_id: EventId::parse(&id).unwrap(),
         recorded_at: Timestamp(u64::MAX),

@@ -81,7 +81,7 @@ mod tests {
 
     #[test]
     fn metadata_round_trips_an_envelope() {
-        let event = Event::MoneyDeposited { amount: Money::from_cents(5).unwrap() };
+        let event = Event::deposited(Money::from_cents(5).unwrap());
         let new = NewEvent {
             event_id: EventId::parse("e-1").unwrap(),
             recorded_at: Timestamp(1_700_000_000_000),

@@ -264,11 +264,7 @@ mod tests {
             TabMessage::Unspoken { protocol: 7 },
             TabMessage::Answer { request: cid("r"), outcome: Ok(state) },
         ];
-        for command in [
-            Command::OpenAccount { owner, initial_balance: cents(0) },
-            Command::Deposit { amount: cents(1) },
-            Command::Withdraw { amount: Money::MAX_AMOUNT },
-        ] {
+        for command in [Command::open(owner, cents(0)), Command::deposit(cents(1)), Command::withdraw(Money::MAX_AMOUNT)] {
             messages.push(TabMessage::Command { request: cid("r"), account: id("acc"), command, command_id: cid("c") });
         }
         messages.extend(errors.into_iter().map(|e| TabMessage::Answer { request: cid("r"), outcome: Err(e) }));

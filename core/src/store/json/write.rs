@@ -88,11 +88,7 @@ mod tests {
             let money = Money::from_cents(c).unwrap();
             for owner in owners {
                 let owner = Owner::parse(owner).unwrap();
-                for event in [
-                    Event::AccountOpened { owner: owner.clone(), initial_balance: money },
-                    Event::MoneyDeposited { amount: money },
-                    Event::MoneyWithdrawn { amount: money },
-                ] {
+                for event in [Event::opened(owner.clone(), money), Event::deposited(money), Event::withdrawn(money)] {
                     let mut ours = Vec::new();
                     write_event_json(&mut ours, &event);
                     let theirs = serde_json::to_vec(&event).unwrap_or_default();

@@ -112,6 +112,24 @@ impl<'a> Segment<'a> {
             .transpose()
     }
 
+    /// Its lines in this build's format, for events to be appended after
+    /// them: an older schema's lines (domain/schema.rs) are decoded with
+    /// their schema and written again, never copied under a header whose
+    /// layout differs. The same text when the format is this build's.
+    pub fn current_body(&self) -> Result<String, String> {
+        if self.format == FORMAT {
+            return Ok(self.body.to_owned());
+        }
+        let mut out = String::with_capacity(self.body.len());
+        let mut before = None;
+        for line in self.body.split_terminator('\n') {
+            let envelope = decode_line(line, Version::EMPTY, before, self.format)?;
+            encode_line(&mut out, &envelope, before);
+            before = Some((envelope.recorded_at, envelope.sequence));
+        }
+        Ok(out)
+    }
+
     /// Whether this is a format 2 segment, whose end hash is hash v1.
     pub fn is_legacy(&self) -> bool {
         self.format == LEGACY_FORMAT
@@ -177,11 +195,20 @@ impl<'a> Segment<'a> {
     }
 }
 
-/// The stored text of a segment whose event lines are `body` and whose last
-/// event has the chain hash `end`.
+/// The stored text of a segment whose event lines are `body` (in this
+/// build's format) and whose last event has the chain hash `end`.
 pub fn encode_segment(end: &ChainHash, body: &str) -> String {
-    format!("{FORMAT} {}", seal(&format!("{end}\n{body}")))
+    encode_segment_in(FORMAT, end, body)
 }
+
+/// The same, for lines of `format` (a format 2 segment's lines keep their
+/// layout under the first format of hash v2: docs/storage-format.md).
+pub fn encode_segment_in(format: u32, end: &ChainHash, body: &str) -> String {
+    format!("{format} {}", seal(&format!("{end}\n{body}")))
+}
+
+/// The format whose lines are a format 2 segment's: schema 1's.
+pub const FIRST_V2_FORMAT: u32 = SCHEMAS[0].segment_format;
 
 /// Appends the line of `envelope` to `body`; `before` is the time and
 /// sequence of the line before it in the segment, if any.

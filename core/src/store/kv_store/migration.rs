@@ -5,7 +5,7 @@
 use super::read::Ends;
 use super::{corrupt, kv_error, KvStore, Migration};
 use crate::domain::{AccountId, Version};
-use crate::store::segment::{encode_segment, first_of, segment_of, Segment, SEGMENT_LEN};
+use crate::store::segment::{encode_segment_in, first_of, segment_of, Segment, FIRST_V2_FORMAT, SEGMENT_LEN};
 use crate::store::{decode_record, EventStore, KeyKind, KeyValue, Snapshot, StoreError, SCHEMA_VERSION};
 
 impl<K: KeyValue> KvStore<K> {
@@ -178,7 +178,7 @@ impl<K: KeyValue> KvStore<K> {
             }
             if segment.is_legacy() {
                 events += segment.len();
-                rewrites.push((key, encode_segment(&ends.hash, segment.body)));
+                rewrites.push((key, encode_segment_in(FIRST_V2_FORMAT, &ends.hash, segment.body)));
             }
             if segment.len() < SEGMENT_LEN {
                 break;

@@ -239,7 +239,13 @@ impl<K: KeyValue> KvStore<K> {
         }
         let last = segment.last_position().map_err(|reason| corrupt(&key, reason))?;
         let floor = last.map_or(0, |(_, sequence)| sequence.0);
-        let (body, len, end, legacy) = (segment.body.to_owned(), segment.len(), segment.end, segment.is_legacy());
+        // A format 2 segment is rewritten whole before anything is appended
+        // (`append`); another format's lines are written again in this one.
+        let body = match segment.is_legacy() {
+            true => segment.body.to_owned(),
+            false => segment.current_body().map_err(|reason| corrupt(&key, reason))?,
+        };
+        let (len, end, legacy) = (segment.len(), segment.end, segment.is_legacy());
         Ok(Open { index, body, len, end, last, old_text: Some(text), floor, legacy })
     }
 

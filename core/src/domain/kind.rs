@@ -12,7 +12,7 @@
 //!   `"type"`, then every field in the row's order, an optional one only
 //!   when present;
 //! - a segment line and a tab message ([`Kind::line_order`]): the required
-//!   amounts, then the optional fields (escaped; empty when absent), then
+//!   amounts, then the optional fields (escaped; empty when absent, left out at the end of a segment line), then
 //!   the required text, raw to the end of a segment line.
 
 use super::{Command, Event, Money, Owner};

@@ -228,15 +228,24 @@ pub fn encode_line(body: &mut String, envelope: &Envelope, before: Option<(Times
     // The kind's fields in a line's order (domain/kind.rs): amounts, the
     // optional fields escaped (empty when absent), the text to the end.
     let values: Vec<Option<Value>> = parts.fields().map(|(_, value)| value).collect();
+    // Absent optional fields at the end of a line are left out: a line
+    // without them is as short as before the fields existed.
+    let mut absent = 0;
     for (index, field) in parts.kind.line_order(SCHEMA.number) {
-        body.push(',');
-        match values.get(index).copied().flatten() {
-            Some(Value::Money(money)) => {
+        let Some(value) = values.get(index).copied().flatten() else {
+            absent += 1;
+            continue;
+        };
+        for _ in 0..=absent {
+            body.push(',');
+        }
+        absent = 0;
+        match value {
+            Value::Money(money) => {
                 let _ = write!(body, "{}", money.cents());
             }
-            Some(Value::Owner(owner)) if field.optional => body.push_str(&escape_field(owner.as_str())),
-            Some(Value::Owner(owner)) => body.push_str(owner.as_str()),
-            None => {}
+            Value::Owner(owner) if field.optional => body.push_str(&escape_field(owner.as_str())),
+            Value::Owner(owner) => body.push_str(owner.as_str()),
         }
     }
     body.push('\n');
@@ -264,7 +273,11 @@ fn parse_line(line: &str, before: Option<(Timestamp, Sequence)>, schema: u32) ->
     let command = next("command id")?;
     let mut values = Values::default();
     for (index, field) in order {
-        let text = next(if field.ty == FieldType::Money { "amount" } else { field.name })?;
+        let text = match next(if field.ty == FieldType::Money { "amount" } else { field.name }) {
+            // Absent optional fields at the end of a line are left out.
+            Err(_) if field.optional => continue,
+            text => text?,
+        };
         let value = match field.ty {
             _ if field.optional && text.is_empty() => continue,
             FieldType::Money => {

@@ -701,9 +701,9 @@ fn with_events_pending_the_confirmed_ones_are_still_snapshotted() {
     assert_eq!(fresh.account(&id("acc-1")).unwrap().unwrap().balance, money("13.00"));
 }
 
-/// A newer server's event: a deposit with a field this build does not know.
+/// A newer server's event: a deposit with a field no build of this one knows.
 fn with_a_newer_field(text: &str) -> String {
-    text.replace(r#""type":"MoneyDeposited""#, r#""type":"MoneyDeposited","memo":"rent""#)
+    text.replace(r#""type":"MoneyDeposited""#, r#""type":"MoneyDeposited","added_by_a_newer_build":"x""#)
 }
 
 #[test]

@@ -12,8 +12,8 @@ import { device, ledger, skip, useBrowser } from './devices.mjs';
 const env = useBrowser();
 
 /** A proxy to `target` on 127.0.0.1: `old` makes it a server of protocol 2;
- *  `newer` a server of the next schema, whose deposits carry a field this
- *  build does not know. Records every request's schema header. */
+ *  `newer` a server of the next schema, whose deposits carry a field no
+ *  build of this one knows. Records every request's schema header. */
 async function proxy(target, { old = false, newer = false }) {
   const to = new URL(target);
   const seen = [];
@@ -45,7 +45,7 @@ async function proxy(target, { old = false, newer = false }) {
         answer.on('end', () => {
           const body = Buffer.concat(chunks)
             .toString()
-            .replaceAll('"type":"MoneyDeposited"', '"type":"MoneyDeposited","memo":"rent"');
+            .replaceAll('"type":"MoneyDeposited"', '"type":"MoneyDeposited","added_by_a_newer_build":"x"');
           headers['ledger-schema'] = String(Number(headers['ledger-schema']) + 1);
           delete headers['content-length'];
           delete headers['transfer-encoding'];

@@ -71,7 +71,7 @@ fn a_push_that_follows_the_stream_is_appended_whole() {
         when_pushed(&stream, 1, new.clone()),
         Ok(PushPlan::Append {
             expected: Version::new(1),
-            events: new.iter().map(|e| Envelope { schema: 3, ..e.clone() }).collect()
+            events: new.iter().map(|e| Envelope { schema: crate::store::SCHEMA_VERSION, ..e.clone() }).collect()
         })
     );
 }
@@ -157,7 +157,7 @@ fn answers_round_trip() {
             position: 10 + n as u64,
             account: account(),
             device: "laptop \"L\"".into(),
-            envelope: Envelope { sequence: Sequence(10 + n as u64), schema: 3, ..e.clone() },
+            envelope: Envelope { sequence: Sequence(10 + n as u64), schema: crate::store::SCHEMA_VERSION, ..e.clone() },
         })
         .collect();
     let pulled = Pulled { server: "s-1".into(), events: events.clone(), next: 11 };

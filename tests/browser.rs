@@ -415,3 +415,19 @@ async fn an_edited_amount_is_caught() {
     }
     assert_eq!(storage.get_item(key).unwrap().as_deref(), Some(edited.as_str()));
 }
+
+/// A command that reaches the ledger while another call has it (a nested
+/// call: what Firefox's tabs race met now and then, docs/known-limits.md)
+/// waits its turn and is done, never answered "busy".
+#[wasm_bindgen_test]
+async fn a_command_made_while_the_ledger_is_borrowed_waits_its_turn() {
+    cleared();
+    let open = r#"{"type":"OpenAccount","owner":"Nest","initial_balance":1}"#;
+    js_api::execute(acc("nest"), js(open)).await.unwrap();
+    let page = bank_ledger::BrowserLedger::page().unwrap();
+    // The JS API's command starts inside another call on the ledger.
+    let promise = page.with(|_| Ok(js_api::execute(acc("nest"), js(r#"{"type":"Deposit","amount":2}"#)))).unwrap();
+    let state = wasm_bindgen_futures::JsFuture::from(promise).await;
+    let state = state.unwrap_or_else(|error| panic!("refused: {:?}", js_sys::Reflect::get(&error, &"message".into())));
+    assert_eq!(js_sys::Reflect::get(&state, &"balance".into()).unwrap().as_f64(), Some(3.0));
+}

@@ -87,6 +87,12 @@ impl BrowserLedger {
         f(&mut ledger)
     }
 
+    /// Whether another call has the ledger now (a call nested inside it,
+    /// which must wait for it to end rather than be refused).
+    pub fn is_busy(&self) -> bool {
+        self.0.ledger.try_borrow_mut().is_err()
+    }
+
     /// Calls `listener` whenever the ledger changed: after a command in this
     /// tab or another, or another tab's write (the `storage` event), until
     /// [`BrowserLedger::stop_listening`] with what this returns.

@@ -150,7 +150,9 @@ impl BrowserLedger {
     /// writes; `None` otherwise (then [`BrowserLedger::execute`] finds the
     /// writer).
     pub fn execute_here(&self, request: &CommandRequest) -> Option<Result<AccountState, LedgerError>> {
-        if !self.tabs().writes() {
+        // Called inside another call on the ledger: [`BrowserLedger::execute`]
+        // waits for it to end.
+        if !self.tabs().writes() || self.is_busy() {
             return None;
         }
         let outcome = self.with(|ledger| ledger.execute(request));
@@ -316,6 +318,15 @@ fn refused_for_room_by_chance(page: &BrowserLedger, outcome: &Result<AccountStat
 /// [`refused_for_room_by_chance`]).
 async fn run_here(page: &BrowserLedger, request: &CommandRequest) -> Result<AccountState, LedgerError> {
     const TRIES: u32 = 5;
+    // A command that comes while another call has the ledger (one nested
+    // inside it) waits for that call to end, a task at a time, up to
+    // this long by the clock (a hidden tab's timers may be slowed to one a
+    // second); only then is it refused as busy.
+    const BUSY_WAIT_MS: f64 = 5_000.0;
+    let started = js_sys::Date::now();
+    while page.is_busy() && js_sys::Date::now() - started < BUSY_WAIT_MS {
+        sleep(1).await;
+    }
     let mut tries = 1;
     loop {
         let outcome = page.with(|ledger| ledger.execute(request));

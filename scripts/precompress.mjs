@@ -20,7 +20,9 @@ if (!dir) {
 // A debug build (trunk serve) is served by Trunk itself: nothing to do.
 if (!process.argv[2] && process.env.TRUNK_PROFILE !== 'release') process.exit(0);
 
-const HASHED = /-[0-9a-f]{16}(_bg)?\.(wasm|js|css)$|\/snippets\/.*\.js$/;
+// Trunk writes its hash as hex without leading zeros: 1 to 16 digits
+// (a build whose hash began with 0 got no copies when this wanted 16).
+const HASHED = /-[0-9a-f]{1,16}(_bg)?\.(wasm|js|css)$|\/snippets\/.*\.js$/;
 
 function files(at) {
   return readdirSync(at).flatMap((name) => {

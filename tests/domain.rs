@@ -4,7 +4,7 @@
 
 mod support;
 
-use bank_ledger::{balance_timeline, state_at, AccountState, Command, DomainError, Event, Money, Version};
+use bank_ledger::{balance_timeline, state_at, AccountState, Command, DomainError, Event, Facts, Money, Version};
 use proptest::prelude::*;
 use support::*;
 
@@ -79,7 +79,7 @@ fn the_balance_cannot_overflow() {
 fn depositing_point_one_then_point_two_gives_exactly_point_three() {
     let from_js = |x: f64| Command::deposit(Money::from_units(x).unwrap());
     let mut account = given([opened("Alice", "0")]).when(from_js(0.1)).then([deposited("0.10")]);
-    for event in account.decide(&from_js(0.2)).unwrap() {
+    for event in account.decide(&from_js(0.2), &Facts::NONE).unwrap() {
         account.apply(&event);
     }
     assert_eq!(account.balance(), money("0.30"));

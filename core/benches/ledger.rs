@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
 use ledger_core::testing::{execute_replaying, CountingIds, ManualClock, NaiveStore};
 use ledger_core::{
-    AccountId, BankAccount, Command, CommandRequest, Event, EventId, EventStore, ExpectedVersion, KvStore, Ledger, MemoryKv,
-    Money, NewEvent, Owner, Timestamp, Version,
+    AccountId, BankAccount, Command, CommandRequest, Event, EventId, EventStore, ExpectedVersion, Facts, KvStore, Ledger,
+    MemoryKv, Money, NewEvent, Owner, Timestamp, Version,
 };
 
 const NOW: u64 = 1_764_169_200_000;
@@ -62,9 +62,9 @@ fn domain(c: &mut Criterion) {
     let mut group = c.benchmark_group("domain");
     let account = BankAccount::replay(account_id(), [&opened()]);
     let deposit = Command::deposit(money("12.34"));
-    group.bench_function("decide deposit", |b| b.iter(|| black_box(&account).decide(black_box(&deposit))));
+    group.bench_function("decide deposit", |b| b.iter(|| black_box(&account).decide(black_box(&deposit), &Facts::NONE)));
     let withdraw = Command::withdraw(money("12.34"));
-    group.bench_function("decide withdraw", |b| b.iter(|| black_box(&account).decide(black_box(&withdraw))));
+    group.bench_function("decide withdraw", |b| b.iter(|| black_box(&account).decide(black_box(&withdraw), &Facts::NONE)));
     let deposited = Event::deposited(money("12.34"));
     group.bench_function("apply", |b| {
         b.iter_batched_ref(|| account.clone(), |account| account.apply(black_box(&deposited)), BatchSize::SmallInput)

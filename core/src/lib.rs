@@ -23,17 +23,17 @@ mod text;
 // The model: an account decides commands and folds events.
 pub use domain::projection::{balance_timeline, state_at, AccountsOverview};
 pub use domain::{
-    AccountId, AccountIdError, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, FieldType, Kind,
-    KindField, Money, MoneyError, Owner, OwnerError, Parts, Read, Schema, Separators, Value, Values, Version, KINDS, SCHEMA,
-    SCHEMAS,
+    AccountId, AccountIdError, AccountState, Answer, BankAccount, BookedBalance, Command, Date, DomainError, Event,
+    ExpectedVersion, Facts, FieldType, Kind, KindField, Money, MoneyError, Owner, OwnerError, Parts, Question, Read, Schema,
+    Separators, StoredEvent, StreamHead, Value, Values, Version, KINDS, SCHEMA, SCHEMAS,
 };
 
 // The event store: the contract every store honours, the envelope an event
 // is stored in, and the stores.
 pub use store::{
-    derived_event_id, units, ChainHash, CommandId, Damage, Envelope, EventId, EventIdError, EventStore, KeyKind, KeyValue, Keys,
-    KvError, KvStore, MemoryKv, MemoryStore, Migration, NewEvent, OutsideWrite, Sequence, Snapshot, Stale, StoreError,
-    StreamList, Timestamp, Tip, Usage, SCHEMA_VERSION,
+    derived_event_id, units, ChainHash, CommandId, Damage, DayBook, Envelope, EventId, EventIdError, EventStore, IdIndex,
+    KeyKind, KeyValue, Keys, KvError, KvStore, MemoryKv, MemoryStore, Migration, NewEvent, OutsideWrite, Sequence, Snapshot,
+    Stale, StoreError, StreamList, Timestamp, Tip, Usage, SCHEMA_VERSION,
 };
 
 // The service the edges call, and what it answers.

@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use ledger_core::{AccountId, BankAccount, CommandId, Done, Envelope, Tip};
+use ledger_core::{AccountId, BankAccount, CommandId, DayBook, Done, Envelope, Tip, Version};
 
 use crate::store::Tenant;
 
@@ -30,6 +30,9 @@ pub const CAPACITY: usize = 100_000;
 struct Entry {
     tip: Tip,
     done: HashMap<CommandId, Done>,
+    /// The net per booking date and the opening, up to the tip: what the
+    /// facts of a decision ask (service.rs).
+    book: DayBook,
     used: u64,
 }
 
@@ -98,7 +101,7 @@ impl TipCache {
             if accounts.entries.len() >= self.capacity {
                 evict(&mut accounts.entries, self.capacity);
             }
-            let entry = Entry { tip: Tip::new(&key.1), done: HashMap::new(), used: now };
+            let entry = Entry { tip: Tip::new(&key.1), done: HashMap::new(), book: DayBook::default(), used: now };
             accounts.entries.insert(key.clone(), entry);
         }
         let Some(entry) = accounts.entries.get_mut(&key) else { return };
@@ -109,6 +112,7 @@ impl TipCache {
             return;
         }
         let mut account: BankAccount = before.account.clone();
+        let known = entry.tip.version();
         for envelope in events {
             account.apply(&envelope.event);
             if let Some(id) = &envelope.command_id {
@@ -116,8 +120,20 @@ impl TipCache {
                 let done = Done { id: id.clone(), command: envelope.event.command(), state: None };
                 entry.done.entry(id.clone()).or_insert(done).state = state;
             }
+            // The events up to the entry's tip are in its book already.
+            if envelope.version > known {
+                entry.book.admit(envelope);
+            }
         }
         entry.tip = after.clone();
+    }
+
+    /// The account's day book and the version it is at, if the account is
+    /// cached.
+    pub fn book(&self, tenant: &Tenant, account: &AccountId) -> Option<(Version, DayBook)> {
+        let accounts = self.lock();
+        let entry = accounts.entries.get(&(tenant.clone(), account.clone()))?;
+        Some((entry.tip.version(), entry.book.clone()))
     }
 
     /// Forgets an account (its stream could not be read as expected).
@@ -192,12 +208,18 @@ mod tests {
         cache.record(&tenant, &start, &[first.clone(), second.clone()].concat(), &two);
         cache.record(&tenant, &three, &fourth, &four);
         assert_eq!(cache.get(&tenant, &id, None).unwrap().tip.version().get(), 2, "no gap: c-3 would be unknown");
-        cache.record(&tenant, &two, &[third, fourth].concat(), &four);
+        // From version 1: the second event is in the entry already.
+        cache.record(&tenant, &one, &[second.clone(), third.clone(), fourth.clone()].concat(), &four);
         let cached = cache.get(&tenant, &id, Some(&c3)).unwrap();
         assert_eq!((cached.tip.version().get(), cached.done.and_then(|d| d.state).map(|s| s.version.get())), (4, Some(3)));
         cache.record(&tenant, &start, &first, &one);
         let cached = cache.get(&tenant, &id, Some(&c1)).unwrap();
         assert_eq!(cached.tip.version().get(), 4, "an older tip never replaces a newer one");
+        let mut book = DayBook::default();
+        for envelope in first.iter().chain(&second).chain(&third).chain(&fourth) {
+            book.admit(envelope);
+        }
+        assert_eq!(cache.book(&tenant, &id), Some((Version::new(4), book)), "each event in the book once, overlaps or not");
         let done = cached.done.unwrap();
         assert_eq!(done.state.map(|s| s.version.get()), Some(1));
         assert!(cache.get(&tenant, &id, Some(&CommandId::parse("c-2").unwrap())).unwrap().done.is_none());

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ledger_core::{
-    step, AccountId, AccountState, ChainHash, CommandId, CommandRequest, DomainError, Done, Envelope, Event, EventId,
-    LedgerError, NewEvent, Step, StoreError, Timestamp, Tip,
+    step, AccountId, AccountState, Answer, ChainHash, CommandId, CommandRequest, DayBook, DomainError, Done, Envelope, Event,
+    EventId, Facts, LedgerError, NewEvent, Question, Step, StoreError, StoredEvent, Timestamp, Tip, Version,
 };
 
 use crate::cache::{TipCache, CAPACITY};
@@ -71,7 +71,9 @@ impl<S: EventStore> Ledger<S> {
         };
         let mut attempt = 1;
         loop {
-            let append = match step(&tip.account, command, done.take()) {
+            let questions = tip.account.questions(command);
+            let facts = if questions.is_empty() { Facts::NONE } else { self.facts(tenant, &tip, &questions).await? };
+            let append = match step(&tip.account, command, done.take(), &facts) {
                 Ok(Step::Done(state)) => return Ok(state),
                 Ok(Step::Append(append)) => append,
                 Err(refusal) if refusal.may_be_stale() && !fresh => {
@@ -104,6 +106,50 @@ impl<S: EventStore> Ledger<S> {
                 }
             }
         }
+    }
+
+    /// The answers to `questions` (about `own`'s stream, the tip a command
+    /// is decided on, or any other): an event by id is one look-up by
+    /// primary key; balances by date and heads come from the cache's day
+    /// book, and a stream not cached is read once (and cached). A book
+    /// behind `own` is not used: the stream is read again. One ahead of it
+    /// is harmless: the append at `own`'s version conflicts, and the
+    /// command is decided again on the newer tip.
+    pub async fn facts(&self, tenant: &Tenant, own: &Tip, questions: &[Question]) -> Result<Facts, LedgerError> {
+        let mut facts = Facts::new();
+        for question in questions {
+            let stream = question.stream();
+            let answer = match question {
+                Question::Event { id, .. } => {
+                    let found = self.store.event(tenant, stream, id).await?;
+                    Answer::Event(found.map(|e| StoredEvent { version: e.version, booked: e.booked(), event: e.event }))
+                }
+                Question::BalanceAtEndOf { date, .. } => {
+                    Answer::BalanceAtEndOf(self.book(tenant, stream, own).await?.1.balance_at_end_of(*date))
+                }
+                Question::Head { .. } => {
+                    let (version, book) = self.book(tenant, stream, own).await?;
+                    Answer::Head(book.head(version))
+                }
+            };
+            facts = facts.answered(question.clone(), answer);
+        }
+        Ok(facts)
+    }
+
+    /// The stream's day book and its version, from the cache when it has
+    /// the stream at least as far as `own` (for `own`'s stream), else read.
+    async fn book(&self, tenant: &Tenant, stream: &AccountId, own: &Tip) -> Result<(Version, DayBook), LedgerError> {
+        let at_least = if own.account.id() == stream { own.version() } else { Version::EMPTY };
+        if let Some((version, book)) = self.cache.book(tenant, stream).filter(|(version, _)| *version >= at_least) {
+            return Ok((version, book));
+        }
+        let mut tip = Tip::new(stream);
+        let mut book = DayBook::default();
+        for envelope in &self.read(tenant, &mut tip).await? {
+            book.admit(envelope);
+        }
+        Ok((tip.version(), book))
     }
 
     /// Reads the events after `tip` into it, records them in the cache,

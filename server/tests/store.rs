@@ -7,8 +7,8 @@
 mod support;
 
 use ledger_core::{
-    AccountId, ChainHash, Command, CommandRequest, Envelope, EventId, ExpectedVersion, LedgerError, Money, NewEvent, Owner,
-    StoreError, Timestamp, Tip, Version,
+    AccountId, ChainHash, Command, CommandRequest, Envelope, EventId, ExpectedVersion, Facts, LedgerError, Money, NewEvent,
+    Owner, StoreError, Timestamp, Tip, Version,
 };
 use ledger_server::store::{Device, EventStore, MessageDb, Tenant, SEQUENCE};
 use ledger_server::Ledger;
@@ -28,7 +28,7 @@ fn linked(tip: &Tip, prefix: &str, commands: &[Command]) -> Vec<Envelope> {
     let mut hash = tip.hash;
     let mut out = Vec::new();
     for (n, command) in commands.iter().enumerate() {
-        for event in account.decide(command).unwrap() {
+        for event in account.decide(command, &Facts::NONE).unwrap() {
             let new = NewEvent {
                 event_id: EventId::parse(&format!("{prefix}-{n}")).unwrap(),
                 recorded_at: Timestamp(1),

@@ -8,7 +8,8 @@ pub mod contract;
 pub mod model_server;
 
 use bank_ledger::{
-    AccountId, BankAccount, Command, CommandId, CommandRequest, DomainError, Event, EventId, Money, NewEvent, Owner, Timestamp,
+    AccountId, BankAccount, Command, CommandId, CommandRequest, DomainError, Event, EventId, Facts, Money, NewEvent, Owner,
+    Timestamp,
 };
 
 pub fn id(text: &str) -> AccountId {
@@ -76,7 +77,7 @@ pub struct Given {
 
 impl Given {
     pub fn when(self, command: Command) -> When {
-        let decided = self.account.decide(&command);
+        let decided = self.account.decide(&command, &Facts::NONE);
         When { before: self.account, command, decided }
     }
 }

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use crate::domain::{Command, Event};
+use crate::domain::{Command, Event, Facts};
 use crate::store::{ChainHash, CommandId, Envelope, EventId, Timestamp, Tip};
 
 /// What identifies a pending event among the server's whatever its version
@@ -138,7 +138,10 @@ fn decisions(pending: &[Envelope]) -> Vec<&[Envelope]> {
 /// tip and each admitted; with the tip after them. The command must make
 /// as many events as it did: their ids are fixed.
 fn decided(tip: &Tip, old: &[Envelope], command: &Command) -> Result<(Vec<Envelope>, Tip), (&'static str, String)> {
-    let events = tip.account.decide(command).map_err(|e| (e.code(), e.to_string()))?;
+    // Today's commands ask nothing of history (`BankAccount::questions`);
+    // the first that does is answered here from the device's confirmed and
+    // pending events (docs/command-step.md, "Rebase").
+    let events = tip.account.decide(command, &Facts::NONE).map_err(|e| (e.code(), e.to_string()))?;
     if events.len() != old.len() {
         let message = format!("the command now makes {} events, not the {} it made", events.len(), old.len());
         return Err(("Undecidable", message));

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{AccountId, Command, DomainError, Event, Money, Owner, Version};
+use super::{AccountId, Command, DomainError, Event, Facts, Money, Owner, Question, Version};
 
 /// One account's state: the fold of its events.
 ///
@@ -48,9 +48,23 @@ impl BankAccount {
         account
     }
 
-    /// Decides what `command` means for this account: the events to record, or
-    /// why not. Pure: it changes nothing.
-    pub fn decide(&self, command: &Command) -> Result<Vec<Event>, DomainError> {
+    /// What deciding `command` here asks about history beyond this state:
+    /// the loop has its store answer these, from an index, before
+    /// [`BankAccount::decide`] (docs/command-step.md). Today's commands ask
+    /// nothing; a new command says here what it asks.
+    pub fn questions(&self, command: &Command) -> Vec<Question> {
+        match command {
+            Command::OpenAccount { .. } | Command::Deposit { .. } | Command::Withdraw { .. } => Vec::new(),
+        }
+    }
+
+    /// Decides what `command` means for this account, given the answers to
+    /// its [`BankAccount::questions`]: the events to record, or why not.
+    /// Pure: it changes nothing.
+    pub fn decide(&self, command: &Command, facts: &Facts) -> Result<Vec<Event>, DomainError> {
+        // Today's rules read only this state; the first that read history
+        // (Reverse, Reconcile: docs/command-step.md) read `facts`.
+        let _ = facts;
         let id = || self.id.clone();
         match (command, &self.owner) {
             (Command::OpenAccount { .. }, Some(_)) => Err(DomainError::AccountAlreadyExists { id: id() }),
@@ -83,7 +97,7 @@ impl BankAccount {
     /// in this state: how a loader tells a damaged or foreign history from a
     /// real one. The rules stay in `decide`; this only asks it.
     pub fn check(&self, event: &Event) -> Result<(), DomainError> {
-        self.decide(&event.command()).map(|_| ())
+        self.decide(&event.command(), &Facts::NONE).map(|_| ())
     }
 
     /// Applies one event. No rules and no failure: an event is a fact.

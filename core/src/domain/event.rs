@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Command, Money, Owner};
+use super::{BookedBalance, Command, Money, Owner};
 
 /// Something that happened to one account, as the original's JSON:
 /// `{"type":"MoneyDeposited","amount":500.0}`.
@@ -38,6 +38,25 @@ impl Event {
             }
             Event::MoneyDeposited { amount } => Command::Deposit { amount: *amount },
             Event::MoneyWithdrawn { amount } => Command::Withdraw { amount: *amount },
+        }
+    }
+
+    /// What this event adds to the account's balance (negative: takes away),
+    /// for balances by booking date.
+    pub fn change(&self) -> BookedBalance {
+        let cents = match self {
+            Event::AccountOpened { initial_balance, .. } => i128::from(initial_balance.cents()),
+            Event::MoneyDeposited { amount } => i128::from(amount.cents()),
+            Event::MoneyWithdrawn { amount } => -i128::from(amount.cents()),
+        };
+        BookedBalance { cents }
+    }
+
+    /// Whether this event opens its account.
+    pub fn is_opening(&self) -> bool {
+        match self {
+            Event::AccountOpened { .. } => true,
+            Event::MoneyDeposited { .. } | Event::MoneyWithdrawn { .. } => false,
         }
     }
 }

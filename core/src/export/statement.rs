@@ -1,6 +1,6 @@
 //! An account statement as CSV: one row per event, with the balance after it.
 
-use crate::domain::BankAccount;
+use crate::domain::{BankAccount, Date};
 use crate::store::{Envelope, Timestamp};
 
 /// `date,type,amount,balance_after` (the date in UTC, ISO 8601; amounts
@@ -17,22 +17,12 @@ pub fn statement_csv(account: &crate::domain::AccountId, history: &[Envelope]) -
     out
 }
 
-/// `2026-11-26T15:10:05Z` for milliseconds since the epoch (the civil
-/// calendar from a day count, as in Howard Hinnant's date algorithms).
+/// `2026-11-26T15:10:05Z` for milliseconds since the epoch.
 pub fn utc(at: Timestamp) -> String {
-    let seconds = at.0 / 1000;
-    let (days, second_of_day) = (seconds / 86_400, seconds % 86_400);
-    let z = i64::try_from(days).unwrap_or(i64::MAX / 2) + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let second_of_day = at.0 / 1000 % 86_400;
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        "{}T{:02}:{:02}:{:02}Z",
+        Date::of_unix_millis(at.0),
         second_of_day / 3600,
         second_of_day % 3600 / 60,
         second_of_day % 60

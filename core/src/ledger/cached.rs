@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
-use crate::domain::{AccountId, AccountState, BankAccount, Event, Money, Owner, Version};
+use crate::domain::{AccountId, AccountState, BankAccount, Money, Owner, Version};
 use crate::encoding::parse_decimal;
-use crate::store::{ChainHash, CommandId, Envelope, Snapshot, Tip};
+use crate::store::{ChainHash, CommandId, DayBook, Envelope, IdIndex, Snapshot, Tip};
 
 /// How many events before a snapshot its command ids are kept in it: a
 /// command sent again soon after is still recognised without a full load.
@@ -33,6 +33,11 @@ pub(super) struct Cached {
     /// The snapshot this was loaded from, until the events behind it have
     /// been read: they must make exactly this.
     pub(super) loaded_from: Option<Snapshot>,
+    /// The indexes the facts of a decision are answered from (facts.rs),
+    /// over the events since `base` — the whole stream once vouched for,
+    /// which a decision always is.
+    pub(super) book: DayBook,
+    pub(super) ids: IdIndex,
 }
 
 /// A snapshot's payload, schema 1: a line each for the schema, the balance
@@ -66,6 +71,8 @@ impl Cached {
             head: ChainHash::GENESIS,
             snapshot_at: Version::EMPTY,
             loaded_from: None,
+            book: DayBook::default(),
+            ids: IdIndex::default(),
         }
     }
 
@@ -86,6 +93,8 @@ impl Cached {
             head: snapshot.head,
             snapshot_at: snapshot.version,
             loaded_from: Some(snapshot.clone()),
+            book: DayBook::default(),
+            ids: IdIndex::default(),
         })
     }
 
@@ -120,18 +129,16 @@ impl Cached {
         self.base == Version::EMPTY
     }
 
+    /// Applies the stream's next event (already admitted by the store).
     pub(super) fn apply(&mut self, envelope: &Envelope) {
         self.head = envelope.hash;
-        self.apply_event(&envelope.event, envelope.command_id.as_ref());
-    }
-
-    /// Applies the next event (its hash aside).
-    pub(super) fn apply_event(&mut self, event: &Event, command_id: Option<&CommandId>) {
-        self.account.apply(event);
+        self.account.apply(&envelope.event);
         self.balances.push(self.account.balance());
-        if let Some(command_id) = command_id {
+        if let Some(command_id) = &envelope.command_id {
             self.commands.insert(command_id.clone(), self.account.version());
         }
+        self.book.admit(envelope);
+        self.ids.admit(envelope);
     }
 
     /// `self` (loaded from the first event up to `later.base`) followed by
@@ -145,6 +152,8 @@ impl Cached {
         }
         self.balances.extend(later.balances);
         self.commands.extend(later.commands);
+        self.book.join(later.book);
+        self.ids.join(later.ids);
         Some(Cached { account: later.account, head: later.head, snapshot_at: later.snapshot_at, loaded_from: None, ..self })
     }
 

@@ -5,7 +5,7 @@ use super::cached::Cached;
 use super::step::{step, Append, Done, Step};
 use super::{Ledger, LedgerError, MAX_ATTEMPTS};
 use crate::clock::{Clock, IdGenerator};
-use crate::domain::{AccountId, AccountState, Command, DomainError, Version};
+use crate::domain::{AccountId, AccountState, Command, DomainError, Facts, Version};
 use crate::store::{CommandId, EventStore, NewEvent, StoreError};
 
 /// A command for one account, as it travels from whoever asks to the
@@ -77,7 +77,9 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
                 Some(command_id) => self.done(cached, command_id)?,
                 None => None,
             };
-            let append = match step(&cached.account, command, done) {
+            let questions = cached.account.questions(command);
+            let facts = if questions.is_empty() { Facts::NONE } else { self.facts_beside(Some(cached), &questions)? };
+            let append = match step(&cached.account, command, done, &facts) {
                 Ok(Step::Done(state)) => return Ok(state),
                 Ok(Step::Append(append)) => append,
                 Err(refusal) if refusal.may_be_stale() && !caught_up => {

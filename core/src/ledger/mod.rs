@@ -14,6 +14,7 @@
 mod cached;
 mod command;
 mod error;
+mod facts;
 mod portable;
 mod status;
 mod step;
@@ -104,6 +105,10 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
 
     pub fn store_mut(&mut self) -> &mut S {
         &mut self.store
+    }
+
+    pub fn clock(&self) -> &C {
+        &self.clock
     }
 
     /// The account's current state, `None` if it does not exist:

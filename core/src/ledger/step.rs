@@ -14,7 +14,7 @@
 //! append is made, and when a refusal decided on a tip that may be stale is
 //! decided again after catching up ([`Refusal::may_be_stale`]).
 
-use crate::domain::{AccountId, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion};
+use crate::domain::{AccountId, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, Facts};
 use crate::store::{CommandId, Envelope};
 
 use super::LedgerError;
@@ -106,12 +106,14 @@ impl From<Refusal> for LedgerError {
 
 /// The step: `command` on `account` (the tip as the loop has it), where
 /// `done` is what the command's id did on this account, if the loop found
-/// it. Pure: it reads and changes nothing.
-pub fn step(account: &BankAccount, command: &Command, done: Option<Done>) -> Result<Step, Refusal> {
+/// it, and `facts` answer the command's questions about history
+/// ([`BankAccount::questions`]), asked of the loop's store. Pure: it reads
+/// and changes nothing.
+pub fn step(account: &BankAccount, command: &Command, done: Option<Done>, facts: &Facts) -> Result<Step, Refusal> {
     if let Some(done) = done {
         return done.answer(account.id(), command).map(Step::Done).map_err(Refusal::Reused);
     }
-    let events = account.decide(command).map_err(Refusal::Rule)?;
+    let events = account.decide(command, facts).map_err(Refusal::Rule)?;
     Ok(Step::Append(Append { stream: account.id().clone(), expected: ExpectedVersion(account.version()), events }))
 }
 
@@ -140,7 +142,9 @@ mod tests {
         let mut tip = Tip::new(&id);
         let mut stream = Vec::new();
         for (n, (command, cid)) in commands.iter().enumerate() {
-            let Ok(Step::Append(append)) = step(&tip.account, command, None) else { unreachable!("given {command:?}") };
+            let Ok(Step::Append(append)) = step(&tip.account, command, None, &Facts::NONE) else {
+                unreachable!("given {command:?}")
+            };
             for event in append.events {
                 let new = NewEvent {
                     event_id: EventId::parse(&format!("e{n}")).unwrap_or_else(|e| unreachable!("{e}")),
@@ -163,7 +167,7 @@ mod tests {
     fn when_then(given: &[(Command, Option<&str>)], command: Command, cid: Option<&str>, then: Result<Step, Refusal>) {
         let (stream, tip) = self::given(given);
         let done = cid.and_then(|cid| Done::find(&BankAccount::new(tip.account.id().clone()), &stream, &command_id(cid)));
-        assert_eq!(step(&tip.account, &command, done), then);
+        assert_eq!(step(&tip.account, &command, done, &Facts::NONE), then);
     }
 
     fn state(balance: u64, version: u64) -> AccountState {
@@ -218,6 +222,6 @@ mod tests {
     fn done_without_a_state_is_refused_as_reused() {
         let (_, tip) = given(&[(open(), None)]);
         let done = Done { id: command_id("c"), command: open(), state: None };
-        assert!(matches!(step(&tip.account, &open(), Some(done)), Err(Refusal::Reused(_))));
+        assert!(matches!(step(&tip.account, &open(), Some(done), &Facts::NONE), Err(Refusal::Reused(_))));
     }
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ChainHash;
-use crate::domain::{Event, Version};
+use crate::domain::{Date, Event, Version};
 
 /// A unique event id (a UUID in the browser). 1 to 64 ASCII letters, digits,
 /// `-` and `_`.
@@ -122,6 +122,14 @@ pub struct Envelope {
     pub event: Event,
     /// Links this event to the one before it (see chain.rs).
     pub hash: ChainHash,
+}
+
+impl Envelope {
+    /// The date the event is booked on: the UTC date it was recorded (until
+    /// events carry a date of their own).
+    pub fn booked(&self) -> Date {
+        Date::of_unix_millis(self.recorded_at.0)
+    }
 }
 
 #[cfg(test)]

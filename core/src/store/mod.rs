@@ -5,6 +5,7 @@
 mod chain;
 mod derived;
 mod envelope;
+mod index;
 pub(crate) mod json;
 mod keys;
 mod kv;
@@ -21,6 +22,7 @@ use crate::domain::{AccountId, ExpectedVersion, Version};
 pub use chain::ChainHash;
 pub use derived::derived_event_id;
 pub use envelope::{CommandId, Envelope, EventId, EventIdError, NewEvent, Sequence, Timestamp};
+pub use index::{DayBook, IdIndex};
 pub use keys::{KeyKind, Keys};
 pub use kv::{units, KeyValue, KvError, MemoryKv};
 pub use kv_store::{KvStore, Migration, Usage};

@@ -17,7 +17,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::{Clock, IdGenerator};
-use crate::domain::{AccountId, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, Version};
+use crate::domain::{AccountId, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, Facts, Version};
 use crate::ledger::LedgerError;
 use crate::store::{
     read_admitted, ChainHash, CommandId, Damage, Envelope, EventId, EventStore, KeyValue, KvError, NewEvent, Sequence,
@@ -239,7 +239,7 @@ pub fn execute_replaying<S: EventStore>(
 ) -> Result<AccountState, LedgerError> {
     let history = store.read(id, Version::EMPTY)?;
     let mut account = BankAccount::replay(id.clone(), history.iter().map(|envelope| &envelope.event));
-    let events = account.decide(command)?;
+    let events = account.decide(command, &Facts::NONE)?;
     let new_events = events
         .into_iter()
         .map(|event| NewEvent { event_id: ids.next_id(), recorded_at: clock.now(), command_id: None, event })

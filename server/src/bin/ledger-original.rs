@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use ledger_core::{
-    read_account_id, read_command_request, write_events, write_state, BankAccount, DomainError, Event, LedgerError,
+    read_account_id, read_command_request, write_events, write_state, BankAccount, DomainError, Event, Facts, LedgerError,
 };
 use ledger_server::error::ApiError;
 
@@ -44,7 +44,7 @@ async fn execute(State(accounts): State<Accounts>, Path(id): Path<String>, body:
     let mut map = accounts.lock().unwrap_or_else(PoisonError::into_inner);
     let events = map.entry(id).or_default();
     let mut account = BankAccount::replay(request.account.clone(), events.iter());
-    let new = account.decide(&request.command).map_err(LedgerError::from)?;
+    let new = account.decide(&request.command, &Facts::NONE).map_err(LedgerError::from)?;
     for event in new {
         account.apply(&event);
         events.push(event);

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use ledger_core::{
-    read_event, write_event, AccountId, Envelope, ExpectedVersion, Head, Sequence, ServerEvent, StoreError, Tip, Version,
+    read_event, write_event, AccountId, Envelope, EventId, ExpectedVersion, Head, Sequence, ServerEvent, StoreError, Tip, Version,
 };
 use tokio_postgres::{NoTls, Row};
 
@@ -36,6 +36,9 @@ const BATCH: i64 = 1000;
 const READ: &str = "SELECT id::varchar AS id, type, position, global_position, data::varchar AS data, \
     metadata::varchar AS metadata FROM message_store.messages WHERE stream_name = $1 AND position >= $2 \
     ORDER BY position LIMIT $3";
+/// One message by its id (the primary key), if it is in the stream.
+const BY_ID: &str = "SELECT id::varchar AS id, type, position, global_position, data::varchar AS data, \
+    metadata::varchar AS metadata FROM message_store.messages WHERE id = CAST($1::text AS uuid) AND stream_name = $2";
 const HAS_MESSAGE_DB: &str =
     "SELECT to_regprocedure('message_store.write_message(varchar,varchar,varchar,jsonb,jsonb,bigint)') IS NOT NULL";
 
@@ -226,6 +229,16 @@ impl EventStore for MessageDb {
         }
         // One batch with the appends queued meanwhile: one transaction.
         self.writer.append(stream_name(tenant, account), account, expected.0, messages).await
+    }
+
+    async fn event(&self, tenant: &Tenant, account: &AccountId, event: &EventId) -> Result<Option<Envelope>, StoreError> {
+        let client = self.pool.get().await.map_err(unavailable)?;
+        let statement = client.prepare_cached(BY_ID).await.map_err(unavailable)?;
+        let (id, stream) = (message_id(tenant, account, event), stream_name(tenant, account));
+        let Some(row) = client.query_opt(&statement, &[&id, &stream]).await.map_err(unavailable)? else { return Ok(None) };
+        let position = row.try_get("position").unwrap_or(-1);
+        let (envelope, _) = decode(tenant, account, &row).map_err(|reason| corrupt(&stream, position, reason))?;
+        Ok(Some(envelope))
     }
 
     fn server_id(&self) -> &str {

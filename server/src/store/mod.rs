@@ -12,7 +12,7 @@ mod stream;
 
 use std::future::Future;
 
-use ledger_core::{AccountId, Envelope, ExpectedVersion, Head, ServerEvent, StoreError, Tip};
+use ledger_core::{AccountId, Envelope, EventId, ExpectedVersion, Head, ServerEvent, StoreError, Tip};
 
 pub use feed::News;
 pub use message_db::{MessageDb, PoolError};
@@ -54,6 +54,18 @@ pub trait EventStore: Send + Sync + 'static {
         events: &[Envelope],
         device: &Device,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The event of `stream` whose id is `event`, if the stream holds it:
+    /// one look-up by its message id (derived from the tenant, the account
+    /// and the event id: the table's primary key), never a read of the
+    /// stream. A message that is not one of this stream's events is
+    /// [`StoreError::Corrupt`].
+    fn event(
+        &self,
+        tenant: &Tenant,
+        stream: &AccountId,
+        event: &EventId,
+    ) -> impl Future<Output = Result<Option<Envelope>, StoreError>> + Send;
 
     /// This database's server id, made once (a reset or another database
     /// has another).

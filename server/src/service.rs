@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ledger_core::{
-    step, AccountId, AccountState, Answer, ChainHash, CommandId, CommandRequest, DayBook, DomainError, Done, Envelope, Event,
-    EventId, Facts, LedgerError, NewEvent, Question, Step, StoreError, StoredEvent, Timestamp, Tip, Version,
+    step, AccountId, AccountState, Answer, Append, ChainHash, CommandId, CommandRequest, DayBook, DomainError, Done, Envelope,
+    Event, EventId, Facts, LedgerError, NewEvent, Question, Step, StoreError, StoredEvent, Timestamp, Tip, Version,
 };
 
 use crate::cache::{TipCache, CAPACITY};
@@ -83,7 +83,7 @@ impl<S: EventStore> Ledger<S> {
                 }
                 Err(refusal) => return Err(refusal.into()),
             };
-            let events = envelopes(&tip, append.events, command_id)?;
+            let events = envelopes(&tip, &append, command_id)?;
             match self.store.append(tenant, &append.stream, append.expected, &events, device).await {
                 Ok(()) => {
                     self.metrics.appended(events.len());
@@ -203,15 +203,18 @@ impl<S: EventStore> Ledger<S> {
     }
 }
 
-/// The envelopes of `events` after `tip`: versions, times, fresh ids, and
-/// hashes linked by the core's chain.
-fn envelopes(tip: &Tip, events: Vec<Event>, command_id: Option<&CommandId>) -> Result<Vec<Envelope>, LedgerError> {
+/// The envelopes of `append`'s events after `tip`: versions, times, fresh
+/// ids, the command id they are stored under, and hashes linked by the
+/// core's chain.
+fn envelopes(tip: &Tip, append: &Append, command_id: Option<&CommandId>) -> Result<Vec<Envelope>, LedgerError> {
     let recorded_at = now();
     let (mut version, mut hash) = (tip.version(), tip.hash);
-    let mut envelopes = Vec::with_capacity(events.len());
-    for event in events {
+    let ids = append.events.iter().map(|_| random_event_id()).collect::<Result<Vec<EventId>, LedgerError>>()?;
+    let stored_under = ids.first().and_then(|first| append.command_id(command_id, first));
+    let mut envelopes = Vec::with_capacity(ids.len());
+    for (event, event_id) in append.events.iter().zip(ids) {
         version = version.next();
-        let new = NewEvent { event_id: random_event_id()?, recorded_at, command_id: command_id.cloned(), event };
+        let new = NewEvent { event_id, recorded_at, command_id: stored_under.clone(), event: event.clone() };
         let mut envelope = new.into_envelope(version, SEQUENCE);
         envelope.hash = ChainHash::link(&hash, tip.account.id(), &envelope);
         hash = envelope.hash;

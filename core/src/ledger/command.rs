@@ -6,7 +6,7 @@ use super::step::{step, Append, Done, Step};
 use super::{Ledger, LedgerError, MAX_ATTEMPTS};
 use crate::clock::{Clock, IdGenerator};
 use crate::domain::{AccountId, AccountState, Command, DomainError, Facts, Version};
-use crate::store::{CommandId, EventStore, NewEvent, StoreError};
+use crate::store::{CommandId, EventId, EventStore, NewEvent, StoreError};
 
 /// A command for one account, as it travels from whoever asks to the
 /// ledger: `POST /accounts/{id}` with its body.
@@ -89,13 +89,16 @@ impl<S: EventStore, C: Clock, G: IdGenerator> Ledger<S, C, G> {
                 }
                 Err(refusal) => return Err(refusal.into()),
             };
+            let ids: Vec<EventId> = append.events.iter().map(|_| self.ids.next_id()).collect();
+            let stored_under = ids.first().and_then(|first| append.command_id(command_id, first));
             let Append { stream, expected, events } = append;
             let new_events = events
                 .into_iter()
-                .map(|event| NewEvent {
-                    event_id: self.ids.next_id(),
+                .zip(ids)
+                .map(|(event, event_id)| NewEvent {
+                    event_id,
                     recorded_at: self.clock.now(),
-                    command_id: command_id.cloned(),
+                    command_id: stored_under.clone(),
                     event,
                 })
                 .collect();

@@ -15,7 +15,7 @@
 //! decided again after catching up ([`Refusal::may_be_stale`]).
 
 use crate::domain::{AccountId, AccountState, BankAccount, Command, DomainError, Event, ExpectedVersion, Facts};
-use crate::store::{CommandId, Envelope};
+use crate::store::{CommandId, Envelope, EventId};
 
 use super::LedgerError;
 
@@ -66,6 +66,21 @@ pub struct Append {
     pub stream: AccountId,
     pub expected: ExpectedVersion,
     pub events: Vec<Event>,
+}
+
+impl Append {
+    /// The command id the events are stored under: the caller's; for a
+    /// decision of several events made without one, the first event's id
+    /// (`first_event`). So a decision's events always share a command id,
+    /// which is how they stay one decision wherever they travel: a device's
+    /// rebase confirms, decides again or rejects them together.
+    pub fn command_id(&self, given: Option<&CommandId>, first_event: &EventId) -> Option<CommandId> {
+        match given {
+            Some(id) => Some(id.clone()),
+            None if self.events.len() > 1 => CommandId::parse(first_event.as_str()).ok(),
+            None => None,
+        }
+    }
 }
 
 /// What a command comes to.
@@ -216,6 +231,18 @@ mod tests {
         when_then(&given, Command::deposit(cents(6)), Some("c-2"), Err(reused));
         // An id not in the stream is a new command.
         when_then(&given, deposit, Some("c-9"), append(3, vec![Event::deposited(cents(5))]));
+    }
+
+    #[test]
+    fn a_decision_of_several_events_always_has_a_command_id() {
+        let stream = AccountId::parse("acc").unwrap_or_else(|e| unreachable!("{e}"));
+        let first = EventId::parse("e-1").unwrap_or_else(|e| unreachable!("{e}"));
+        let of = |events: Vec<Event>| Append { stream: stream.clone(), expected: ExpectedVersion(Version::EMPTY), events };
+        let two = of(vec![Event::deposited(cents(1)), Event::deposited(cents(2))]);
+        assert_eq!(two.command_id(None, &first), Some(command_id("e-1")), "its first event's id");
+        assert_eq!(two.command_id(Some(&command_id("c")), &first), Some(command_id("c")), "the caller's");
+        let one = of(vec![Event::deposited(cents(1))]);
+        assert_eq!(one.command_id(None, &first), None, "one event needs none: it is never split");
     }
 
     #[test]

@@ -57,6 +57,8 @@ if [[ $mode == test || $mode == bench ]]; then
   if [[ $mode == test ]]; then
     command -v chromedriver >/dev/null || missing+=(chromium-driver)
     command -v firefox-esr >/dev/null || command -v firefox >/dev/null || missing+=(firefox-esr)
+    # The server's walkthrough test runs the README's curl commands.
+    command -v curl >/dev/null || missing+=(curl)
   fi
   if ((${#missing[@]})); then
     if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then

@@ -6,9 +6,21 @@
 # headless Firefox (puppeteer-core), and the browser benchmark on a tiny size; and the
 # server against a throwaway PostgreSQL with Message DB.
 # Installs what is missing first.
+#
+# `scripts/test.sh quick`: only formatting, clippy (native), the native
+# tests and the server's tests (no browser, no wasm32): the loop to iterate
+# with. The plain command is what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
+mode=${1:-all}
+case $mode in
+  all | quick) ;;
+  *)
+    echo "usage: scripts/test.sh [quick]" >&2
+    exit 2
+    ;;
+esac
 scripts/setup.sh test
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 
@@ -34,9 +46,24 @@ timed() {
 # and for wasm32 (the browser code only compiles there).
 timed "cargo fmt --check" cargo fmt --all --check
 timed "clippy, native" cargo clippy --workspace --all-targets --locked -- -D warnings
-timed "clippy, wasm32" cargo clippy --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+if [ "$mode" = all ]; then
+  timed "clippy, wasm32" cargo clippy --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+fi
 timed "native tests" cargo test --workspace --locked
 timed "server tests against PostgreSQL" scripts/test-server.sh
+
+finish() {
+  printf '\n'
+  printf '%s\n' "${summary[@]}"
+  printf 'All tests passed in %ss.\n' $((SECONDS - start))
+  printf '%s passed, 0 failed\n' "$passed_total"
+}
+if [ "$mode" = quick ]; then
+  finish
+  printf 'That was the quick subset: scripts/test.sh runs everything (browsers too).\n'
+  exit 0
+fi
+
 timed "browser tests in headless Chromium" \
   env -u GECKODRIVER CHROMEDRIVER="$(command -v chromedriver)" \
   cargo test --locked --target wasm32-unknown-unknown --test browser --test ui
@@ -58,8 +85,4 @@ timed "end-to-end tests in headless Firefox" \
 timed "benchmark page build" trunk build --release --dist dist-bench bench.html
 timed "benchmark, tiny size (not measured)" node tests/e2e/bench.mjs --tiny
 
-printf '\n'
-printf '%s\n' "${summary[@]}"
-printf 'All tests passed in %ss.\n' $((SECONDS - start))
-printf '%s passed, 0 failed\n' "$passed_total"
-
+finish

@@ -45,6 +45,20 @@ timed() {
 # Hygiene first: formatting, and clippy with warnings as errors, natively
 # and for wasm32 (the browser code only compiles there).
 timed "cargo fmt --check" cargo fmt --all --check
+
+# ARCHITECTURE.md's first invariant: the core depends on no browser crate,
+# no clock and no randomness.
+core_dependencies() {
+  local found
+  found=$(cargo tree -p ledger-core -e normal --target all --prefix none --locked |
+    grep -E '^(web-sys|js-sys|wasm-bindgen|leptos|gloo-[a-z-]+|getrandom|rand|chrono|time) ' || true)
+  if [ -n "$found" ]; then
+    printf 'ledger-core must stay pure, but depends on:\n%s\n' "$found" >&2
+    return 1
+  fi
+  echo "ledger-core depends on no browser crate, clock or randomness"
+}
+timed "core dependencies" core_dependencies
 timed "clippy, native" cargo clippy --workspace --all-targets --locked -- -D warnings
 if [ "$mode" = all ]; then
   timed "clippy, wasm32" cargo clippy --target wasm32-unknown-unknown --all-targets --locked -- -D warnings

@@ -5,8 +5,7 @@
 //! by reading a stream from its start; `decide` reads the answers. The
 //! domain does no I/O: it only ever sees answers.
 
-use super::{AccountId, Date, Event, Version};
-use crate::store::EventId;
+use super::{AccountId, Date, Event, EventId, Version};
 
 /// A look-up a decision may need.
 #[derive(Clone, Debug, PartialEq, Eq)]
